@@ -1,0 +1,10 @@
+package io.liquidj.backbones;
+
+import com.google.inject.AbstractModule;
+
+/** Installs every backbone family's module; nothing else. */
+public final class BackbonesModule extends AbstractModule {
+  @Override
+  protected void configure() {
+  }
+}

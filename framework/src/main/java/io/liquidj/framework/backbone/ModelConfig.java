@@ -1,0 +1,277 @@
+package io.liquidj.framework.backbone;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liquidj.framework.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A backbone's architecture with the Hugging Face {@code config.json} field names, read from either
+ * layout: transformers ≥ 5 ({@code rope_parameters}, {@code dtype}, {@code layer_types}) and the
+ * released checkpoints' ({@code rope_theta}, {@code rope_scaling}, {@code torch_dtype}).
+ *
+ * <p>Optional settings use neutral values: 0 soft-capping means none, 0 sliding window means none,
+ * {@code queryPreAttnScalar} 0 means head_dim. {@link #raw()} keeps every field of the file so a
+ * saved model writes back what it read.
+ *
+ * @param source where the config came from (a file path or a named shape), for error messages
+ * @param vocabSize embedding rows, including image codes once extended
+ * @param layerTypes per layer "full_attention" or "sliding_attention" (derived when the file has none)
+ * @param liquid the Liquid vocabulary extension recorded in the config, or null if not extended
+ */
+public record ModelConfig(
+    String source,
+    String modelType,
+    int vocabSize,
+    int hiddenSize,
+    int intermediateSize,
+    int numHiddenLayers,
+    int numAttentionHeads,
+    int numKeyValueHeads,
+    int headDim,
+    double rmsNormEps,
+    RopeSettings rope,
+    int maxPositionEmbeddings,
+    boolean tieWordEmbeddings,
+    boolean attentionBias,
+    String hiddenActivation,
+    double queryPreAttnScalar,
+    double attnLogitSoftcapping,
+    double finalLogitSoftcapping,
+    int slidingWindow,
+    List<String> layerTypes,
+    String dtype,
+    int bosTokenId,
+    List<Integer> eosTokenIds,
+    LiquidExtension liquid,
+    ObjectNode raw) {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public ModelConfig {
+    layerTypes = List.copyOf(layerTypes);
+    eosTokenIds = List.copyOf(eosTokenIds);
+    if (numAttentionHeads % numKeyValueHeads != 0) {
+      throw new UserError(source + ": num_attention_heads (" + numAttentionHeads
+          + ") must be a multiple of num_key_value_heads (" + numKeyValueHeads + ")");
+    }
+    if (layerTypes.size() != numHiddenLayers) {
+      throw new UserError(source + ": layer_types has " + layerTypes.size() + " entries, expected num_hidden_layers = "
+          + numHiddenLayers);
+    }
+  }
+
+  /** Rotary embedding settings: theta and the optional frequency scaling. */
+  public record RopeSettings(
+      double theta,
+      String type,
+      double factor,
+      double lowFreqFactor,
+      double highFreqFactor,
+      int originalMaxPositionEmbeddings) {}
+
+  /**
+   * The Liquid vocabulary extension: image code c is token {@code imageCodeOffset + c}.
+   *
+   * @param imageCodeOffset the embedding row count before extension
+   * @param numImageCodes the VQGAN codebook size (8192 for the released model)
+   * @param boiTokenId {@code <boi>}
+   * @param eoiTokenId {@code <eoi>}
+   * @param unconditionalTokenId {@code <unconditional>} (the classifier-free guidance prompt)
+   */
+  public record LiquidExtension(
+      int imageCodeOffset, int numImageCodes, int boiTokenId, int eoiTokenId, int unconditionalTokenId) {}
+
+  /** Reads {@code dir/config.json} (or the file itself if {@code path} is a file). */
+  public static ModelConfig read(Path path) {
+    Path file = Files.isDirectory(path) ? path.resolve("config.json") : path;
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("no config.json at " + file + " (expected a Hugging Face checkpoint folder)");
+    }
+    try {
+      JsonNode node = JSON.readTree(file.toFile());
+      if (!(node instanceof ObjectNode object)) {
+        throw new UserError(file + ": expected a JSON object");
+      }
+      return fromJson(object, file.toString());
+    } catch (IOException e) {
+      throw new UserError("cannot parse " + file + " as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses a config.json object; {@code source} names it in error messages. */
+  public static ModelConfig fromJson(ObjectNode json, String source) {
+    Fields f = new Fields(json, source);
+    String modelType = f.string("model_type", null);
+    if (modelType == null) {
+      throw new UserError(source + ": missing \"model_type\" (expected one of llama, qwen2, gemma, gemma2)");
+    }
+    int hidden = f.integer("hidden_size");
+    int heads = f.integer("num_attention_heads");
+    int layers = f.integer("num_hidden_layers");
+    int headDim = json.hasNonNull("head_dim") ? f.integer("head_dim") : hidden / heads;
+    int kvHeads = json.hasNonNull("num_key_value_heads") ? f.integer("num_key_value_heads") : heads;
+
+    // Rotary settings: transformers >= 5 nests them in rope_parameters; older files use rope_theta + rope_scaling.
+    JsonNode ropeNode = json.get("rope_parameters");
+    if (ropeNode == null || ropeNode.isNull()) {
+      ropeNode = json.get("rope_scaling");
+    }
+    double theta = ropeNode != null && ropeNode.hasNonNull("rope_theta")
+        ? ropeNode.get("rope_theta").asDouble()
+        : f.number("rope_theta", 10000.0);
+    RopeSettings rope = ropeSettings(ropeNode, theta, source);
+
+    List<String> layerTypes = new ArrayList<>();
+    int slidingWindow = json.hasNonNull("sliding_window") ? json.get("sliding_window").asInt() : 0;
+    if (json.hasNonNull("layer_types")) {
+      json.get("layer_types").forEach(t -> layerTypes.add(t.asText()));
+    } else {
+      for (int i = 0; i < layers; i++) {
+        // Gemma-2 checkpoints without layer_types alternate: even layers slide (transformers Gemma2Config).
+        boolean sliding = modelType.equals("gemma2") && slidingWindow > 0 && i % 2 == 0;
+        layerTypes.add(sliding ? "sliding_attention" : "full_attention");
+      }
+    }
+    if (modelType.equals("qwen2") && !json.path("use_sliding_window").asBoolean(false)) {
+      // Qwen2 ships sliding_window in its config but only uses it with use_sliding_window = true.
+      slidingWindow = layerTypes.contains("sliding_attention") ? slidingWindow : 0;
+    }
+
+    String activation = f.string("hidden_activation", f.string("hidden_act", "silu"));
+    String dtype = f.string("dtype", f.string("torch_dtype", "float32"));
+    List<Integer> eos = new ArrayList<>();
+    JsonNode eosNode = json.get("eos_token_id");
+    if (eosNode != null && eosNode.isArray()) {
+      eosNode.forEach(e -> eos.add(e.asInt()));
+    } else if (eosNode != null && !eosNode.isNull()) {
+      eos.add(eosNode.asInt());
+    }
+
+    LiquidExtension liquid = null;
+    if (json.hasNonNull("image_code_offset")) {
+      liquid = new LiquidExtension(
+          f.integer("image_code_offset"),
+          f.integer("num_image_codes"),
+          f.integer("boi_token_id"),
+          f.integer("eoi_token_id"),
+          f.integer("unconditional_token_id"));
+    }
+
+    return new ModelConfig(
+        source,
+        modelType,
+        f.integer("vocab_size"),
+        hidden,
+        f.integer("intermediate_size"),
+        layers,
+        heads,
+        kvHeads,
+        headDim,
+        f.number("rms_norm_eps", 1e-6),
+        rope,
+        (int) f.number("max_position_embeddings", 8192),
+        json.path("tie_word_embeddings").asBoolean(modelType.startsWith("gemma")),
+        json.path("attention_bias").asBoolean(false),
+        activation,
+        f.number("query_pre_attn_scalar", 0),
+        f.number("attn_logit_softcapping", 0),
+        f.number("final_logit_softcapping", 0),
+        slidingWindow,
+        layerTypes,
+        dtype,
+        json.hasNonNull("bos_token_id") ? json.get("bos_token_id").asInt() : -1,
+        eos,
+        liquid,
+        json.deepCopy());
+  }
+
+  private static RopeSettings ropeSettings(JsonNode node, double theta, String source) {
+    if (node == null || node.isNull()) {
+      return new RopeSettings(theta, "default", 1, 1, 1, 0);
+    }
+    String type = node.hasNonNull("rope_type") ? node.get("rope_type").asText()
+        : node.hasNonNull("type") ? node.get("type").asText() : "default";
+    return switch (type) {
+      case "default" -> new RopeSettings(theta, "default", 1, 1, 1, 0);
+      case "llama3" -> new RopeSettings(
+          theta,
+          "llama3",
+          require(node, "factor", source).asDouble(),
+          require(node, "low_freq_factor", source).asDouble(),
+          require(node, "high_freq_factor", source).asDouble(),
+          require(node, "original_max_position_embeddings", source).asInt());
+      default -> throw new UserError(source + ": rope type \"" + type
+          + "\" is not supported; supported: default, llama3");
+    };
+  }
+
+  private static JsonNode require(JsonNode node, String key, String source) {
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      throw new UserError(source + ": rope scaling of type llama3 needs \"" + key + "\"");
+    }
+    return v;
+  }
+
+  /** This config with the vocabulary grown to {@code vocabSize} rows and the extension recorded. */
+  public ModelConfig withLiquidExtension(int newVocabSize, LiquidExtension extension) {
+    ObjectNode json = raw.deepCopy();
+    json.put("vocab_size", newVocabSize);
+    json.put("image_code_offset", extension.imageCodeOffset());
+    json.put("num_image_codes", extension.numImageCodes());
+    json.put("boi_token_id", extension.boiTokenId());
+    json.put("eoi_token_id", extension.eoiTokenId());
+    json.put("unconditional_token_id", extension.unconditionalTokenId());
+    return fromJson(json, source);
+  }
+
+  /** The JSON to write as config.json of a saved model. */
+  public String toJson() {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(raw);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Whether layer {@code layer} uses sliding-window attention. */
+  public boolean isSlidingLayer(int layer) {
+    return slidingWindow > 0 && "sliding_attention".equals(layerTypes.get(layer));
+  }
+
+  /** Typed, checked access to config.json fields. */
+  private record Fields(ObjectNode json, String source) {
+    int integer(String key) {
+      JsonNode v = json.get(key);
+      if (v == null || v.isNull()) {
+        throw new UserError(source + ": missing \"" + key + "\" (an integer)");
+      }
+      if (!v.canConvertToInt()) {
+        throw new UserError(source + ": \"" + key + "\" must be an integer, found " + v);
+      }
+      return v.asInt();
+    }
+
+    double number(String key, double fallback) {
+      JsonNode v = json.get(key);
+      if (v == null || v.isNull()) {
+        return fallback;
+      }
+      if (!v.isNumber()) {
+        throw new UserError(source + ": \"" + key + "\" must be a number, found " + v);
+      }
+      return v.asDouble();
+    }
+
+    String string(String key, String fallback) {
+      JsonNode v = json.get(key);
+      return v == null || v.isNull() ? fallback : v.asText();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package io.liquidj.framework.cli;
+
+import com.google.inject.Provider;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.util.Map;
+
+/** The text of {@code ./liquid --help} and {@code ./liquid <command> --help}. */
+final class HelpText {
+  private HelpText() {}
+
+  static String overview(Map<String, Provider<Command>> commands) {
+    StringBuilder b = new StringBuilder();
+    b.append("Usage: ./liquid <command> [conf-file] [key=value ...] [--debug] [--print-config]\n\n");
+    b.append("Liquid-style multimodal language models on TensorFlow Java.\n\nCommands:\n");
+    int width = commands.keySet().stream().mapToInt(String::length).max().orElse(8) + 2;
+    commands.forEach((name, c) -> b.append("  ").append(pad(name, width)).append(c.get().summary()).append('\n'));
+    b.append("\nRun ./liquid <command> --help for its arguments and configuration keys.\n");
+    b.append("Overrides use HOCON paths: ./liquid train conf/recipes/demo-train.conf trainer.steps=10\n");
+    return b.toString();
+  }
+
+  static String forCommand(String name, Command command, Config defaults) {
+    StringBuilder b = new StringBuilder();
+    b.append("Usage: ./liquid ").append(name).append(' ').append(command.usage()).append("\n\n");
+    b.append(command.summary()).append("\n");
+    for (String section : command.configSections()) {
+      Map<String, ConfigValue> keys = CommandLine.keysUnder(defaults, section);
+      if (keys.isEmpty()) {
+        continue;
+      }
+      b.append("\n").append(section).append(":\n");
+      keys.forEach((key, value) -> {
+        b.append("  ").append(key).append(" = ").append(value.render().replace('\n', ' '));
+        var comments = value.origin().comments();
+        if (!comments.isEmpty()) {
+          b.append("\n      ").append(String.join(" ", comments).trim());
+        }
+        b.append('\n');
+      });
+    }
+    return b.toString();
+  }
+
+  private static String pad(String s, int width) {
+    return s.length() >= width ? s + " " : s + " ".repeat(width - s.length());
+  }
+}

@@ -1,0 +1,34 @@
+package io.liquidj.recipes;
+
+import io.liquidj.framework.backbone.BackboneFactory;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** {@code ./liquid backbones}: lists the registered backbone families (Hugging Face model_type). */
+final class BackbonesCommand implements Command {
+  private final Map<String, BackboneFactory> factories;
+
+  @Inject
+  BackbonesCommand(Map<String, BackboneFactory> factories) {
+    this.factories = factories;
+  }
+
+  @Override
+  public String summary() {
+    return "List the registered backbone families (Hugging Face model_type): " + new TreeSet<>(factories.keySet());
+  }
+
+  @Override
+  public String usage() {
+    return "";
+  }
+
+  @Override
+  public int run(Invocation invocation) {
+    new TreeSet<>(factories.keySet()).forEach(invocation.out()::println);
+    return 0;
+  }
+}

