@@ -1,0 +1,135 @@
+package io.liquidj.framework.safetensors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liquidj.framework.UserError;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tensors of a Hugging Face checkpoint folder: {@code model.safetensors}, or the shards listed
+ * in {@code model.safetensors.index.json} ({@code weight_map: name -> shard file}).
+ */
+public final class Checkpoint implements TensorReader {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+  private final Map<String, SafetensorsFile> byTensor;
+  private final List<SafetensorsFile> files;
+
+  private Checkpoint(Path dir, Map<String, SafetensorsFile> byTensor, List<SafetensorsFile> files) {
+    this.dir = dir;
+    this.byTensor = byTensor;
+    this.files = files;
+  }
+
+  /** Opens the checkpoint in {@code dir}. */
+  public static Checkpoint open(Path dir) {
+    Path index = dir.resolve("model.safetensors.index.json");
+    Path single = dir.resolve("model.safetensors");
+    List<SafetensorsFile> files = new ArrayList<>();
+    Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
+    try {
+      if (Files.isRegularFile(index)) {
+        JsonNode map = readIndex(index).get("weight_map");
+        if (map == null || !map.isObject()) {
+          throw new UserError(index + ": missing \"weight_map\" object");
+        }
+        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          String shard = e.getValue().asText();
+          SafetensorsFile file = shards.get(shard);
+          if (file == null) {
+            Path shardPath = dir.resolve(shard);
+            if (!Files.isRegularFile(shardPath)) {
+              throw new UserError(index + " lists shard " + shard + " which does not exist in " + dir);
+            }
+            file = SafetensorsFile.open(shardPath);
+            shards.put(shard, file);
+            files.add(file);
+          }
+          if (!file.contains(e.getKey())) {
+            throw new UserError(index + " maps \"" + e.getKey() + "\" to " + shard + ", which has no such tensor");
+          }
+          byTensor.put(e.getKey(), file);
+        }
+      } else if (Files.isRegularFile(single)) {
+        SafetensorsFile file = SafetensorsFile.open(single);
+        files.add(file);
+        file.names().forEach(n -> byTensor.put(n, file));
+      } else {
+        throw new UserError("no model.safetensors or model.safetensors.index.json in " + dir
+            + (Files.isDirectory(dir) ? " (found: " + listing(dir) + ")" : " (no such folder)"));
+      }
+    } catch (RuntimeException e) {
+      files.forEach(SafetensorsFile::close);
+      throw e;
+    }
+    return new Checkpoint(dir, byTensor, files);
+  }
+
+  private static JsonNode readIndex(Path index) {
+    try {
+      return JSON.readTree(index.toFile());
+    } catch (IOException e) {
+      throw new UserError("cannot parse " + index + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String listing(Path dir) {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      s.forEach(p -> names.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      return "unreadable";
+    }
+    return names.isEmpty() ? "nothing" : String.join(", ", names.stream().sorted().limit(20).toList());
+  }
+
+  /** The folder. */
+  public Path dir() {
+    return dir;
+  }
+
+  @Override
+  public List<String> names() {
+    return List.copyOf(byTensor.keySet());
+  }
+
+  @Override
+  public boolean contains(String name) {
+    return byTensor.containsKey(name);
+  }
+
+  @Override
+  public TensorInfo info(String name) {
+    return file(name).info(name);
+  }
+
+  @Override
+  public ByteBuffer bytes(String name) {
+    return file(name).bytes(name);
+  }
+
+  private SafetensorsFile file(String name) {
+    SafetensorsFile f = byTensor.get(name);
+    if (f == null) {
+      throw new UserError("checkpoint " + dir + " has no tensor \"" + name + "\"");
+    }
+    return f;
+  }
+
+  @Override
+  public void close() {
+    files.forEach(SafetensorsFile::close);
+  }
+}
