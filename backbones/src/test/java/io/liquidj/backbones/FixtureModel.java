@@ -148,7 +148,8 @@ public final class FixtureModel implements AutoCloseable {
 
     List<Tensor> cache = new ArrayList<>();
     for (int i = 0; i < 2 * layers; i++) {
-      cache.add(TFloat32.tensorOf(cacheShape));
+      // unwritten slots must hold finite values: masked probabilities are 0, and 0 · NaN is NaN
+      cache.add(TFloat32.tensorOf(cacheShape, data -> data.asRawTensor().data().asFloats().write(new float[(int) cacheShape.size()])));
     }
     int[] seq = prompt.clone();
     int[] feed = prompt;

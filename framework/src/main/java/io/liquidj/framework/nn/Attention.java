@@ -45,7 +45,11 @@ public final class Attention {
     }
   }
 
-  /** One layer's cache entries, each [B, num_key_value_heads, S, head_dim] in the matmul dtype. */
+  /**
+   * One layer's cache entries, each [B, num_key_value_heads, S, head_dim] in the matmul dtype. Slots
+   * not yet written must hold finite values (start from zeros, as transformers' StaticCache): their
+   * attention probability is 0, but 0 · NaN would still be NaN.
+   */
   public record LayerCache(Operand<? extends TFloating> keys, Operand<? extends TFloating> values) {}
 
   /**
