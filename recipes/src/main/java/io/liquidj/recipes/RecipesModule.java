@@ -10,5 +10,7 @@ public final class RecipesModule extends AbstractModule {
   protected void configure() {
     MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
+    commands.addBinding("prepare").to(PrepareRecipe.class);
+    commands.addBinding("bench-data").to(BenchDataCommand.class);
   }
 }

@@ -43,17 +43,17 @@ public record PrepareSettings(
   /** Reads and validates the {@code data.prepare} section. */
   public static PrepareSettings from(Config prepare) {
     Path out = Settings.optionalPath(prepare, "out")
-        .orElseThrow(() -> Settings.bad(prepare, "out", "must name the folder the prepared shards go to"));
+        .orElseThrow(() -> Settings.bad(prepare, "out", "must name the folder the prepared shards go to (data.prepare.out)"));
     List<Path> pairs = prepare.getStringList("pairs").stream().map(Path::of).toList();
     List<Path> texts = prepare.getStringList("texts").stream().map(Path::of).toList();
     if (pairs.isEmpty() && texts.isEmpty()) {
       throw Settings.bad(prepare, "pairs", "nothing to prepare: set data.prepare.pairs and/or data.prepare.texts");
     }
     Path tokenizer = Settings.optionalPath(prepare, "tokenizer")
-        .orElseThrow(() -> Settings.bad(prepare, "tokenizer", "must name the folder holding tokenizer.json"));
+        .orElseThrow(() -> Settings.bad(prepare, "tokenizer", "must name the folder holding tokenizer.json (data.prepare.tokenizer)"));
     Path imageTokenizer = Settings.optionalPath(prepare, "image-tokenizer").orElse(null);
     if (!pairs.isEmpty() && imageTokenizer == null) {
-      throw Settings.bad(prepare, "image-tokenizer", "image–caption pairs need the image tokenizer's folder");
+      throw Settings.bad(prepare, "image-tokenizer", "image–caption pairs need the image tokenizer's folder (data.prepare.image-tokenizer)");
     }
     int imageSize = Settings.positiveInt(prepare, "image-size");
     double maxAspect = Settings.positive(prepare, "max-aspect-ratio");
