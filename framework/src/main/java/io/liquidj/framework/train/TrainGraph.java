@@ -166,8 +166,11 @@ public final class TrainGraph {
     }
     List<Op> applyOps = new ArrayList<>(optimizer.apply(tf, updates, finite));
     // The apply target: the (gated) updates and, always, zeroing the accumulators.
-    Ops step = zeroAccumulators == null ? tf : tf.withControlDependencies(zeroAccumulators);
-    apply = step.withControlDependencies(applyOps).withName("apply").noOp();
+    // (withControlDependencies replaces, not extends, a scope's dependencies: one list.)
+    if (zeroAccumulators != null) {
+      applyOps.add(zeroAccumulators);
+    }
+    apply = tf.withControlDependencies(applyOps).withName("apply").noOp();
   }
 
   private static List<Operand<TFloat32>> gradients(Ops tf, Operand<TFloat32> loss, List<Operand<TFloat32>> xs) {

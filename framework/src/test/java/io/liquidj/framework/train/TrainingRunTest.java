@@ -60,16 +60,18 @@ class TrainingRunTest {
 
   @Test
   void gradientAccumulationEqualsOneBigBatch() throws Exception {
-    // Two micro-batches of 2 rows (equal loss-weight sums) = one batch of 4 rows: the same update.
+    // Two micro-batches of 2 rows (equal loss-weight sums) = one batch of 4 rows: the same updates.
     float[] accumulated;
-    try (TrainingRun run = run(TestSettings.of(dir, "trainer.grad-accum = 2", "trainer.steps = 1"));
+    try (TrainingRun run = run(TestSettings.of(dir, "trainer.grad-accum = 2", "trainer.steps = 2"));
         ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+      run.step(source);
       run.step(source);
       accumulated = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
     }
     float[] big;
-    try (TrainingRun run = run(TestSettings.of(dir.resolve("b"), "trainer.batch-size = 4", "trainer.steps = 1"));
+    try (TrainingRun run = run(TestSettings.of(dir.resolve("b"), "trainer.batch-size = 4", "trainer.steps = 2"));
         BatchSource source = concat(new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1))) {
+      run.step(source);
       run.step(source);
       big = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
     }
