@@ -43,6 +43,15 @@ class TrainingRunTest {
       assertTrue(losses.get(29) < 0.5 * losses.get(0), "losses " + losses);
       assertTrue(run.done());
     }
+    Path events;
+    try (var files = java.nio.file.Files.list(dir.resolve("tensorboard"))) {
+      events = files.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents")).findFirst().orElseThrow();
+    }
+    java.util.Set<String> tags = new java.util.TreeSet<>();
+    io.liquidj.framework.metrics.TensorBoardTest.readEvents(events)
+        .forEach(e -> e.getSummary().getValueList().forEach(v -> tags.add(v.getTag())));
+    assertEquals(java.util.Set.of("loss", "loss/cross_entropy", "loss/text", "loss/image", "loss/z_loss", "lr",
+        "grad_norm", "tokens_per_second", "mfu"), tags);
   }
 
   @Test
