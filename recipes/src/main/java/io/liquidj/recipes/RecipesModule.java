@@ -12,5 +12,6 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("backbones").to(BackbonesCommand.class);
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
+    commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
   }
 }
