@@ -8,8 +8,10 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -24,18 +26,28 @@ import java.util.SplittableRandom;
  * workers never overlap and together leave no gap; every worker still walks all draws so each
  * source's epoch order is the same everywhere.
  *
- * <p><b>Packing.</b> Documents fill rows in order, each its own segment (ids from 1) with positions
+ * <p><b>Packing.</b> Documents fill rows, each its own segment (ids from 1) with positions
  * restarting at 0; a document's last target and padding carry no loss. Text documents are split at
- * a row end (the rest starts the next row as a new segment, positions restart: no token is
- * dropped); image sequences are never split: one that does not fit the rest of a row starts the next
- * row and the row is padded ({@code <eos>} ids, segment 0).
+ * a row end (the rest goes into the next row as a new segment, positions restart: no token is
+ * dropped); image sequences are never split. An image sequence that does not fit the rest of a row
+ * is <i>deferred</i>: it waits in a small FIFO queue (at most {@value #LOOK_AHEAD} documents) while
+ * later documents fill the gap, and goes into the first row with room for it. Each row takes, in
+ * this order: deferred documents that fit (oldest first), the rest of a split text, then new
+ * documents. Only when the queue is full and the next image sequence does not fit is the rest of a
+ * row padded ({@code <eos>} ids, segment 0). Documents are thus placed at most a few documents away
+ * from their draw order, and the mixing ratios are those of the draws.
  *
  * <p><b>Position.</b> {@link #position()} is a small JSON object (next global document, per-source
- * draw counts, the partly placed document); {@link #seek} restores it exactly.
+ * draw counts, the partly placed text, the deferred queue); {@link #seek} restores it exactly.
  */
 public final class PackedBatchSource implements BatchSource {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int POSITION_VERSION = 1;
+  private static final int POSITION_VERSION = 2;
+  /**
+   * Image sequences that may wait for a row with room. A handful suffices: the queue only has to
+   * bridge the text that fills one gap (rows rarely hold more than a few image sequences).
+   */
+  static final int LOOK_AHEAD = 8;
 
   private final DataSettings settings;
   private final List<PreparedDataset> sources;
@@ -48,12 +60,19 @@ public final class PackedBatchSource implements BatchSource {
 
   private long nextDoc;
   private long[] drawn;
+  /** The text document split at a row end, or null. */
   private Pending pending;
+  /** Drawn image sequences waiting for a row with room, oldest first (at most LOOK_AHEAD). */
+  private final ArrayDeque<Pending> deferred = new ArrayDeque<>();
 
-  /** A document being placed: what rebuilds it, and how many of its tokens are already in rows. */
+  /** A drawn document not yet wholly placed: what rebuilds it, and how many of its tokens are in rows. */
   private record Pending(int source, long example, long doc, Document document, int offset) {
     Pending advance(int n) {
       return new Pending(source, example, doc, document, offset + n);
+    }
+
+    int remaining() {
+      return document.length() - offset;
     }
   }
 
@@ -118,24 +137,15 @@ public final class PackedBatchSource implements BatchSource {
     int pos = 0;
     int segment = 0;
     while (pos < length) {
-      if (pending == null) {
-        pending = nextLocalDocument();
+      Pending next = nextPlacement(length - pos);
+      if (next == null) {
+        break; // the look-ahead queue is full of image sequences that do not fit: pad the rest
       }
-      Document d = pending.document();
-      int remaining = d.length() - pending.offset();
-      int space = length - pos;
-      int take;
-      if (remaining <= space) {
-        take = remaining;
-      } else if (d.splittable() || pos == 0) {
-        take = space;
-      } else {
-        break; // an image sequence starts the next row; the rest of this one is padding
-      }
+      int take = Math.min(next.remaining(), length - pos);
       segment++;
-      int[] tokens = d.tokens();
-      boolean[] trained = d.trained();
-      int from = pending.offset();
+      int[] tokens = next.document().tokens();
+      boolean[] trained = next.document().trained();
+      int from = next.offset();
       int at = base + pos;
       for (int i = 0; i < take; i++) {
         inputIds[at + i] = tokens[from + i];
@@ -146,8 +156,41 @@ public final class PackedBatchSource implements BatchSource {
           lossWeights[at + i] = trained[from + i + 1] ? 1f : 0f;
         }
       }
-      pending = remaining == take ? null : pending.advance(take);
+      if (take < next.remaining()) {
+        pending = next.advance(take); // a text split at the row end
+      } else if (next == pending) {
+        pending = null;
+      }
       pos += take;
+    }
+  }
+
+  /**
+   * The document to place next in {@code space} tokens, or null to pad: the oldest deferred one that
+   * fits, else the split text, else a newly drawn one that fits or can be split (image sequences that
+   * do not fit are deferred while the queue has room). A returned document larger than {@code space}
+   * is a text to split.
+   */
+  private Pending nextPlacement(int space) {
+    for (Iterator<Pending> it = deferred.iterator(); it.hasNext(); ) {
+      Pending d = it.next();
+      if (d.remaining() <= space) {
+        it.remove();
+        return d;
+      }
+    }
+    if (pending != null) {
+      return pending;
+    }
+    while (true) {
+      Pending d = nextLocalDocument();
+      if (d.remaining() <= space || d.document().splittable() || space == settings.maxLength()) {
+        return d; // whole documents are at most max-length (SequenceBuilder), so an empty row takes any
+      }
+      deferred.addLast(d);
+      if (deferred.size() >= LOOK_AHEAD) {
+        return null;
+      }
     }
   }
 
@@ -243,6 +286,13 @@ public final class PackedBatchSource implements BatchSource {
       q.put("doc", pending.doc());
       q.put("offset", pending.offset());
     }
+    ArrayNode queue = p.putArray("deferred");
+    for (Pending waiting : deferred) {
+      ObjectNode q = queue.addObject();
+      q.put("source", waiting.source());
+      q.put("example", waiting.example());
+      q.put("doc", waiting.doc());
+    }
     return p.toString();
   }
 
@@ -270,14 +320,28 @@ public final class PackedBatchSource implements BatchSource {
     JsonNode q = p.get("pending");
     Pending restored = null;
     if (q != null && !q.isNull()) {
-      int source = q.path("source").asInt();
-      long example = q.path("example").asLong();
-      long doc = q.path("doc").asLong();
-      restored = new Pending(source, example, doc, build(source, example, doc), 0).advance(q.path("offset").asInt());
+      restored = rebuild(q).advance(q.path("offset").asInt());
+    }
+    List<Pending> queue = new ArrayList<>();
+    for (JsonNode e : p.path("deferred")) {
+      queue.add(rebuild(e));
     }
     nextDoc = p.path("doc").asLong();
     drawn = counts;
     pending = restored;
+    deferred.clear();
+    deferred.addAll(queue);
+  }
+
+  /** The document a position entry {@code {source, example, doc}} names, with nothing placed yet. */
+  private Pending rebuild(JsonNode entry) {
+    int source = entry.path("source").asInt();
+    long example = entry.path("example").asLong();
+    long doc = entry.path("doc").asLong();
+    if (source < 0 || source >= sources.size()) {
+      throw new UserError("data position names source " + source + ", data.sources lists " + sources.size());
+    }
+    return new Pending(source, example, doc, build(source, example, doc), 0);
   }
 
   private static void check(JsonNode p, String key, long expected) {
