@@ -39,7 +39,7 @@ final class TrainRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("trainer", "optimizer", "schedule", "lora", "freeze", "data");
+    return List.of("backbone", "checkpoint", "trainer", "optimizer", "schedule", "lora", "freeze", "data");
   }
 
   @Override

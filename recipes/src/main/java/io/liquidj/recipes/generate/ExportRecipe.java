@@ -35,7 +35,7 @@ public final class ExportRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("export", "generate");
+    return List.of("backbone", "checkpoint", "export", "generate");
   }
 
   @Override

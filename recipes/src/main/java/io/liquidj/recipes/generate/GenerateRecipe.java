@@ -51,7 +51,7 @@ public final class GenerateRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("generate");
+    return List.of("backbone", "checkpoint", "mode", "prompt", "samples", "out", "image", "generate");
   }
 
   @Override
