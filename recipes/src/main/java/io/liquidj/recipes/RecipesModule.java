@@ -14,5 +14,6 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
     commands.addBinding("logits").to(LogitsCommand.class);
+    commands.addBinding("bench-load").to(BenchLoadCommand.class);
   }
 }
