@@ -20,7 +20,15 @@ import io.liquidj.framework.safetensors.Checkpoint;
 import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.safetensors.SafetensorsWriter;
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneVariables;
+import io.liquidj.framework.tf.VariableStore;
 import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.Optional;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +50,20 @@ class VocabularyExtensionTest {
         VocabularyExtension.loadExtended(session, store, base, 7);
       }
     });
+  }
+
+  @Test
+  void openGrowsASmallerCheckpointIntoTheExtendedBackbone() {
+    ModelConfig config = VocabularyExtension.extendedConfig(ModelConfig.read(LLAMA), Plan.appended(32));
+    try (Graph g = new Graph(); Session s = new Session(g); Checkpoint base = Checkpoint.open(LLAMA)) {
+      Backbone backbone = new LlamaFactory().create(config, Precision.F32);
+      VariableStore store = BackboneVariables.open(Ops.create(g), s, backbone, Optional.of(LLAMA), 7);
+      float[] embed = store.read(s, "model.embed_tokens.weight");
+      float[] old = base.readFloats("model.embed_tokens.weight");
+      assertEquals((OLD_VOCAB + 35) * 64, embed.length);
+      assertArrayEquals(old, Arrays.copyOf(embed, old.length));
+      assertArrayEquals(base.readFloats("model.norm.weight"), store.read(s, "model.norm.weight"));
+    }
   }
 
   /** Logits [B, T, newVocab] restricted to the first {@code vocab} columns. */

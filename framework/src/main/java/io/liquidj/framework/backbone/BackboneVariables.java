@@ -14,6 +14,7 @@ import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.Operand;
@@ -42,6 +43,30 @@ public final class BackboneVariables {
     double std = backbone.config().raw().path("initializer_range").asDouble(DEFAULT_INITIALIZER_RANGE);
     VariableStore store = new VariableStore(tf);
     store.createAll(backbone.parameters(), (scope, spec) -> initialValue(scope, spec, std, seed));
+    return store;
+  }
+
+  /**
+   * Creates the variables of {@code backbone} and fills them: without a checkpoint from the init
+   * kinds; from the checkpoint when its embedding has the backbone's row count; and, when the
+   * backbone's config is a Liquid extension of a smaller checkpoint, with the old rows plus
+   * mean-resized new ones ({@link VocabularyExtension#loadExtended}).
+   */
+  public static VariableStore open(Ops tf, Session session, Backbone backbone, Optional<Path> checkpoint, long seed) {
+    VariableStore store = create(tf, backbone, seed);
+    if (checkpoint.isEmpty()) {
+      store.initializeAll(session);
+      return store;
+    }
+    try (Checkpoint reader = Checkpoint.open(checkpoint.get())) {
+      long rows = reader.info("model.embed_tokens.weight").shape()[0];
+      if (rows < backbone.config().vocabSize() && backbone.config().liquid() != null
+          && rows == backbone.config().liquid().imageCodeOffset()) {
+        VocabularyExtension.loadExtended(session, store, reader, seed);
+        return store;
+      }
+    }
+    load(session, store, checkpoint.get());
     return store;
   }
 
