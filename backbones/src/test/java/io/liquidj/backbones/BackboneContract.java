@@ -9,6 +9,9 @@ import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.generate.Decoder;
+import io.liquidj.framework.generate.SamplingInputs;
+import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.safetensors.Checkpoint;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import java.nio.file.Path;
@@ -106,6 +109,27 @@ public interface BackboneContract {
       int[] prompt = io.readInts("greedy_prompt");
       int[] expected = io.readInts("greedy_output");
       assertArrayEquals(expected, m.greedyCached(prompt, expected.length - prompt.length));
+    }
+  }
+
+  /** The generation engine's decoder runs the KV-cache path inside a While loop body (functionWeights). */
+  @Test
+  default void greedyThroughTheWhileLoopDecoderMatchesTransformers() {
+    try (SafetensorsFile io = SafetensorsFile.open(dir().resolve("io.safetensors")); FixtureModel m = load()) {
+      int[] prompt = io.readInts("greedy_prompt");
+      int[] expected = io.readInts("greedy_output");
+      int steps = expected.length - prompt.length;
+      Decoder decoder = new Decoder(m.backbone, m.store, Precision.F32);
+      int[] ones = new int[prompt.length];
+      java.util.Arrays.fill(ones, 1);
+      Decoder.Output out = decoder.decode(m.tf, m.tf.constant(new int[][] {prompt}), m.tf.constant(new int[][] {ones}),
+          SamplingInputs.constants(m.tf, new SamplingSettings(1, 0, 0, 1, 0), 0),
+          new Decoder.Spec("greedy", steps, false, 0, 0, new int[0]));
+      try (org.tensorflow.Result r = m.session.runner().fetch(out.tokens()).run()) {
+        int[] tokens = new int[steps];
+        ((org.tensorflow.types.TInt32) r.get(0)).asRawTensor().data().asInts().read(tokens);
+        assertArrayEquals(java.util.Arrays.copyOfRange(expected, prompt.length, expected.length), tokens);
+      }
     }
   }
 

@@ -46,19 +46,27 @@ public final class FixtureModel implements AutoCloseable {
   public final Operand<TFloat32> loss;
   public final Operand<TFloat32> zLoss;
 
+  /** Fills the variables of a new model. */
+  @FunctionalInterface
+  public interface Loader {
+    void load(Session session, VariableStore store);
+  }
+
   public FixtureModel(Path dir, BackboneFactory factory, Precision precision) {
     this(ModelConfig.read(dir), dir, factory, precision);
   }
 
+  /** Loads {@code dir}, or initialises from scratch when it is null. */
   public FixtureModel(ModelConfig config, Path dir, BackboneFactory factory, Precision precision) {
+    this(config, factory, precision,
+        dir == null ? (s, store) -> store.initializeAll(s) : (s, store) -> BackboneVariables.load(s, store, dir));
+  }
+
+  public FixtureModel(ModelConfig config, BackboneFactory factory, Precision precision, Loader loader) {
     this.config = config;
     this.backbone = factory.create(config, precision);
     store = BackboneVariables.create(tf, backbone, 0);
-    if (dir != null) {
-      BackboneVariables.load(session, store, dir);
-    } else {
-      store.initializeAll(session);
-    }
+    loader.load(session, store);
     weights = store.weights();
     ids = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
     attentionMask = tf.withName("attention_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));

@@ -16,6 +16,8 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
     commands.addBinding("evaluate").to(EvaluateRecipe.class);
+    commands.addBinding("logits").to(LogitsCommand.class);
+    commands.addBinding("bench-load").to(BenchLoadCommand.class);
     commands.addBinding("generate").to(io.liquidj.recipes.generate.GenerateRecipe.class);
     commands.addBinding("export").to(io.liquidj.recipes.generate.ExportRecipe.class);
     commands.addBinding("bench-generate").to(io.liquidj.recipes.generate.BenchGenerateCommand.class);

@@ -3,8 +3,20 @@ package io.liquidj.framework.backbone;
 import io.liquidj.framework.safetensors.Checkpoint;
 import io.liquidj.framework.tf.VariableStore;
 import java.nio.file.Path;
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.safetensors.Conversions;
+import io.liquidj.framework.safetensors.DType;
+import io.liquidj.framework.safetensors.TensorInfo;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.function.Function;
+import java.util.Optional;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -21,6 +33,7 @@ public final class BackboneVariables {
 
   /** transformers' PretrainedConfig default for {@code initializer_range}. */
   public static final double DEFAULT_INITIALIZER_RANGE = 0.02;
+  private static final int CHUNK = 1 << 16;
 
   /**
    * Creates the variables of {@code backbone} in the graph of {@code tf}; their initializers draw
@@ -30,6 +43,30 @@ public final class BackboneVariables {
     double std = backbone.config().raw().path("initializer_range").asDouble(DEFAULT_INITIALIZER_RANGE);
     VariableStore store = new VariableStore(tf);
     store.createAll(backbone.parameters(), (scope, spec) -> initialValue(scope, spec, std, seed));
+    return store;
+  }
+
+  /**
+   * Creates the variables of {@code backbone} and fills them: without a checkpoint from the init
+   * kinds; from the checkpoint when its embedding has the backbone's row count; and, when the
+   * backbone's config is a Liquid extension of a smaller checkpoint, with the old rows plus
+   * mean-resized new ones ({@link VocabularyExtension#loadExtended}).
+   */
+  public static VariableStore open(Ops tf, Session session, Backbone backbone, Optional<Path> checkpoint, long seed) {
+    VariableStore store = create(tf, backbone, seed);
+    if (checkpoint.isEmpty()) {
+      store.initializeAll(session);
+      return store;
+    }
+    try (Checkpoint reader = Checkpoint.open(checkpoint.get())) {
+      long rows = reader.info("model.embed_tokens.weight").shape()[0];
+      if (rows < backbone.config().vocabSize() && backbone.config().liquid() != null
+          && rows == backbone.config().liquid().imageCodeOffset()) {
+        VocabularyExtension.loadExtended(session, store, reader, seed);
+        return store;
+      }
+    }
+    load(session, store, checkpoint.get());
     return store;
   }
 
@@ -47,14 +84,67 @@ public final class BackboneVariables {
 
   /**
    * Loads every variable from the checkpoint folder {@code dir} (model.safetensors or sharded;
-   * F32, BF16 or F16), one tensor at a time from the memory-mapped files.
+   * F32, BF16 or F16), one tensor at a time from the memory-mapped files: each is converted to f32 in
+   * 64K-element chunks straight into a native TensorFlow tensor, so the Java heap never holds a tensor.
    *
    * @return the names loaded
    * @throws io.liquidj.framework.UserError naming the missing tensor or the mismatched shape
    */
   public static List<String> load(Session session, VariableStore store, Path dir) {
     try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-      return store.load(session, checkpoint, Function.identity());
+      List<String> loaded = new ArrayList<>();
+      for (VariableStore.Variable v : store.all()) {
+        String name = v.spec().name();
+        if (!checkpoint.contains(name)) {
+          throw new UserError("checkpoint " + dir + " has no tensor \"" + name + "\" (needed by the backbone; it has "
+              + checkpoint.names().size() + " tensors)");
+        }
+        TensorInfo info = checkpoint.info(name);
+        if (!Arrays.equals(info.shape(), v.spec().shape())) {
+          throw new UserError("checkpoint " + dir + ": tensor \"" + name + "\" has shape " + Arrays.toString(info.shape())
+              + ", the backbone expects " + Arrays.toString(v.spec().shape()) + " (does config.json match the weights?)");
+        }
+        try (TFloat32 t = TFloat32.tensorOf(Shape.of(v.spec().shape()))) {
+          copy(checkpoint.bytes(name), info, t.asRawTensor().data().asFloats());
+          store.assign(session, name, t);
+        }
+        loaded.add(name);
+      }
+      return loaded;
+    }
+  }
+
+  /** Converts a tensor's little-endian F32/BF16/F16 bytes into a TensorFlow buffer, in bulk chunks. */
+  static void copy(ByteBuffer src, TensorInfo info, FloatDataBuffer dst) {
+    long n = info.numElements();
+    ByteBuffer bytes = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    switch (info.dtype()) {
+      case F32 -> {
+        float[] chunk = new float[CHUNK];
+        FloatBuffer floats = bytes.asFloatBuffer();
+        for (long start = 0; start < n; start += CHUNK) {
+          int len = (int) Math.min(CHUNK, n - start);
+          floats.get(chunk, 0, len);
+          dst.offset(start).write(chunk, 0, len);
+        }
+      }
+      case BF16, F16 -> {
+        boolean bf16 = info.dtype() == DType.BF16;
+        short[] raw = new short[CHUNK];
+        float[] chunk = new float[CHUNK];
+        ShortBuffer shorts = bytes.asShortBuffer();
+        for (long start = 0; start < n; start += CHUNK) {
+          int len = (int) Math.min(CHUNK, n - start);
+          shorts.get(raw, 0, len);
+          for (int i = 0; i < len; i++) {
+            // bf16 is the top half of an f32
+            chunk[i] = bf16 ? Float.intBitsToFloat((raw[i] & 0xffff) << 16) : Conversions.halfToFloat(raw[i]);
+          }
+          dst.offset(start).write(chunk, 0, len);
+        }
+      }
+      default -> throw new UserError(info.name() + " has dtype " + info.dtype()
+          + "; weights must be F32, BF16 or F16");
     }
   }
 }

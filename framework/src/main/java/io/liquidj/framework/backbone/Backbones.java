@@ -41,9 +41,13 @@ public final class Backbones {
     return new TreeSet<>(factories.keySet());
   }
 
-  /** The architecture of a run: the checkpoint's config.json when set, else the named shape. */
+  /**
+   * The architecture of a run: the checkpoint's config.json when set, else the named shape, with a
+   * Liquid extension made explicit ({@link VocabularyExtension#recognise}).
+   */
   public ModelConfig config(BackboneSettings settings) {
-    return settings.checkpoint().map(ModelConfig::read).orElseGet(() -> shape(settings.backbone()));
+    return VocabularyExtension.recognise(
+        settings.checkpoint().map(ModelConfig::read).orElseGet(() -> shape(settings.backbone())));
   }
 
   /** The backbone of a run. */

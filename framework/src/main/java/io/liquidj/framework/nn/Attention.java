@@ -87,8 +87,8 @@ public final class Attention {
       updated = new LayerCache(keys, values);
     }
     int groups = s.numHeads() / s.numKeyValueHeads();
-    Operand<M> repeatedKeys = repeatKv(tf, keys, groups);
-    Operand<M> repeatedValues = repeatKv(tf, values, groups);
+    Operand<M> repeatedKeys = repeatKv(tf, keys, s, groups);
+    Operand<M> repeatedValues = repeatKv(tf, values, s, groups);
 
     // attn_weights = torch.matmul(query, key_states.transpose(2, 3)) * scaling  → [B, H, T, S]
     Operand<TFloat32> scores = tf.dtypes.cast(
@@ -131,16 +131,14 @@ public final class Attention {
    * repeat_kv: [B, KVH, S, D] → [B, KVH·groups, S, D]; query head h reads key/value head h / groups
    * (transformers modeling_llama.repeat_kv).
    */
-  private static <M extends TType> Operand<M> repeatKv(Ops tf, Operand<M> x, int groups) {
+  private static <M extends TType> Operand<M> repeatKv(Ops tf, Operand<M> x, Settings s, int groups) {
     if (groups == 1) {
       return x;
     }
     Operand<M> expanded = tf.expandDims(x, tf.constant(2)); // [B, KVH, 1, S, D]
     Operand<M> tiled = tf.tile(expanded, tf.constant(new int[] {1, 1, groups, 1, 1}));
-    long kvHeads = x.shape().get(1);
-    long headDim = x.shape().get(3);
-    return tf.reshape(tiled, Shapes.of(tf, Shapes.dim(tf, x, 0), (int) (kvHeads * groups), Shapes.dim(tf, x, 2),
-        (int) headDim));
+    // Head counts from the settings: inside a while-loop body the cache's static shape may be unknown.
+    return tf.reshape(tiled, Shapes.of(tf, Shapes.dim(tf, x, 0), s.numHeads(), Shapes.dim(tf, x, 2), s.headDim()));
   }
 
   /**

@@ -1,0 +1,98 @@
+package io.liquidj.recipes;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.inject.Guice;
+import com.google.inject.Key;
+import com.google.inject.TypeLiteral;
+import com.typesafe.config.ConfigFactory;
+import io.liquidj.backbones.BackbonesModule;
+import io.liquidj.framework.Fixtures;
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.backbone.BackboneFactory;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.safetensors.SafetensorsFile;
+import io.liquidj.framework.safetensors.SafetensorsWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LogitsCommandTest {
+  private static LogitsCommand command() {
+    Map<String, BackboneFactory> factories = Guice.createInjector(new BackbonesModule())
+        .getInstance(Key.get(new TypeLiteral<Map<String, BackboneFactory>>() {}));
+    return new LogitsCommand(new Backbones(factories));
+  }
+
+  private static int run(String... args) throws Exception {
+    PrintStream out = new PrintStream(new ByteArrayOutputStream());
+    return command().run(new Invocation(ConfigFactory.empty(), List.of(args), Set.of(), List.of(), out));
+  }
+
+  @Test
+  void writesTheFixturesLogitsLossAndZLoss(@TempDir Path dir) throws Exception {
+    Path fixture = Fixtures.fixture("hf/gemma2");
+    Path out = dir.resolve("out.safetensors");
+    assertEquals(0, run(fixture.toString(), fixture.resolve("io.safetensors").toString(), out.toString()));
+    try (SafetensorsFile expected = SafetensorsFile.open(fixture.resolve("io.safetensors"));
+        SafetensorsFile actual = SafetensorsFile.open(out)) {
+      assertArrayEquals(expected.info("logits").shape(), actual.info("logits").shape());
+      float[] e = expected.readFloats("logits");
+      float[] a = actual.readFloats("logits");
+      float max = 0;
+      for (int i = 0; i < e.length; i++) {
+        max = Math.max(max, Math.abs(e[i] - a[i]));
+      }
+      assertTrue(max <= 1e-4f, "logits max|diff| = " + max);
+      for (String scalar : List.of("loss", "zloss")) {
+        float want = expected.readFloats(scalar)[0];
+        float got = actual.readFloats(scalar)[0];
+        assertTrue(Math.abs(got - want) <= 1e-5 * Math.abs(want), scalar + ": expected " + want + ", got " + got);
+      }
+    }
+  }
+
+  @Test
+  void int64IdsWithoutMaskAreRead(@TempDir Path dir) throws Exception {
+    Path fixture = Fixtures.fixture("hf/llama3");
+    Path in = dir.resolve("in.safetensors");
+    int[] ids;
+    long[] shape;
+    try (SafetensorsFile io = SafetensorsFile.open(fixture.resolve("io.safetensors"))) {
+      ids = io.readInts("input_ids");
+      shape = io.info("input_ids").shape();
+    }
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(ids.length * 8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int id : ids) {
+      b.putLong(id);
+    }
+    b.flip();
+    new SafetensorsWriter().add("input_ids", io.liquidj.framework.safetensors.DType.I64, shape, b).write(in);
+    Path out = dir.resolve("out.safetensors");
+    assertEquals(0, run(fixture.toString(), in.toString(), out.toString()));
+    try (SafetensorsFile expected = SafetensorsFile.open(fixture.resolve("io.safetensors"));
+        SafetensorsFile actual = SafetensorsFile.open(out)) {
+      float want = expected.readFloats("loss")[0];
+      assertEquals(want, actual.readFloats("loss")[0], 1e-5 * want);
+    }
+  }
+
+  @Test
+  void idsOutsideTheVocabularyAreAUserError(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("in.safetensors");
+    new SafetensorsWriter().addInts("input_ids", new long[] {1, 2}, new int[] {1, 9999}).write(in);
+    Path fixture = Fixtures.fixture("hf/llama3");
+    UserError e = assertThrows(UserError.class,
+        () -> run(fixture.toString(), in.toString(), dir.resolve("out.safetensors").toString()));
+    assertTrue(e.getMessage().contains("9999"), e.getMessage());
+  }
+}
