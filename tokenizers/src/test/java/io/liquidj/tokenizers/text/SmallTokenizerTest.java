@@ -46,7 +46,8 @@ class SmallTokenizerTest {
     assertEquals(336, t.eosId().getAsInt());
     int[] ids = t.encode(texts.get(0), true);
     assertEquals(335, ids[0]);
-    assertTrue(ids.length <= 12, "common words are single tokens: " + java.util.Arrays.stream(ids).mapToObj(i -> t.decode(new int[] {i}, false)).toList());
+    assertTrue(ids.length < texts.get(0).length() / 3, "frequent words merge into few tokens: " + ids.length);
+    assertTrue(t.tokenId("\u0120background").isPresent(), "\" background\" is one token");
     assertEquals(texts.get(0), t.decode(ids, true));
     for (String s : List.of("naïve café 東京 🦊\t\n", "x<boi>y<eoi><unconditional>")) {
       assertEquals(s, t.decode(t.encode(s, false), false));
