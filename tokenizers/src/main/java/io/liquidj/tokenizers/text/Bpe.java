@@ -26,17 +26,22 @@ final class Bpe {
   private final int unkId;
   private final boolean fuseUnk;
   private final boolean ignoreMerges;
+  private final boolean byteLevel;
   private final int[] byteTokens;
+  /** The id of each single-character (BMP) token, -1 where none: the hot lookup of {@link #symbols}. */
+  private final int[] charIds = new int[Character.MAX_VALUE + 1];
   private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
   /**
    * @param vocab token string to id
    * @param merges the merge list in rank order, each a pair of token strings
    * @param unkId the unknown token's id, or -1 for none
+   * @param byteLevel words are mapped to GPT-2's byte-level characters before encoding
    */
   Bpe(Map<String, Integer> vocab, List<String[]> merges, boolean byteFallback, int unkId, boolean fuseUnk,
-      boolean ignoreMerges) {
+      boolean ignoreMerges, boolean byteLevel) {
     this.vocab = vocab;
+    this.byteLevel = byteLevel;
     int size = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     this.tokens = new String[size];
     vocab.forEach((token, id) -> tokens[id] = token);
@@ -44,6 +49,12 @@ final class Bpe {
     this.unkId = unkId;
     this.fuseUnk = fuseUnk;
     this.ignoreMerges = ignoreMerges;
+    Arrays.fill(charIds, -1);
+    vocab.forEach((token, id) -> {
+      if (token.length() == 1) {
+        charIds[token.charAt(0)] = id;
+      }
+    });
     this.byteTokens = new int[256];
     for (int b = 0; b < 256; b++) {
       byteTokens[b] = vocab.getOrDefault(String.format("<0x%02X>", b), -1);
@@ -77,7 +88,7 @@ final class Bpe {
     return vocab.get(token);
   }
 
-  /** Appends the ids of one pre-tokenized word. */
+  /** Appends the ids of one pre-tokenized word (cached by the word as given, before byte-level mapping). */
   void encode(String word, IntList out) {
     if (word.isEmpty()) {
       return;
@@ -95,7 +106,8 @@ final class Bpe {
     out.addAll(cached);
   }
 
-  private int[] encodeUncached(String word) {
+  private int[] encodeUncached(String text) {
+    String word = byteLevel ? ByteLevel.map(text) : text;
     if (ignoreMerges) {
       Integer id = vocab.get(word);
       if (id != null) {
@@ -112,7 +124,9 @@ final class Bpe {
     for (int i = 0; i < word.length(); ) {
       int cp = word.codePointAt(i);
       int end = i + Character.charCount(cp);
-      Integer id = vocab.get(word.substring(i, end));
+      Integer id = cp <= Character.MAX_VALUE
+          ? (charIds[cp] >= 0 ? Integer.valueOf(charIds[cp]) : null)
+          : vocab.get(word.substring(i, end));
       i = end;
       if (id != null) {
         if (pendingUnk > 0) {
@@ -151,13 +165,52 @@ final class Bpe {
     return ids;
   }
 
-  /** Merges by rank with a heap of (rank, position) pairs, lazily dropping stale entries. */
+  /** Below this many symbols a linear scan for the best pair beats the heap. */
+  private static final int SHORT_WORD = 32;
+
   private int[] merge(IntList symbols) {
     int n = symbols.size();
     int[] ids = symbols.toArray();
     if (n < 2) {
       return ids;
     }
+    return n <= SHORT_WORD ? mergeShort(ids) : mergeLong(ids);
+  }
+
+  /** Repeatedly merges the pair of lowest rank, leftmost on ties (the heap's order). */
+  private int[] mergeShort(int[] ids) {
+    int n = ids.length;
+    long[] pair = new long[n]; // pair[i]: the merge of (ids[i], ids[i + 1]) or ABSENT
+    for (int i = 0; i + 1 < n; i++) {
+      pair[i] = merges.get(ids[i], ids[i + 1]);
+    }
+    while (n > 1) {
+      int best = -1;
+      int bestRank = Integer.MAX_VALUE;
+      for (int i = 0; i + 1 < n; i++) {
+        if (pair[i] != PairMap.ABSENT && PairMap.rank(pair[i]) < bestRank) {
+          bestRank = PairMap.rank(pair[i]);
+          best = i;
+        }
+      }
+      if (best < 0) {
+        break;
+      }
+      ids[best] = PairMap.mergedId(pair[best]);
+      System.arraycopy(ids, best + 2, ids, best + 1, n - best - 2);
+      System.arraycopy(pair, best + 2, pair, best + 1, n - best - 2);
+      n--;
+      pair[best] = best + 1 < n ? merges.get(ids[best], ids[best + 1]) : PairMap.ABSENT;
+      if (best > 0) {
+        pair[best - 1] = merges.get(ids[best - 1], ids[best]);
+      }
+    }
+    return Arrays.copyOf(ids, n);
+  }
+
+  /** Merges by rank with a heap of (rank, position) pairs, lazily dropping stale entries. */
+  private int[] mergeLong(int[] ids) {
+    int n = ids.length;
     int[] prev = new int[n];
     int[] next = new int[n];
     for (int i = 0; i < n; i++) {

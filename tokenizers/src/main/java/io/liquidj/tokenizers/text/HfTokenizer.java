@@ -22,7 +22,6 @@ public final class HfTokenizer implements TextTokenizer {
   private final AddedTokens added;
   private final UnaryOperator<String> normalizer;
   private final List<PreTokenizer> preTokenizers;
-  private final boolean byteLevel;
   private final Bpe model;
   private final int[] prefix;
   private final int[] suffix;
@@ -31,12 +30,11 @@ public final class HfTokenizer implements TextTokenizer {
   private final OptionalInt eosId;
   private final int size;
 
-  HfTokenizer(AddedTokens added, UnaryOperator<String> normalizer, List<PreTokenizer> preTokenizers, boolean byteLevel,
+  HfTokenizer(AddedTokens added, UnaryOperator<String> normalizer, List<PreTokenizer> preTokenizers,
       Bpe model, int[] prefix, int[] suffix, TokenDecoder decoder, OptionalInt bosId, OptionalInt eosId) {
     this.added = added;
     this.normalizer = normalizer;
     this.preTokenizers = List.copyOf(preTokenizers);
-    this.byteLevel = byteLevel;
     this.model = model;
     this.prefix = prefix.clone();
     this.suffix = suffix.clone();
@@ -59,7 +57,7 @@ public final class HfTokenizer implements TextTokenizer {
       }
       more.add(new AddedTokens.Token(content, id, true));
     });
-    return new HfTokenizer(added.with(more), normalizer, preTokenizers, byteLevel, model, prefix, suffix, decoder,
+    return new HfTokenizer(added.with(more), normalizer, preTokenizers, model, prefix, suffix, decoder,
         bosId, eosId);
   }
 
@@ -82,7 +80,7 @@ public final class HfTokenizer implements TextTokenizer {
         words = p.split(words, s == 0);
       }
       for (String word : words) {
-        model.encode(byteLevel ? ByteLevel.map(word) : word, out);
+        model.encode(word, out);
       }
     }
     if (addSpecialTokens) {
@@ -103,6 +101,13 @@ public final class HfTokenizer implements TextTokenizer {
     return decoder.decode(tokens);
   }
 
+  /**
+   * Token bytes go through one incremental UTF-8 decoder: a character comes out when its last byte
+   * arrives, and the concatenated pieces plus {@link StreamingDecoder#flush} equal {@link #decode}
+   * for any ids that decode without U+FFFD. (For an invalid run of Gemma byte tokens, decode gives
+   * one U+FFFD per byte of the whole run, as tokenizers' ByteFallback does, while the stream may
+   * already have emitted the run's valid characters.)
+   */
   @Override
   public StreamingDecoder streamingDecoder(boolean skipSpecialTokens) {
     return new StreamingDecoder() {

@@ -53,10 +53,10 @@ final class TokenizerJson {
   private HfTokenizer tokenizer(Path dir, JsonNode json) {
     JsonNode config = Files.isRegularFile(dir.resolve(TOKENIZER_CONFIG)) ? read(dir.resolve(TOKENIZER_CONFIG)) : null;
     AddedTokens added = addedTokens(json.path("added_tokens"));
-    Bpe model = model(json.path("model"));
     UnaryOperator<String> normalizer = normalizer(json.get("normalizer"));
     List<PreTokenizer> preTokenizers = new ArrayList<>();
     boolean byteLevel = preTokenizer(json.get("pre_tokenizer"), preTokenizers);
+    Bpe model = model(json.path("model"), byteLevel);
     TokenDecoder decoder = decoder(json.get("decoder"));
     if (byteLevel != decoder.byteLevel()) {
       throw unsupported("decoder", type(json.get("decoder")),
@@ -70,7 +70,7 @@ final class TokenizerJson {
       bos = OptionalInt.of(prefix.get(0));
     }
     OptionalInt eos = configToken(config, "eos_token", added, model);
-    return new HfTokenizer(added, normalizer, preTokenizers, byteLevel, model,
+    return new HfTokenizer(added, normalizer, preTokenizers, model,
         prefix.stream().mapToInt(Integer::intValue).toArray(), suffix.stream().mapToInt(Integer::intValue).toArray(),
         decoder, bos, eos);
   }
@@ -83,7 +83,7 @@ final class TokenizerJson {
     return new AddedTokens(tokens);
   }
 
-  private Bpe model(JsonNode model) {
+  private Bpe model(JsonNode model, boolean byteLevel) {
     String type = type(model);
     if (!type.equals("BPE")) {
       throw unsupported("model.type", type, "BPE");
@@ -121,7 +121,7 @@ final class TokenizerJson {
     }
     try {
       return new Bpe(vocab, merges, model.path("byte_fallback").asBoolean(false), unkId,
-          model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
+          model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false), byteLevel);
     } catch (IllegalArgumentException e) {
       throw new UserError(file + ": model: " + e.getMessage(), e);
     }
