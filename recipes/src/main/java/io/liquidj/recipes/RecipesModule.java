@@ -13,5 +13,13 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("tokenize").to(TokenizeCommand.class);
     commands.addBinding("detokenize").to(DetokenizeCommand.class);
     commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
+    commands.addBinding("train").to(TrainRecipe.class);
+    commands.addBinding("bench-train").to(BenchTrainCommand.class);
+    commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
+    commands.addBinding("prepare").to(PrepareRecipe.class);
+    commands.addBinding("bench-data").to(BenchDataCommand.class);
+    commands.addBinding("generate").to(io.liquidj.recipes.generate.GenerateRecipe.class);
+    commands.addBinding("export").to(io.liquidj.recipes.generate.ExportRecipe.class);
+    commands.addBinding("bench-generate").to(io.liquidj.recipes.generate.BenchGenerateCommand.class);
   }
 }

@@ -1,0 +1,72 @@
+package io.liquidj.framework.data;
+
+import io.liquidj.framework.image.ImagePreprocessing;
+import io.liquidj.framework.image.Images;
+import io.liquidj.framework.image.RgbImage;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.List;
+import javax.imageio.ImageIO;
+
+/**
+ * Decodes encoded image bytes for {@code prepare} and turns them into the image tokenizer's input
+ * with Liquid's pretraining preprocessing ({@link ImagePreprocessing#centerCrop}: shorter side
+ * Lanczos-resized to {@code imageSize}, centre square; {@link Images#toBatch}: RGB in [-1, 1], CHW).
+ * Images that are too small or too elongated are rejected with their reason. Thread-safe.
+ *
+ * <p>Decoding uses {@code javax.imageio} (JPEG, PNG, BMP, GIF); WebP has no built-in reader and is
+ * reported as unreadable.
+ */
+public final class ImageDecoder {
+  private final int imageSize;
+  private final int minImageSize;
+  private final double maxAspectRatio;
+
+  /** A decoded image (pixels CHW, {@code 3·size·size}) or the reason it is skipped. */
+  public record Result(float[] pixels, SkipReason skip, String detail) {
+    static Result skipped(SkipReason reason, String detail) {
+      return new Result(null, reason, detail);
+    }
+  }
+
+  /**
+   * @param imageSize side of the square output
+   * @param minImageSize shorter sides below this are {@link SkipReason#TOO_SMALL}
+   * @param maxAspectRatio long/short side ratios above this are {@link SkipReason#ASPECT_RATIO}
+   */
+  public ImageDecoder(int imageSize, int minImageSize, double maxAspectRatio) {
+    this.imageSize = imageSize;
+    this.minImageSize = minImageSize;
+    this.maxAspectRatio = maxAspectRatio;
+  }
+
+  /** Side of the square images produced. */
+  public int imageSize() {
+    return imageSize;
+  }
+
+  /** Decodes, checks, resizes and crops one image. */
+  public Result decode(byte[] bytes) {
+    BufferedImage image;
+    try {
+      image = ImageIO.read(new ByteArrayInputStream(bytes));
+    } catch (IOException | RuntimeException e) {
+      return Result.skipped(SkipReason.UNREADABLE, TarSamples.firstLine(String.valueOf(e.getMessage())));
+    }
+    if (image == null) {
+      return Result.skipped(SkipReason.UNREADABLE, "no decoder for this format");
+    }
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int shorter = Math.min(w, h);
+    if (shorter < minImageSize) {
+      return Result.skipped(SkipReason.TOO_SMALL, w + "x" + h);
+    }
+    if ((double) Math.max(w, h) / shorter > maxAspectRatio) {
+      return Result.skipped(SkipReason.ASPECT_RATIO, w + "x" + h);
+    }
+    RgbImage square = ImagePreprocessing.centerCrop(Images.fromBufferedImage(image), imageSize);
+    return new Result(Images.toBatch(List.of(square)).pixels(), null, null);
+  }
+}

@@ -1,0 +1,114 @@
+package io.liquidj.framework.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.image.ImagePreprocessing.Mode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ImagePreprocessingTest {
+  @Test
+  void lanczosKeepsAConstantImageConstant() {
+    RgbImage flat = RgbImage.filled(37, 23, 10, 128, 250);
+    for (int[] size : List.of(new int[] {16, 16}, new int[] {80, 50}, new int[] {5, 40})) {
+      RgbImage r = flat.resize(size[0], size[1]);
+      for (int i = 0; i < r.rgb().length; i += 3) {
+        assertEquals(10, r.rgb()[i] & 0xff);
+        assertEquals(128, r.rgb()[i + 1] & 0xff);
+        assertEquals(250, r.rgb()[i + 2] & 0xff);
+      }
+    }
+  }
+
+  @Test
+  void lanczosCoefficientsFollowPillow() {
+    // Halving: support 6 input pixels each side, output 0 centred on input 1.0 → taps start at 0.
+    var taps = Lanczos.taps(16, 8);
+    assertEquals(0, taps.start()[0]);
+    assertEquals(7, taps.count()[0]); // xmax = int(1 + 6 + 0.5) = 7
+    assertEquals(3, taps.start()[4]); // centre (4 + 0.5)·2 = 9: int(9 - 6 + 0.5) = 3
+    assertEquals(12, taps.count()[4]); // int(9 + 6 + 0.5) - 3
+    int sum = 0;
+    for (int w : taps.weights()[4]) {
+      sum += w;
+    }
+    assertTrue(Math.abs(sum - (1 << 22)) <= taps.count()[4], "weights sum to one in fixed point: " + sum);
+    assertEquals(1.0, Lanczos.lanczos(0), 0);
+    assertEquals(0.0, Lanczos.lanczos(3.0), 0); // [-3, 3)
+    assertEquals(0.0, Lanczos.lanczos(1.0), 1e-15);
+  }
+
+  @Test
+  void lanczosOvershootsAtAnEdgeAndClamps() {
+    // A hard black/white edge upscaled ×4: Lanczos rings, so values next to the edge clamp at 0/255
+    // and the transition stays monotone far from it.
+    byte[] rgb = new byte[8 * 3];
+    for (int x = 4; x < 8; x++) {
+      rgb[x * 3] = rgb[x * 3 + 1] = rgb[x * 3 + 2] = (byte) 255;
+    }
+    RgbImage r = new RgbImage(8, 1, rgb).resize(32, 1);
+    assertEquals(0, r.get(0, 0, 0));
+    assertEquals(255, r.get(31, 0, 0));
+    assertTrue(r.get(15, 0, 0) < 128 && r.get(16, 0, 0) > 128, r.get(15, 0, 0) + " " + r.get(16, 0, 0));
+  }
+
+  @Test
+  void centerCropResizesTheShorterSideAndCutsTheMiddle() {
+    // 100x50, left half black, right half white; target 32: resized to 64x32, crop x0 = 16.
+    byte[] rgb = new byte[100 * 50 * 3];
+    for (int y = 0; y < 50; y++) {
+      for (int x = 50; x < 100; x++) {
+        for (int c = 0; c < 3; c++) {
+          rgb[(y * 100 + x) * 3 + c] = (byte) 255;
+        }
+      }
+    }
+    RgbImage out = ImagePreprocessing.apply(new RgbImage(100, 50, rgb), Mode.CENTER_CROP, 32, 16);
+    assertEquals(32, out.width());
+    assertEquals(32, out.height());
+    assertEquals(0, out.get(4, 10, 0));
+    assertEquals(255, out.get(28, 10, 0));
+  }
+
+  @Test
+  void padToSquareCentresOnLiquidsGray() {
+    RgbImage wide = RgbImage.filled(4, 2, 0, 0, 0);
+    RgbImage square = ImagePreprocessing.padToSquare(wide);
+    assertEquals(4, square.height());
+    assertArrayEquals(new int[] {122, 116, 104}, new int[] {square.get(0, 0, 0), square.get(0, 0, 1), square.get(0, 0, 2)});
+    assertEquals(0, square.get(0, 1, 0));
+    assertEquals(0, square.get(3, 2, 0));
+    assertEquals(122, square.get(3, 3, 0));
+    assertEquals(8, ImagePreprocessing.apply(wide, Mode.PAD_TO_SQUARE, 8, 4).width());
+  }
+
+  @Test
+  void keepSizeNeedsMultiplesOfTheFactor() {
+    RgbImage ok = RgbImage.filled(32, 48, 1, 2, 3);
+    assertEquals(ok, ImagePreprocessing.apply(ok, Mode.KEEP_SIZE, 0, 16));
+    UserError e = assertThrows(UserError.class,
+        () -> ImagePreprocessing.apply(RgbImage.filled(30, 48, 1, 2, 3), Mode.KEEP_SIZE, 0, 16));
+    assertTrue(e.getMessage().contains("30x48") && e.getMessage().contains("16"), e.getMessage());
+  }
+
+  @Test
+  void contactSheetPlacesImagesInAGridWithCaptions() {
+    RgbImage red = RgbImage.filled(20, 10, 255, 0, 0);
+    RgbImage blue = RgbImage.filled(20, 10, 0, 0, 255);
+    RgbImage sheet = ContactSheet.render(List.of(red, blue, red), List.of("a cat", "a very long caption indeed", "x"), 2);
+    assertEquals(8 + 2 * 28, sheet.width());
+    assertEquals(255, sheet.get(8, 8, 0));
+    assertEquals(255, sheet.get(36, 8, 2));
+    boolean dark = false;
+    for (int x = 8; x < 28; x++) {
+      for (int y = 18; y < 38; y++) {
+        dark |= sheet.get(x, y, 0) < 100;
+      }
+    }
+    assertTrue(dark, "caption text drawn under the first image");
+  }
+}
