@@ -80,6 +80,16 @@ class RealTokenizerBehaviourTest {
   }
 
   @Test
+  void longRunsOfOneCharacterClassEncodeWithoutStackOverflow() {
+    for (String s : List.of("a".repeat(200_000), " ".repeat(100_000) + "x", "\n \t".repeat(50_000), "!?".repeat(100_000))) {
+      for (String name : NAMES) {
+        TextTokenizer t = TOKENIZERS.get(name);
+        assertEquals(expectedRoundTrip(name, s), t.decode(t.encode(s, false), false), name);
+      }
+    }
+  }
+
+  @Test
   void loneSurrogatesEncodeAsTheReplacementCharacter() {
     for (String name : NAMES) {
       TextTokenizer t = TOKENIZERS.get(name);
