@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,12 +82,18 @@ public final class BpeTrainer {
     return json(tokens, merges);
   }
 
-  /** The distinct pre-tokenized words with their counts and incremental pair statistics. */
+  /**
+   * The distinct pre-tokenized words with their counts and incremental pair statistics: pair counts
+   * in a primitive map, the best pair from a lazy max-heap (an entry is checked against the current
+   * count when it surfaces), and for each pair the words that (may) hold it.
+   */
   private static final class Words {
     private final List<int[]> symbols = new ArrayList<>();
     private final List<Integer> counts = new ArrayList<>();
-    private final Map<Long, Long> pairCounts = new HashMap<>();
+    private final LongCounts pairCounts = new LongCounts();
     private final Map<Long, Set<Integer>> pairWords = new HashMap<>();
+    private final PriorityQueue<long[]> best = new PriorityQueue<>(
+        (x, y) -> x[0] != y[0] ? Long.compare(y[0], x[0]) : Long.compare(x[1], y[1]));
 
     static Words of(List<String> texts) {
       Pattern split = Pattern.compile(SPLIT_REGEX, Pattern.UNICODE_CHARACTER_CLASS);
@@ -98,6 +105,7 @@ public final class BpeTrainer {
         }
       }
       Words words = new Words();
+      Set<Long> touched = new HashSet<>();
       wordCounts.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
         byte[] bytes = Utf8.encode(e.getKey());
         int[] s = new int[bytes.length];
@@ -106,23 +114,44 @@ public final class BpeTrainer {
         }
         words.symbols.add(s);
         words.counts.add(e.getValue());
-        words.count(words.symbols.size() - 1, +1);
+        int w = words.symbols.size() - 1;
+        for (int i = 0; i + 1 < s.length; i++) {
+          long key = key(s[i], s[i + 1]);
+          words.pairCounts.add(key, e.getValue());
+          words.pairWords.computeIfAbsent(key, k -> new HashSet<>()).add(w);
+          touched.add(key);
+        }
       });
+      words.push(touched);
       return words;
+    }
+
+    private static long key(int a, int b) {
+      return ((long) a << 32) | b;
+    }
+
+    private void push(Set<Long> keys) {
+      for (long key : keys) {
+        long c = pairCounts.get(key);
+        if (c > 0) {
+          best.add(new long[] {c, key});
+        }
+      }
     }
 
     /** The most frequent pair as (a << 32 | b), the smallest on ties, or -1 when none is left. */
     long mostFrequentPair() {
-      long best = -1;
-      long bestCount = 0;
-      for (Map.Entry<Long, Long> e : pairCounts.entrySet()) {
-        long c = e.getValue();
-        if (c > bestCount || (c == bestCount && c > 0 && e.getKey() < best)) {
-          best = e.getKey();
-          bestCount = c;
+      while (!best.isEmpty()) {
+        long[] top = best.poll();
+        long current = pairCounts.get(top[1]);
+        if (current == top[0]) {
+          return top[1];
+        }
+        if (current > 0 && current < top[0]) {
+          best.add(new long[] {current, top[1]});
         }
       }
-      return best;
+      return -1;
     }
 
     /** Replaces every occurrence of {@code pair} by {@code id} in the words that hold it. */
@@ -130,9 +159,10 @@ public final class BpeTrainer {
       int a = (int) (pair >>> 32);
       int b = (int) pair;
       Set<Integer> holders = pairWords.remove(pair);
+      Set<Long> touched = new HashSet<>();
       for (int w : holders) {
         int[] s = symbols.get(w);
-        count(w, -1);
+        long f = counts.get(w);
         int[] out = new int[s.length];
         int n = 0;
         for (int i = 0; i < s.length; i++) {
@@ -143,25 +173,77 @@ public final class BpeTrainer {
             out[n++] = s[i];
           }
         }
+        if (n == s.length) {
+          continue; // a stale holder
+        }
+        for (int i = 0; i + 1 < s.length; i++) {
+          pairCounts.add(key(s[i], s[i + 1]), -f);
+        }
+        for (int i = 0; i + 1 < n; i++) {
+          long key = key(out[i], out[i + 1]);
+          pairCounts.add(key, f);
+          touched.add(key);
+          if (out[i] == id || out[i + 1] == id) {
+            pairWords.computeIfAbsent(key, k -> new HashSet<>()).add(w);
+          }
+        }
         symbols.set(w, java.util.Arrays.copyOf(out, n));
-        count(w, +1);
       }
-      pairCounts.remove(pair);
+      push(touched);
+    }
+  }
+
+  /** Open-addressing map from a long key to a long count (no removal: a count may reach 0). */
+  private static final class LongCounts {
+    private long[] keys = new long[1024];
+    private long[] values = new long[1024];
+    private boolean[] used = new boolean[1024];
+    private int size;
+
+    long get(long key) {
+      int mask = keys.length - 1;
+      for (int i = slot(key, mask); used[i]; i = (i + 1) & mask) {
+        if (keys[i] == key) {
+          return values[i];
+        }
+      }
+      return 0;
     }
 
-    private void count(int w, int sign) {
-      int[] s = symbols.get(w);
-      long c = (long) sign * counts.get(w);
-      for (int i = 0; i + 1 < s.length; i++) {
-        long key = ((long) s[i] << 32) | s[i + 1];
-        long total = pairCounts.merge(key, c, Long::sum);
-        if (total == 0) {
-          pairCounts.remove(key);
-        }
-        if (sign > 0) {
-          pairWords.computeIfAbsent(key, k -> new HashSet<>()).add(w);
+    void add(long key, long delta) {
+      if (2 * (size + 1) > keys.length) {
+        grow();
+      }
+      int mask = keys.length - 1;
+      int i = slot(key, mask);
+      while (used[i] && keys[i] != key) {
+        i = (i + 1) & mask;
+      }
+      if (!used[i]) {
+        used[i] = true;
+        keys[i] = key;
+        size++;
+      }
+      values[i] += delta;
+    }
+
+    private void grow() {
+      long[] oldKeys = keys;
+      long[] oldValues = values;
+      boolean[] oldUsed = used;
+      keys = new long[oldKeys.length * 2];
+      values = new long[oldKeys.length * 2];
+      used = new boolean[oldKeys.length * 2];
+      size = 0;
+      for (int i = 0; i < oldKeys.length; i++) {
+        if (oldUsed[i]) {
+          add(oldKeys[i], oldValues[i]);
         }
       }
+    }
+
+    private static int slot(long key, int mask) {
+      return (int) ((key * 0x9E3779B97F4A7C15L) >>> 40) & mask;
     }
   }
 
