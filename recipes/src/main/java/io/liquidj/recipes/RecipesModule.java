@@ -10,6 +10,9 @@ public final class RecipesModule extends AbstractModule {
   protected void configure() {
     MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
+    commands.addBinding("tokenize").to(TokenizeCommand.class);
+    commands.addBinding("detokenize").to(DetokenizeCommand.class);
+    commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
     commands.addBinding("train").to(TrainRecipe.class);
     commands.addBinding("bench-train").to(BenchTrainCommand.class);
     commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);

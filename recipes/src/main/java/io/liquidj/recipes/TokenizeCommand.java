@@ -1,0 +1,80 @@
+package io.liquidj.recipes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.tokenizers.text.TextTokenizers;
+import jakarta.inject.Inject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * {@code ./liquid tokenize <tokenizer> [--no-special] "<text>"} prints the ids as a JSON array;
+ * with {@code --jsonl <in.jsonl>}, one array per input line {@code {"text": ...}}, in order.
+ */
+final class TokenizeCommand implements Command {
+  private final TextTokenizers tokenizers;
+
+  @Inject
+  TokenizeCommand(TextTokenizers tokenizers) {
+    this.tokenizers = tokenizers;
+  }
+
+  @Override
+  public String summary() {
+    return "Print the token ids of a text (or of each {\"text\": ...} line of --jsonl) as JSON arrays";
+  }
+
+  @Override
+  public String usage() {
+    return "<tokenizer-dir-or-file> [--no-special] (\"<text>\" | --jsonl <in.jsonl>)";
+  }
+
+  @Override
+  public int run(Invocation invocation) throws IOException {
+    TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.argument(0, "a tokenizer folder or tokenizer.json")));
+    boolean addSpecial = !invocation.flag("--no-special");
+    var jsonl = invocation.flagValue("--jsonl");
+    if (jsonl.isEmpty()) {
+      invocation.out().println(json(tokenizer.encode(invocation.argument(1, "the text to tokenize (or --jsonl <file>)"), addSpecial)));
+      return 0;
+    }
+    Path file = Path.of(jsonl.get());
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("--jsonl " + file + ": expected a file of {\"text\": ...} lines, found none");
+    }
+    ObjectMapper mapper = new ObjectMapper();
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      int lineNumber = 0;
+      for (String line; (line = in.readLine()) != null; ) {
+        lineNumber++;
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode text;
+        try {
+          text = mapper.readTree(line).get("text");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new UserError(file + ":" + lineNumber + ": expected a JSON object {\"text\": ...}: " + e.getOriginalMessage());
+        }
+        if (text == null || !text.isTextual()) {
+          throw new UserError(file + ":" + lineNumber + ": expected a string field \"text\", found " + line);
+        }
+        invocation.out().println(json(tokenizer.encode(text.asText(), addSpecial)));
+      }
+    }
+    return 0;
+  }
+
+  static String json(int[] ids) {
+    return Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]"));
+  }
+}
