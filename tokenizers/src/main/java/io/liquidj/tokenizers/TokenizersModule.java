@@ -6,5 +6,6 @@ import com.google.inject.AbstractModule;
 public final class TokenizersModule extends AbstractModule {
   @Override
   protected void configure() {
+    install(new io.liquidj.tokenizers.vqgan.VqganModule());
   }
 }
