@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.BackboneFactory;
+import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.framework.tokenizer.TextTokenizerFactory;
@@ -29,5 +30,6 @@ public final class FrameworkModule extends AbstractModule {
     MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class);
     MapBinder.newMapBinder(binder(), String.class, TextTokenizerFactory.class);
     MapBinder.newMapBinder(binder(), String.class, ImageTokenizerFactory.class);
+    bind(Backbones.class);
   }
 }

@@ -10,5 +10,8 @@ public final class RecipesModule extends AbstractModule {
   protected void configure() {
     MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
+    commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
+    commands.addBinding("prepare").to(PrepareRecipe.class);
+    commands.addBinding("bench-data").to(BenchDataCommand.class);
   }
 }

@@ -1,0 +1,94 @@
+package io.liquidj.framework.data;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import io.liquidj.framework.config.Settings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How training sequences are drawn and packed ({@code data} in {@code liquidj/data.conf}).
+ *
+ * @param sources prepared folders with their mixing ratios (normalised to sum to 1)
+ * @param maxLength tokens per packed row
+ * @param seed seed of every draw (source, example order, reverse, CFG dropout)
+ * @param reverseRatio probability that a pair becomes an image→text sequence
+ * @param cfgDropout probability that a text→image caption is replaced by {@code <unconditional>}
+ * @param lossOn which targets carry loss
+ * @param t2iSuffix text after the caption of a text→image sequence
+ * @param i2tPrefix text between {@code <eoi>} and the caption of an image→text sequence
+ * @param rank this data-parallel worker
+ * @param worldSize data-parallel workers
+ */
+public record DataSettings(
+    List<Source> sources,
+    int maxLength,
+    long seed,
+    double reverseRatio,
+    double cfgDropout,
+    LossOn lossOn,
+    String t2iSuffix,
+    String i2tPrefix,
+    int rank,
+    int worldSize) {
+
+  /** Which targets of a sequence are trained on. */
+  public enum LossOn {
+    /** Codes, eoi, eos of text→image; caption and eos of image→text; text and eos of text documents. */
+    TEMPLATE,
+    /** Every target inside a document. */
+    ALL
+  }
+
+  /**
+   * One prepared folder and its share of the documents.
+   *
+   * @param name for messages (the folder's name unless given)
+   * @param path the folder written by {@code ./liquid prepare}
+   * @param ratio its share of documents (before normalisation)
+   */
+  public record Source(String name, Path path, double ratio) {}
+
+  public DataSettings {
+    sources = List.copyOf(sources);
+    if (rank < 0 || rank >= worldSize) {
+      throw new IllegalArgumentException("rank " + rank + " outside [0, " + worldSize + ")");
+    }
+  }
+
+  /** Reads and validates the {@code data} section. */
+  public static DataSettings from(Config data) {
+    List<Source> sources = new ArrayList<>();
+    List<? extends Config> list;
+    try {
+      list = data.getConfigList("sources");
+    } catch (ConfigException.WrongType e) {
+      throw Settings.bad(data, "sources", "must be a list of { path = \"prepared/folder\", ratio = 0.5 }");
+    }
+    for (Config s : list) {
+      if (!s.hasPath("path")) {
+        throw Settings.bad(data, "sources", "every source needs a path (a folder written by ./liquid prepare)");
+      }
+      Path path = Path.of(s.getString("path"));
+      double ratio = s.hasPath("ratio") ? Settings.positive(s, "ratio") : 1.0;
+      String name = s.hasPath("name") ? s.getString("name") : String.valueOf(path.getFileName());
+      sources.add(new Source(name, path, ratio));
+    }
+    int worldSize = Settings.positiveInt(data, "world-size");
+    int rank = Settings.nonNegativeInt(data, "rank");
+    if (rank >= worldSize) {
+      throw Settings.bad(data, "rank", "must be below world-size " + worldSize + ", got " + rank);
+    }
+    LossOn lossOn = LossOn.valueOf(Settings.oneOf(data, "loss-on", "template", "all").toUpperCase(java.util.Locale.ROOT));
+    return new DataSettings(
+        sources, Settings.positiveInt(data, "max-length"), data.getLong("seed"),
+        Settings.probability(data, "reverse-ratio"), Settings.probability(data, "cfg-dropout"), lossOn,
+        data.getString("t2i-suffix"), data.getString("i2t-prefix"), rank, worldSize);
+  }
+
+  /** The same settings for data-parallel worker {@code rank} of {@code worldSize}. */
+  public DataSettings withWorker(int rank, int worldSize) {
+    return new DataSettings(sources, maxLength, seed, reverseRatio, cfgDropout, lossOn, t2iSuffix, i2tPrefix, rank, worldSize);
+  }
+}

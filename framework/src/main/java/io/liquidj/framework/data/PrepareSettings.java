@@ -1,0 +1,69 @@
+package io.liquidj.framework.data;
+
+import com.typesafe.config.Config;
+import io.liquidj.framework.config.Settings;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@code ./liquid prepare} reads and writes ({@code data.prepare} in {@code liquidj/data.conf}).
+ *
+ * @param out folder for the shards and {@code prepare-report.json}
+ * @param pairs JSONL manifests, {@code .tar} shards or folders of {@code .tar} shards
+ * @param texts text-only JSONL files
+ * @param tokenizer folder with the backbone's {@code tokenizer.json}
+ * @param imageTokenizer folder of the image tokenizer (empty when there are no pairs)
+ * @param imageTokenizerKind registered image tokenizer kind ({@code vqgan})
+ * @param imageSize side of the square images given to the image tokenizer
+ * @param minImageSize shorter sides below this are skipped
+ * @param maxAspectRatio long/short side ratios above this are skipped
+ * @param shardSize lines of a manifest or text file per shard
+ * @param batchSize images per image tokenizer call
+ * @param threads image decoding threads (all cores when 0 in the config)
+ */
+public record PrepareSettings(
+    Path out,
+    List<Path> pairs,
+    List<Path> texts,
+    Path tokenizer,
+    Path imageTokenizer,
+    String imageTokenizerKind,
+    int imageSize,
+    int minImageSize,
+    double maxAspectRatio,
+    int shardSize,
+    int batchSize,
+    int threads) {
+
+  public PrepareSettings {
+    pairs = List.copyOf(pairs);
+    texts = List.copyOf(texts);
+  }
+
+  /** Reads and validates the {@code data.prepare} section. */
+  public static PrepareSettings from(Config prepare) {
+    Path out = Settings.optionalPath(prepare, "out")
+        .orElseThrow(() -> Settings.bad(prepare, "out", "must name the folder the prepared shards go to (data.prepare.out)"));
+    List<Path> pairs = prepare.getStringList("pairs").stream().map(Path::of).toList();
+    List<Path> texts = prepare.getStringList("texts").stream().map(Path::of).toList();
+    if (pairs.isEmpty() && texts.isEmpty()) {
+      throw Settings.bad(prepare, "pairs", "nothing to prepare: set data.prepare.pairs and/or data.prepare.texts");
+    }
+    Path tokenizer = Settings.optionalPath(prepare, "tokenizer")
+        .orElseThrow(() -> Settings.bad(prepare, "tokenizer", "must name the folder holding tokenizer.json (data.prepare.tokenizer)"));
+    Path imageTokenizer = Settings.optionalPath(prepare, "image-tokenizer").orElse(null);
+    if (!pairs.isEmpty() && imageTokenizer == null) {
+      throw Settings.bad(prepare, "image-tokenizer", "image–caption pairs need the image tokenizer's folder (data.prepare.image-tokenizer)");
+    }
+    int imageSize = Settings.positiveInt(prepare, "image-size");
+    double maxAspect = Settings.positive(prepare, "max-aspect-ratio");
+    if (maxAspect < 1) {
+      throw Settings.bad(prepare, "max-aspect-ratio", "must be >= 1 (long side / short side), got " + maxAspect);
+    }
+    int threads = Settings.nonNegativeInt(prepare, "threads");
+    return new PrepareSettings(
+        out, pairs, texts, tokenizer, imageTokenizer, prepare.getString("image-tokenizer-kind"), imageSize,
+        Settings.nonNegativeInt(prepare, "min-image-size"), maxAspect, Settings.positiveInt(prepare, "shard-size"),
+        Settings.positiveInt(prepare, "batch-size"), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+  }
+}

@@ -1,0 +1,248 @@
+package io.liquidj.framework.generate;
+
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.ForwardInputs;
+import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.tf.VariableStore;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The generation graph of one model: placeholders in, whole generations out, one decoding loop per
+ * task. The recipe runs it in process and the export writes the same graph as SavedModel
+ * signatures, so both give the same tokens for the same seed.
+ *
+ * <p>Signatures (inputs → outputs; ids int32, masks int32 with 1 = real token):
+ * <ul>
+ *   <li>{@code generate_image}: prompt_ids, prompt_mask [n,P] + sampling → codes [n,h·w] int32
+ *       (VQGAN codes, raster order);
+ *   <li>{@code caption}: image_codes [n,h·w], question_ids, question_mask [n,Q] + sampling → tokens
+ *       [n,N], lengths [n];
+ *   <li>{@code generate_text}: prompt_ids, prompt_mask + sampling → tokens, lengths;
+ *   <li>{@code logits}: input_ids, attention_mask [B,T] → logits [B,T,V] f32.
+ * </ul>
+ * {@code serving_default} repeats {@code generate_image}. Sampling inputs are scalars with defaults: seed int64, guidance_scale, temperature, top_p f32,
+ * top_k int32.
+ */
+public final class GenerationGraph {
+  public static final String PREDICT = "tensorflow/serving/predict";
+  public static final String GENERATE_IMAGE = "generate_image";
+  public static final String CAPTION = "caption";
+  public static final String GENERATE_TEXT = "generate_text";
+  public static final String LOGITS = "logits";
+
+  private final List<Signature> signatures = new ArrayList<>();
+
+  /**
+   * The shapes of what the graph generates.
+   *
+   * @param gridHeight image code rows h
+   * @param gridWidth image code columns w (h·w codes per image)
+   * @param maxNewTokens the most tokens of a caption or text answer
+   */
+  public record Shapes(int gridHeight, int gridWidth, int maxNewTokens) {}
+
+  /**
+   * Builds every signature this model supports: without a Liquid vocabulary ({@code vocabulary}
+   * null), only {@code generate_text} and {@code logits}.
+   */
+  public GenerationGraph(
+      Ops tf,
+      Backbone backbone,
+      VariableStore store,
+      Precision precision,
+      MultimodalVocabulary vocabulary,
+      PromptTemplates templates,
+      Shapes shapes,
+      SamplingSettings defaults) {
+    Decoder decoder = new Decoder(backbone, store, precision);
+    int textEnd = vocabulary == null ? 0 : vocabulary.imageCodeOffset();
+    int[] stops = stopIds(backbone, templates);
+    if (vocabulary != null) {
+      buildImage(tf.withSubScope(GENERATE_IMAGE), decoder, vocabulary, templates, shapes, defaults);
+      buildCaption(tf.withSubScope(CAPTION), decoder, vocabulary, templates, shapes, defaults, stops, textEnd);
+    }
+    buildText(tf.withSubScope(GENERATE_TEXT), decoder, templates, shapes, defaults, stops, textEnd, vocabulary == null);
+    buildLogits(tf.withSubScope(LOGITS), backbone, store);
+  }
+
+  /**
+   * The signatures; {@code serving_default} is {@code generate_image} (or {@code generate_text} for a
+   * model without image codes).
+   */
+  public List<Signature> signatures() {
+    return List.copyOf(signatures);
+  }
+
+  /** The signature named {@code key}. */
+  public Signature signature(String key) {
+    return signatures.stream().filter(s -> s.key().equals(key)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no signature " + key + " (the model has no image vocabulary?)"));
+  }
+
+  private void buildImage(Ops g, Decoder decoder, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
+      SamplingSettings defaults) {
+    Placeholder<TInt32> ids = ids(g, "prompt_ids");
+    Placeholder<TInt32> mask = ids(g, "prompt_mask");
+    SamplingInputs sampling = samplingInputs(g, defaults);
+    Operand<TInt32> n = rows(g, ids);
+    Prompt cond = Prompt.concat(g, List.of(
+        Prompt.constant(g, t.imagePrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.imageSuffix(), n)));
+    Prompt uncond = Prompt.constant(g, t.unconditional(), n);
+    Prompt both = Prompt.stackRows(g, cond, uncond);
+    int codes = shapes.gridHeight() * shapes.gridWidth();
+    Decoder.Output out = decoder.decode(g, both.ids(), both.mask(), sampling, new Decoder.Spec(
+        GENERATE_IMAGE, codes, true, v.imageCodeOffset(), v.imageCodeOffset() + v.numImageCodes(), new int[0]));
+    Operand<TInt32> imageCodes = g.withName("codes").math.sub(out.tokens(), g.constant(v.imageCodeOffset()));
+    for (String key : List.of(Signature.DEFAULT_KEY, GENERATE_IMAGE)) {
+      signatures.add(withSampling(Signature.builder().key(key), sampling, true)
+          .input("prompt_ids", ids).input("prompt_mask", mask)
+          .output("codes", imageCodes)
+          .methodName(PREDICT).build());
+    }
+  }
+
+  private void buildCaption(Ops g, Decoder decoder, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
+      SamplingSettings defaults, int[] stops, int textEnd) {
+    Placeholder<TInt32> codes = g.withName("image_codes").placeholder(TInt32.class,
+        Placeholder.shape(Shape.of(-1, (long) shapes.gridHeight() * shapes.gridWidth())));
+    Placeholder<TInt32> question = ids(g, "question_ids");
+    Placeholder<TInt32> mask = ids(g, "question_mask");
+    SamplingInputs sampling = samplingInputs(g, defaults);
+    Operand<TInt32> n = rows(g, codes);
+    Operand<TInt32> imageTokens = g.math.add(codes, g.constant(v.imageCodeOffset()));
+    Prompt prompt = Prompt.concat(g, List.of(
+        Prompt.constant(g, t.chatUserPrefix(), n),
+        Prompt.constant(g, new int[] {v.boiTokenId()}, n),
+        new Prompt(imageTokens, g.onesLike(imageTokens)),
+        Prompt.constant(g, new int[] {v.eoiTokenId()}, n),
+        Prompt.constant(g, t.chatAfterImage(), n),
+        new Prompt(question, mask),
+        Prompt.constant(g, t.chatUserSuffix(), n)));
+    Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
+        new Decoder.Spec(CAPTION, shapes.maxNewTokens(), false, 0, textEnd, stops));
+    signatures.add(withSampling(Signature.builder().key(CAPTION), sampling, false)
+        .input("image_codes", codes).input("question_ids", question).input("question_mask", mask)
+        .output("tokens", g.withName("tokens").identity(out.tokens()))
+        .output("lengths", g.withName("lengths").identity(out.lengths()))
+        .methodName(PREDICT).build());
+  }
+
+  private void buildText(Ops g, Decoder decoder, PromptTemplates t, Shapes shapes, SamplingSettings defaults,
+      int[] stops, int textEnd, boolean isDefault) {
+    Placeholder<TInt32> ids = ids(g, "prompt_ids");
+    Placeholder<TInt32> mask = ids(g, "prompt_mask");
+    SamplingInputs sampling = samplingInputs(g, defaults);
+    Operand<TInt32> n = rows(g, ids);
+    Prompt prompt = Prompt.concat(g, List.of(
+        Prompt.constant(g, t.chatUserPrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.chatUserSuffix(), n)));
+    Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
+        new Decoder.Spec(GENERATE_TEXT, shapes.maxNewTokens(), false, 0, textEnd, stops));
+    Operand<TInt32> tokens = g.withName("tokens").identity(out.tokens());
+    Operand<TInt32> lengths = g.withName("lengths").identity(out.lengths());
+    for (String key : isDefault ? List.of(Signature.DEFAULT_KEY, GENERATE_TEXT) : List.of(GENERATE_TEXT)) {
+      signatures.add(withSampling(Signature.builder().key(key), sampling, false)
+          .input("prompt_ids", ids).input("prompt_mask", mask)
+          .output("tokens", tokens).output("lengths", lengths)
+          .methodName(PREDICT).build());
+    }
+  }
+
+  private void buildLogits(Ops g, Backbone backbone, VariableStore store) {
+    Placeholder<TInt32> ids = ids(g, "input_ids");
+    Placeholder<TInt32> mask = ids(g, "attention_mask");
+    Operand<TInt32> positions = g.math.maximum(
+        g.math.sub(g.math.cumsum(mask, g.constant(1)), g.constant(1)), g.constant(0));
+    Operand<TInt32> index = g.range(g.constant(0), g.gather(g.shape(ids), g.constant(1), g.constant(0)), g.constant(1));
+    Operand<TBool> causal = g.math.lessEqual(g.expandDims(index, g.constant(0)), g.expandDims(index, g.constant(1)));
+    Operand<TBool> allowed = g.math.logicalOr(
+        g.math.logicalAnd(g.expandDims(causal, g.constant(0)),
+            g.expandDims(g.math.notEqual(mask, g.constant(0)), g.constant(1))),
+        g.expandDims(g.math.equal(g.expandDims(index, g.constant(0)), g.expandDims(index, g.constant(1))),
+            g.constant(0)));
+    Operand<TFloat32> logits = backbone.forward(g, store.weights(), ForwardInputs.full(ids, positions, allowed)).logits();
+    signatures.add(Signature.builder().key(LOGITS)
+        .input("input_ids", ids).input("attention_mask", mask)
+        .output("logits", g.withName("logits").identity(logits))
+        .methodName(PREDICT).build());
+  }
+
+  private static int[] stopIds(Backbone backbone, PromptTemplates t) {
+    java.util.LinkedHashSet<Integer> s = new java.util.LinkedHashSet<>(backbone.config().eosTokenIds());
+    for (int id : t.stopIds()) {
+      s.add(id);
+    }
+    return s.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static Placeholder<TInt32> ids(Ops g, String name) {
+    return g.withName(name).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
+  }
+
+  private static Operand<TInt32> rows(Ops g, Operand<TInt32> x) {
+    return g.gather(g.shape(x), g.constant(0), g.constant(0));
+  }
+
+  private static SamplingInputs samplingInputs(Ops g, SamplingSettings d) {
+    return new SamplingInputs(
+        g.withName("seed").placeholderWithDefault(g.constant(d.seed()), Shape.scalar()),
+        g.withName("temperature").placeholderWithDefault(g.constant((float) d.temperature()), Shape.scalar()),
+        g.withName("top_k").placeholderWithDefault(g.constant(d.topK()), Shape.scalar()),
+        g.withName("top_p").placeholderWithDefault(g.constant((float) d.topP()), Shape.scalar()),
+        g.withName("guidance_scale").placeholderWithDefault(g.constant((float) d.guidanceScale()), Shape.scalar()));
+  }
+
+  private static Signature.Builder withSampling(Signature.Builder b, SamplingInputs s, boolean guided) {
+    b.input("seed", s.seed()).input("temperature", s.temperature()).input("top_k", s.topK()).input("top_p", s.topP());
+    return guided ? b.input("guidance_scale", s.guidanceScale()) : b;
+  }
+
+  /** Token ids and their mask [n,L] int32. */
+  record Prompt(Operand<TInt32> ids, Operand<TInt32> mask) {
+    /** The same ids on every one of n rows. */
+    static Prompt constant(Ops g, int[] ids, Operand<TInt32> n) {
+      Operand<TInt32> row = g.constant(new int[][] {ids});
+      Operand<TInt32> tiled = g.tile(row, g.stack(List.of(n, g.constant(1))));
+      return new Prompt(tiled, g.onesLike(tiled));
+    }
+
+    static Prompt concat(Ops g, List<Prompt> parts) {
+      List<Operand<TInt32>> ids = new ArrayList<>();
+      List<Operand<TInt32>> masks = new ArrayList<>();
+      for (Prompt p : parts) {
+        if (p.ids().shape().numDimensions() == 2 && p.ids().shape().size(1) == 0) {
+          continue;
+        }
+        ids.add(p.ids());
+        masks.add(p.mask());
+      }
+      return new Prompt(g.concat(ids, g.constant(1)), g.concat(masks, g.constant(1)));
+    }
+
+    /** Rows of a above rows of b, each left-padded to the wider of the two. */
+    static Prompt stackRows(Ops g, Prompt a, Prompt b) {
+      Operand<TInt32> la = g.gather(g.shape(a.ids()), g.constant(1), g.constant(0));
+      Operand<TInt32> lb = g.gather(g.shape(b.ids()), g.constant(1), g.constant(0));
+      Operand<TInt32> width = g.math.maximum(la, lb);
+      Prompt pa = a.leftPad(g, g.math.sub(width, la));
+      Prompt pb = b.leftPad(g, g.math.sub(width, lb));
+      return new Prompt(g.concat(List.of(pa.ids(), pb.ids()), g.constant(0)),
+          g.concat(List.of(pa.mask(), pb.mask()), g.constant(0)));
+    }
+
+    Prompt leftPad(Ops g, Operand<TInt32> count) {
+      Operand<TInt32> paddings = g.stack(List.of(
+          g.constant(new int[] {0, 0}), g.stack(List.of(count, g.constant(0)))));
+      return new Prompt(g.pad(ids, paddings, g.constant(0)), g.pad(mask, paddings, g.constant(0)));
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.liquidj.framework.generate;
+
+/**
+ * The fixed token ids around what a user sends, tokenized once by the recipe (so the graph and a
+ * TensorFlow Serving client only deal with the ids of the user's own text).
+ *
+ * <ul>
+ *   <li>text → image: {@code imagePrefix + prompt + imageSuffix} (Liquid: {@code [bos]} and
+ *       {@code " Generate an image based on this description." [boi]}); the guidance stream is
+ *       {@code unconditional} ({@code <unconditional> [boi]}).
+ *   <li>image → text: {@code chatUserPrefix + [boi] codes [eoi] + chatAfterImage + question +
+ *       chatUserSuffix} (Gemma: {@code <start_of_turn>user\n}, {@code \n}, {@code
+ *       <end_of_turn>\n<start_of_turn>model\n}).
+ *   <li>text: {@code chatUserPrefix + prompt + chatUserSuffix}.
+ * </ul>
+ *
+ * @param stopIds ids that end text generation (EOS, end of turn)
+ */
+public record PromptTemplates(
+    int[] imagePrefix,
+    int[] imageSuffix,
+    int[] unconditional,
+    int[] chatUserPrefix,
+    int[] chatAfterImage,
+    int[] chatUserSuffix,
+    int[] stopIds) {
+
+  public PromptTemplates {
+    imagePrefix = imagePrefix.clone();
+    imageSuffix = imageSuffix.clone();
+    unconditional = unconditional.clone();
+    chatUserPrefix = chatUserPrefix.clone();
+    chatAfterImage = chatAfterImage.clone();
+    chatUserSuffix = chatUserSuffix.clone();
+    stopIds = stopIds.clone();
+    if (imageSuffix.length == 0 || unconditional.length == 0) {
+      throw new IllegalArgumentException("the image prompt and the unconditional prompt must end with <boi>");
+    }
+  }
+}

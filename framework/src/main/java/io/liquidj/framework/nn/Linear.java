@@ -1,0 +1,49 @@
+package io.liquidj.framework.nn;
+
+import io.liquidj.framework.backbone.Precision;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TFloating;
+
+/** A projection {@code x·Wᵀ (+ bias)} with the weight in Hugging Face's {@code nn.Linear} layout [out, in]. */
+public final class Linear {
+  private Linear() {}
+
+  /**
+   * x: [..., in] f32, weight: [out, in] f32, bias: [out] f32 or null → [..., out] f32.
+   *
+   * <p>With {@link Precision#BF16} x and W are cast to bf16 for the matmul and the product back to
+   * f32; the bias is added in f32.
+   */
+  public static Operand<TFloat32> apply(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight, Operand<TFloat32> bias, Precision precision) {
+    long in = weight.shape().get(1);
+    long out = weight.shape().get(0);
+    // [..., in] → [N, in]: MatMul is the best-supported op for both the forward pass and its gradient.
+    Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, in}));
+    Operand<TFloat32> y = matMulTransposed(tf, flat, weight, precision);
+    if (bias != null) {
+      y = tf.math.add(y, bias);
+    }
+    Operand<TInt32> leading = Shapes.allButLast(tf, x);
+    return tf.reshape(y, tf.concat(java.util.List.of(leading, tf.constant(new int[] {(int) out})), tf.constant(0)));
+  }
+
+  /** a: [N, in] f32, b: [M, in] f32 → a·bᵀ [N, M] f32, the product in the precision's matmul dtype. */
+  public static Operand<TFloat32> matMulTransposed(
+      Ops tf, Operand<TFloat32> a, Operand<TFloat32> b, Precision precision) {
+    if (precision == Precision.F32) {
+      return tf.linalg.matMul(a, b, MatMul.transposeB(true));
+    }
+    Class<? extends TFloating> type = precision.matmulType();
+    return tf.dtypes.cast(matMulAs(tf, a, b, type), TFloat32.class);
+  }
+
+  private static <T extends TFloating> Operand<T> matMulAs(
+      Ops tf, Operand<TFloat32> a, Operand<TFloat32> b, Class<T> type) {
+    return tf.linalg.matMul(tf.dtypes.cast(a, type), tf.dtypes.cast(b, type), MatMul.transposeB(true));
+  }
+}

@@ -1,0 +1,34 @@
+package io.liquidj.framework.optim;
+
+import com.typesafe.config.Config;
+import io.liquidj.framework.config.Settings;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code optimizer} section: AdamW hyper-parameters.
+ *
+ * @param noDecay parameters matching any of these get no weight decay
+ */
+public record OptimizerSettings(double beta1, double beta2, double epsilon, double weightDecay, List<Pattern> noDecay) {
+  public OptimizerSettings {
+    noDecay = List.copyOf(noDecay);
+  }
+
+  /** Reads {@code config} (the {@code optimizer} section). */
+  public static OptimizerSettings from(Config config) {
+    double beta1 = Settings.probability(config, "beta1");
+    double beta2 = Settings.probability(config, "beta2");
+    return new OptimizerSettings(
+        beta1,
+        beta2,
+        Settings.positive(config, "epsilon"),
+        Settings.nonNegative(config, "weight-decay"),
+        Patterns.list(config, "no-decay"));
+  }
+
+  /** Whether {@code name} is decayed. */
+  public boolean decays(String name) {
+    return weightDecay > 0 && !Patterns.matchesAny(noDecay, name);
+  }
+}

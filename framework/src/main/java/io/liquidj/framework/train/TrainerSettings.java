@@ -1,0 +1,56 @@
+package io.liquidj.framework.train;
+
+import com.typesafe.config.Config;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.loss.ZLoss;
+import java.nio.file.Path;
+
+/** The {@code trainer} section (see liquidj/trainer.conf for each key's meaning). */
+public record TrainerSettings(
+    int steps,
+    int batchSize,
+    int seqLen,
+    double lr,
+    Precision precision,
+    boolean xla,
+    int gradAccum,
+    double clipNorm,
+    ZLoss zLoss,
+    double zLossWeight,
+    int logEvery,
+    int checkpointEvery,
+    int keepLast,
+    boolean resume,
+    Path outputDir,
+    long seed,
+    int maxNonFiniteSteps,
+    double peakFlops,
+    int imageCodes,
+    boolean progressBar) {
+
+  /** Reads {@code config} (the {@code trainer} section). */
+  public static TrainerSettings from(Config config) {
+    return new TrainerSettings(
+        Settings.positiveInt(config, "steps"),
+        Settings.positiveInt(config, "batch-size"),
+        Settings.positiveInt(config, "seq-len"),
+        Settings.positive(config, "lr"),
+        Precision.parse("trainer.precision", config.getString("precision")),
+        config.getBoolean("xla"),
+        Settings.positiveInt(config, "grad-accum"),
+        Settings.nonNegative(config, "clip-norm"),
+        ZLoss.parse("trainer.z-loss", config.getString("z-loss")),
+        Settings.nonNegative(config, "z-loss-weight"),
+        Settings.positiveInt(config, "log-every"),
+        Settings.nonNegativeInt(config, "checkpoint-every"),
+        Settings.positiveInt(config, "keep-last"),
+        config.getBoolean("resume"),
+        Path.of(config.getString("output-dir")),
+        config.getLong("seed"),
+        Settings.positiveInt(config, "max-non-finite-steps"),
+        Settings.positive(config, "peak-flops"),
+        Settings.nonNegativeInt(config, "image-codes"),
+        config.getBoolean("progress-bar"));
+  }
+}

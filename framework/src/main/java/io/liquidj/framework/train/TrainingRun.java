@@ -1,0 +1,286 @@
+package io.liquidj.framework.train;
+
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.checkpoint.CheckpointManager;
+import io.liquidj.framework.checkpoint.TrainerState;
+import io.liquidj.framework.checkpoint.VariableFiles;
+import io.liquidj.framework.data.BatchSource;
+import io.liquidj.framework.io.AtomicFiles;
+import io.liquidj.framework.metrics.ConsoleProgress;
+import io.liquidj.framework.metrics.TensorBoard;
+import io.liquidj.framework.metrics.Throughput;
+import io.liquidj.framework.optim.LoraWeights;
+import io.liquidj.framework.safetensors.DType;
+import io.liquidj.framework.tf.VariableStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GPUOptions;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.OptimizerOptions;
+
+/**
+ * One training run: its graph and session, the variables (parameters, LoRA adapters, optimizer
+ * state), the step, checkpoints, TensorBoard and the console. A recipe drives it:
+ * {@code resume → while (!done()) step(source) → checkpoint → exportModel → close}.
+ */
+public final class TrainingRun implements AutoCloseable {
+  /** Fills the backbone's parameter variables of a fresh run (from a checkpoint, or from scratch). */
+  @FunctionalInterface
+  public interface ParameterLoader {
+    void load(Session session, VariableStore parameters);
+  }
+
+  private static final Predicate<String> NOT_SAVED = name -> name.endsWith(".grad_accum");
+
+  private final Backbone backbone;
+  private final TrainingSettings settings;
+  private final String resolvedConfig;
+  private final PrintStream out;
+  private final Graph graph = new Graph();
+  private final VariableStore parameters;
+  private final VariableStore adapters;
+  private final VariableStore optimizerState;
+  private final TrainGraph trainGraph;
+  private final Session session;
+  private final TrainStep trainStep;
+  private final CheckpointManager checkpoints;
+  private final TensorBoard tensorBoard;
+  private final long parameterCount;
+  private ConsoleProgress progress;
+  private Path lastCheckpoint;
+
+  /**
+   * Builds the graph and session and fills the variables: parameters by {@code loader}, adapters
+   * and optimizer state by their initializers.
+   *
+   * @param vocabulary the image-code range for the text/image loss split, or null
+   * @param resolvedConfig saved in every checkpoint
+   */
+  public TrainingRun(Backbone backbone, MultimodalVocabulary vocabulary, TrainingSettings settings,
+      ParameterLoader loader, String resolvedConfig, PrintStream out) {
+    this.backbone = backbone;
+    this.settings = settings;
+    this.resolvedConfig = resolvedConfig;
+    this.out = out;
+    TrainerSettings trainer = settings.trainer();
+    try {
+      Ops tf = Ops.create(graph);
+      parameters = new VariableStore(tf);
+      parameters.createAll(backbone.parameters(), ParameterInit.of(trainer.seed(), 0.02));
+      adapters = new VariableStore(tf);
+      if (settings.lora().enabled()) {
+        List<String> adapted = LoraWeights.createAdapters(adapters, backbone.parameters(), settings.lora(),
+            trainer.seed());
+        if (adapted.isEmpty()) {
+          throw new UserError("lora.targets match no 2-D parameter of " + backbone.config().source());
+        }
+      }
+      optimizerState = new VariableStore(tf);
+      trainGraph = new TrainGraph(tf, backbone, parameters, adapters, optimizerState, settings, vocabulary);
+      session = new Session(graph, sessionConfig(trainer.xla()));
+      adapters.initializeAll(session);
+      optimizerState.initializeAll(session);
+      loader.load(session, parameters);
+      trainStep = new TrainStep(session, trainGraph,
+          settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer);
+      checkpoints = new CheckpointManager(trainer.outputDir().resolve("checkpoints"), trainer.keepLast());
+      tensorBoard = new TensorBoard(trainer.outputDir().resolve("tensorboard"));
+      parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
+    } catch (RuntimeException e) {
+      closeQuietly();
+      throw e;
+    }
+  }
+
+  /**
+   * The session options: soft placement (ops without a GPU kernel fall back to CPU), GPU memory
+   * that grows on demand, and XLA auto-clustering when asked for.
+   */
+  public static ConfigProto sessionConfig(boolean xla) {
+    ConfigProto.Builder config = ConfigProto.newBuilder()
+        .setAllowSoftPlacement(true)
+        .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true));
+    if (xla) {
+      config.setGraphOptions(GraphOptions.newBuilder().setOptimizerOptions(
+          OptimizerOptions.newBuilder().setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1)));
+    }
+    return config.build();
+  }
+
+  /**
+   * With {@code trainer.resume}, continues from the newest checkpoint (weights, optimizer, step,
+   * data position); otherwise, or without a checkpoint, starts at step 0.
+   *
+   * @return the checkpoint resumed from
+   */
+  public Optional<Path> resumeIfAsked(BatchSource source) throws IOException {
+    if (!settings.trainer().resume()) {
+      return Optional.empty();
+    }
+    Optional<Path> latest = checkpoints.latest();
+    if (latest.isEmpty()) {
+      out.println("trainer.resume = true but " + settings.trainer().outputDir().resolve("checkpoints")
+          + " holds no checkpoint: starting at step 0");
+      return latest;
+    }
+    TrainerState state = CheckpointManager.load(latest.get(), session, List.of(parameters, adapters),
+        optimizerState, NOT_SAVED);
+    trainStep.restore(new TrainStep.State(state.step(), state.appliedUpdates(), state.nonFiniteInARow()));
+    source.seek(state.dataPosition());
+    lastCheckpoint = latest.get();
+    out.println("resumed from " + latest.get() + " at step " + state.step());
+    return latest;
+  }
+
+  /** Whether trainer.steps steps are done. */
+  public boolean done() {
+    return trainStep.state().step() >= settings.trainer().steps();
+  }
+
+  /**
+   * One optimizer step, then logging and the periodic checkpoint. A step with a non-finite loss or
+   * gradient norm is skipped (the graph does not apply it) and logged; max-non-finite-steps in a row
+   * abort with a {@link UserError}, leaving the last checkpoint as it was.
+   */
+  public StepResult step(BatchSource source) throws IOException {
+    TrainerSettings trainer = settings.trainer();
+    if (progress == null && trainer.progressBar()) {
+      progress = new ConsoleProgress("train", trainer.steps(), trainStep.state().step());
+    }
+    StepResult r = trainStep.run(source);
+    int done = r.step() + 1;
+    if (!r.applied()) {
+      out.printf(Locale.ROOT, "step %d: non-finite loss %s or gradient norm %s, update skipped (%d in a row)%n",
+          done, r.loss(), r.gradNorm(), trainStep.state().nonFiniteInARow());
+      if (trainStep.state().nonFiniteInARow() >= trainer.maxNonFiniteSteps()) {
+        throw new UserError(trainStep.state().nonFiniteInARow() + " steps in a row had a non-finite loss or "
+            + "gradient (trainer.max-non-finite-steps = " + trainer.maxNonFiniteSteps() + "), stopping at step " + done
+            + "; lower trainer.lr or raise trainer.clip-norm / trainer.z-loss-weight. Last good checkpoint: "
+            + (lastCheckpoint == null ? "none" : lastCheckpoint));
+      }
+    }
+    if (progress != null) {
+      progress.update(done, r.loss(), r.tokensPerSecond());
+    }
+    if (done % trainer.logEvery() == 0 || done == trainer.steps()) {
+      log(r);
+    }
+    if (trainer.checkpointEvery() > 0 && done % trainer.checkpointEvery() == 0 && done < trainer.steps()) {
+      checkpoint(source);
+    }
+    return r;
+  }
+
+  private void log(StepResult r) {
+    long at = r.step() + 1;
+    double mfu = Throughput.mfu(parameterCount, r.tokensPerSecond(), settings.trainer().peakFlops());
+    tensorBoard.scalar("loss", at, r.loss());
+    tensorBoard.scalar("loss/cross_entropy", at, r.crossEntropy());
+    tensorBoard.scalar("loss/text", at, r.textCrossEntropy());
+    tensorBoard.scalar("loss/image", at, r.imageCrossEntropy());
+    tensorBoard.scalar("loss/z_loss", at, r.zLoss());
+    tensorBoard.scalar("lr", at, r.learningRate());
+    tensorBoard.scalar("grad_norm", at, r.gradNorm());
+    tensorBoard.scalar("tokens_per_second", at, r.tokensPerSecond());
+    tensorBoard.scalar("mfu", at, mfu);
+    tensorBoard.flush();
+    if (progress == null) {
+      out.printf(Locale.ROOT, "step %d/%d loss %.4f (text %.4f image %.4f z %.3g) lr %.3g grad-norm %.3f "
+              + "%.0f tok/s MFU %.1f%%%n", at, settings.trainer().steps(), r.loss(), r.textCrossEntropy(),
+          r.imageCrossEntropy(), r.zLoss(), r.learningRate(), r.gradNorm(), r.tokensPerSecond(), 100 * mfu);
+    }
+  }
+
+  /** Writes a checkpoint of the current step (and prunes old ones). */
+  public Path checkpoint(BatchSource source) throws IOException {
+    TrainStep.State s = trainStep.state();
+    lastCheckpoint = checkpoints.save(session, List.of(parameters, adapters), optimizerState, NOT_SAVED,
+        new TrainerState(s.step(), s.appliedUpdates(), s.nonFiniteInARow(), settings.trainer().seed(),
+            source.position()),
+        resolvedConfig);
+    return lastCheckpoint;
+  }
+
+  /**
+   * Writes the trained model as a Hugging Face folder: {@code config.json} (with the vocabulary
+   * extension, if any) and {@code model.safetensors} in the config's dtype, LoRA merged into the
+   * projections.
+   */
+  public Path exportModel(Path dir) throws IOException {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    backbone.parameters().forEach(p -> shapes.put(p.name(), p.shape()));
+    DType dtype = switch (backbone.config().dtype()) {
+      case "bfloat16" -> DType.BF16;
+      case "float16" -> DType.F16;
+      default -> DType.F32;
+    };
+    AtomicFiles.writeDirectory(dir, tmp -> {
+      Files.writeString(tmp.resolve("config.json"), backbone.config().toJson());
+      VariableFiles.write(tmp.resolve("model.safetensors"), session, trainGraph.weights(), shapes, dtype,
+          Map.of("format", "pt"));
+    });
+    return dir;
+  }
+
+  public Session session() {
+    return session;
+  }
+
+  public VariableStore parameters() {
+    return parameters;
+  }
+
+  public VariableStore adapters() {
+    return adapters;
+  }
+
+  public TrainGraph trainGraph() {
+    return trainGraph;
+  }
+
+  /** The step counters (next step, applied updates, non-finite streak). */
+  public TrainStep.State state() {
+    return trainStep.state();
+  }
+
+  /** The number of backbone parameters (for MFU). */
+  public long parameterCount() {
+    return parameterCount;
+  }
+
+  @Override
+  public void close() {
+    closeQuietly();
+  }
+
+  private void closeQuietly() {
+    if (progress != null) {
+      progress.close();
+    }
+    if (tensorBoard != null) {
+      tensorBoard.close();
+    }
+    if (trainStep != null) {
+      trainStep.close();
+    }
+    if (session != null) {
+      session.close();
+    }
+    graph.close();
+  }
+}

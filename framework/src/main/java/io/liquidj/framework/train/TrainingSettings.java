@@ -1,0 +1,35 @@
+package io.liquidj.framework.train;
+
+import com.typesafe.config.Config;
+import io.liquidj.framework.optim.FreezeSettings;
+import io.liquidj.framework.optim.LoraSettings;
+import io.liquidj.framework.optim.OptimizerSettings;
+import io.liquidj.framework.optim.ScheduleSettings;
+
+/** Everything the training engine reads: the trainer, optimizer, schedule, lora and freeze sections. */
+public record TrainingSettings(
+    TrainerSettings trainer,
+    OptimizerSettings optimizer,
+    ScheduleSettings schedule,
+    LoraSettings lora,
+    FreezeSettings freeze) {
+
+  /** Reads the five sections of the resolved configuration. */
+  public static TrainingSettings from(Config root) {
+    return new TrainingSettings(
+        TrainerSettings.from(root.getConfig("trainer")),
+        OptimizerSettings.from(root.getConfig("optimizer")),
+        ScheduleSettings.from(root.getConfig("schedule")),
+        LoraSettings.from(root.getConfig("lora")),
+        FreezeSettings.from(root.getConfig("freeze")));
+  }
+
+  /** Whether {@code name} (a backbone parameter) is trained directly (LoRA adapters are separate). */
+  public boolean trainsParameter(String name) {
+    if (lora.enabled()) {
+      return !lora.adapts(name) && io.liquidj.framework.optim.Patterns.matchesAny(lora.alsoTrain(), name)
+          && freeze.trains(name);
+    }
+    return freeze.trains(name);
+  }
+}

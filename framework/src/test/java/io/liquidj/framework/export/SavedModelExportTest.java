@@ -1,0 +1,141 @@
+package io.liquidj.framework.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.generate.GenerationClient;
+import io.liquidj.framework.generate.GenerationGraph;
+import io.liquidj.framework.generate.PromptTemplates;
+import io.liquidj.framework.generate.SamplingSettings;
+import io.liquidj.framework.generate.TestBackbones;
+import io.liquidj.framework.generate.TestGraphs;
+import io.liquidj.framework.tf.VariableStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.SignatureDef;
+
+/** Exports a tiny Liquid model, reloads it as TensorFlow Serving would, and calls every signature. */
+class SavedModelExportTest {
+  static final MultimodalVocabulary VOCAB = new MultimodalVocabulary(20, 16, 36, 37, 38, 39);
+  static final PromptTemplates TEMPLATES = new PromptTemplates(
+      new int[] {1}, new int[] {5, 6, 36}, new int[] {38, 36}, new int[] {1, 7}, new int[] {8}, new int[] {9, 10},
+      new int[] {3});
+  static final SamplingSettings SAMPLING = new SamplingSettings(7.0, 0.99, 4096, 0.96, 11);
+  static final int[][] PROMPTS = {{11, 12, 13}, {14}, {11, 12, 13}};
+  static final int[][] CODES = {{0, 15, 3, 4}, {7, 7, 7, 7}};
+  static final int[][] QUESTIONS = {{12, 13}, {}};
+
+  @TempDir static Path tmp;
+  static Graph graph;
+  static Session session;
+  static GenerationGraph generation;
+  static Path exported;
+  static SavedModelBundle bundle;
+
+  @BeforeAll
+  static void export() throws Exception {
+    graph = new Graph();
+    Ops tf = Ops.create(graph);
+    var backbone = TestBackbones.tinyCache(VOCAB.totalRows(), 8);
+    VariableStore store = new VariableStore(tf);
+    store.createAll(backbone.parameters(), TestGraphs.randomNormal(1.0f));
+    generation = new GenerationGraph(tf, backbone, store, Precision.F32, VOCAB, TEMPLATES,
+        new GenerationGraph.Shapes(2, 2, 5), SamplingSettings.liquidDefaults());
+    ResourceSaver.build(tf, store);
+    session = new Session(graph);
+    store.initializeAll(session);
+    exported = tmp.resolve("export");
+    SavedModelExport.write(exported, session, generation.signatures());
+    bundle = SavedModelBundle.load(exported.toString(), "serve");
+  }
+
+  @AfterAll
+  static void close() {
+    bundle.close();
+    session.close();
+    graph.close();
+  }
+
+  @Test
+  void reloadedImageGenerationGivesTheSameCodesForTheSameSeed() {
+    int[][] here = GenerationClient.of(session, generation).generateImage(PROMPTS, SAMPLING);
+    int[][] served = GenerationClient.of(bundle).generateImage(PROMPTS, SAMPLING);
+    assertArrayEquals(here, served);
+    assertEquals(3, here.length);
+    for (int[] image : here) {
+      assertEquals(4, image.length);
+      for (int c : image) {
+        assertTrue(c >= 0 && c < 16, "code " + c + " outside the codebook");
+      }
+    }
+  }
+
+  @Test
+  void reloadedCaptionAndTextMatchInProcess() {
+    var here = GenerationClient.of(session, generation);
+    var served = GenerationClient.of(bundle);
+    assertArrayEquals(here.caption(CODES, QUESTIONS, SAMPLING), served.caption(CODES, QUESTIONS, SAMPLING));
+    assertArrayEquals(here.generateText(PROMPTS, SAMPLING), served.generateText(PROMPTS, SAMPLING));
+    for (int[] answer : here.generateText(PROMPTS, SAMPLING)) {
+      for (int t : answer) {
+        assertTrue(t >= 0 && t < 20 && t != 3, "text token " + t + " is an image code or the stop token");
+      }
+    }
+  }
+
+  @Test
+  void reloadedLogitsAreTheExportedWeights() {
+    int[][] ids = {{1, 2, 3, 20}, {5, 6}};
+    float[][][] here = GenerationClient.of(session, generation).logits(ids);
+    float[][][] served = GenerationClient.of(bundle).logits(ids);
+    for (int b = 0; b < ids.length; b++) {
+      for (int t = 0; t < here[b].length; t++) {
+        assertArrayEquals(here[b][t], served[b][t], 0f);
+      }
+    }
+  }
+
+  @Test
+  void signatureDefsAreWhatTensorFlowServingExpects() {
+    Map<String, SignatureDef> defs = bundle.metaGraphDef().getSignatureDefMap();
+    assertEquals(Set.of("serving_default", "generate_image", "caption", "generate_text", "logits"), defs.keySet());
+    defs.values().forEach(d -> assertEquals("tensorflow/serving/predict", d.getMethodName()));
+    SignatureDef image = defs.get("serving_default");
+    assertEquals(Set.of("prompt_ids", "prompt_mask", "seed", "temperature", "top_k", "top_p", "guidance_scale"),
+        image.getInputsMap().keySet());
+    assertEquals(DataType.DT_INT32, image.getInputsOrThrow("prompt_ids").getDtype());
+    assertEquals(DataType.DT_INT64, image.getInputsOrThrow("seed").getDtype());
+    assertEquals(DataType.DT_FLOAT, image.getInputsOrThrow("guidance_scale").getDtype());
+    assertEquals(DataType.DT_INT32, image.getInputsOrThrow("top_k").getDtype());
+    assertEquals(DataType.DT_INT32, image.getOutputsOrThrow("codes").getDtype());
+    assertEquals(Set.of("image_codes", "question_ids", "question_mask", "seed", "temperature", "top_k", "top_p"),
+        defs.get("caption").getInputsMap().keySet());
+    assertEquals(Set.of("tokens", "lengths"), defs.get("generate_text").getOutputsMap().keySet());
+    assertEquals(DataType.DT_FLOAT, defs.get("logits").getOutputsOrThrow("logits").getDtype());
+    assertEquals(java.util.List.of("serve"), bundle.metaGraphDef().getMetaInfoDef().getTagsList());
+    assertTrue(Files.isRegularFile(exported.resolve("saved_model.pb")));
+    assertTrue(Files.isRegularFile(exported.resolve("variables/variables.index")));
+    assertTrue(Files.isRegularFile(exported.resolve("variables/variables.data-00000-of-00001")));
+  }
+
+  @Test
+  void noTemporaryFoldersAreLeftBeside() throws Exception {
+    try (var files = Files.list(tmp)) {
+      assertEquals(java.util.List.of(exported), files.toList());
+    }
+  }
+}

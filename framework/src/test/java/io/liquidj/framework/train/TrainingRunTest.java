@@ -1,0 +1,183 @@
+package io.liquidj.framework.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.data.Batch;
+import io.liquidj.framework.data.BatchSource;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingRunTest {
+  @TempDir Path dir;
+  private final PrintStream out = new PrintStream(new ByteArrayOutputStream());
+
+  private TrainingRun run(TrainingSettings settings) {
+    return new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "# test", out);
+  }
+
+  private List<Double> losses(TrainingRun run, BatchSource source, int steps) throws Exception {
+    List<Double> losses = new ArrayList<>();
+    for (int i = 0; i < steps; i++) {
+      losses.add(run.step(source).loss());
+    }
+    return losses;
+  }
+
+  @Test
+  void lossFallsOnALearnableStream() throws Exception {
+    try (TrainingRun run = run(TestSettings.of(dir, "trainer.steps = 30"));
+        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+      List<Double> losses = losses(run, source, 30);
+      assertTrue(losses.get(29) < 0.5 * losses.get(0), "losses " + losses);
+      assertTrue(run.done());
+    }
+    Path events;
+    try (var files = java.nio.file.Files.list(dir.resolve("tensorboard"))) {
+      events = files.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents")).findFirst().orElseThrow();
+    }
+    java.util.Set<String> tags = new java.util.TreeSet<>();
+    io.liquidj.framework.metrics.TensorBoardTest.readEvents(events)
+        .forEach(e -> e.getSummary().getValueList().forEach(v -> tags.add(v.getTag())));
+    assertEquals(java.util.Set.of("loss", "loss/cross_entropy", "loss/text", "loss/image", "loss/z_loss", "lr",
+        "grad_norm", "tokens_per_second", "mfu"), tags);
+  }
+
+  @Test
+  void frozenParametersDoNotChange() throws Exception {
+    try (TrainingRun run = run(TestSettings.of(dir, "freeze.patterns = [\"lm_head.*\"]"));
+        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+      float[] head = run.parameters().read(run.session(), "lm_head.weight");
+      float[] embed = run.parameters().read(run.session(), "model.embed_tokens.weight");
+      losses(run, source, 2);
+      assertArrayEquals(head, run.parameters().read(run.session(), "lm_head.weight"));
+      assertFalse(Arrays.equals(embed, run.parameters().read(run.session(), "model.embed_tokens.weight")));
+      assertFalse(run.trainGraph().trained().contains("lm_head.weight"));
+    }
+  }
+
+  @Test
+  void gradientAccumulationEqualsOneBigBatch() throws Exception {
+    // Two micro-batches of 2 rows (equal loss-weight sums) = one batch of 4 rows: the same updates.
+    float[] accumulated;
+    try (TrainingRun run = run(TestSettings.of(dir, "trainer.grad-accum = 2", "trainer.steps = 2"));
+        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+      run.step(source);
+      run.step(source);
+      accumulated = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
+    }
+    float[] big;
+    try (TrainingRun run = run(TestSettings.of(dir.resolve("b"), "trainer.batch-size = 4", "trainer.steps = 2"));
+        BatchSource source = concat(new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1))) {
+      run.step(source);
+      run.step(source);
+      big = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
+    }
+    assertArrayEquals(big, accumulated, 1e-5f);
+  }
+
+  @Test
+  void nonFiniteStepIsSkippedAndTrainingContinues() throws Exception {
+    try (TrainingRun run = run(TestSettings.of(dir));
+        BatchSource source = poisoned(new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1), 1)) {
+      run.step(source);
+      float[] before = run.parameters().read(run.session(), "lm_head.weight");
+      StepResult skipped = run.step(source);
+      assertFalse(skipped.applied());
+      assertArrayEquals(before, run.parameters().read(run.session(), "lm_head.weight"));
+      StepResult next = run.step(source);
+      assertTrue(next.applied());
+      assertNotEquals(before[0], run.parameters().read(run.session(), "lm_head.weight")[0]);
+      assertEquals(2, run.state().appliedUpdates());
+    }
+  }
+
+  @Test
+  void nonFiniteStepsInARowAbortWithTheLastGoodCheckpointIntact() throws Exception {
+    try (TrainingRun run = run(TestSettings.of(dir, "trainer.max-non-finite-steps = 2", "trainer.checkpoint-every = 1"));
+        BatchSource source = poisoned(new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1), 1, 2)) {
+      run.step(source); // writes step-00000001
+      run.step(source); // skipped, still checkpointed (weights unchanged)
+      UserError e = assertThrows(UserError.class, () -> run.step(source));
+      assertTrue(e.getMessage().contains("2 steps in a row"), e.getMessage());
+      assertTrue(e.getMessage().contains("step-00000002"), e.getMessage());
+    }
+  }
+
+  /** A source that concatenates two consecutive batches of {@code inner} into one of twice the rows. */
+  static BatchSource concat(BatchSource inner) {
+    return new Wrapped(inner) {
+      @Override
+      public Batch next() {
+        Batch a = inner.next();
+        Batch b = inner.next();
+        return new Batch(a.batch() + b.batch(), a.length(), join(a.inputIds(), b.inputIds()),
+            join(a.targetIds(), b.targetIds()), join(a.positions(), b.positions()),
+            join(a.segmentIds(), b.segmentIds()), joinFloats(a.lossWeights(), b.lossWeights()));
+      }
+    };
+  }
+
+  /** A source whose batches at the given indices carry a NaN loss weight. */
+  static BatchSource poisoned(BatchSource inner, int... indices) {
+    return new Wrapped(inner) {
+      private int index;
+
+      @Override
+      public Batch next() {
+        Batch b = inner.next();
+        int i = index++;
+        if (Arrays.stream(indices).anyMatch(x -> x == i)) {
+          b.lossWeights()[0] = Float.NaN;
+        }
+        return b;
+      }
+    };
+  }
+
+  private abstract static class Wrapped implements BatchSource {
+    final BatchSource inner;
+
+    Wrapped(BatchSource inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public String position() {
+      return inner.position();
+    }
+
+    @Override
+    public void seek(String position) {
+      inner.seek(position);
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+
+  private static int[] join(int[] a, int[] b) {
+    int[] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+
+  private static float[] joinFloats(float[] a, float[] b) {
+    float[] r = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, r, a.length, b.length);
+    return r;
+  }
+}

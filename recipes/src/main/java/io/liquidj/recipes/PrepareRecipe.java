@@ -1,0 +1,102 @@
+package io.liquidj.recipes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.data.DatasetPreparer;
+import io.liquidj.framework.data.PrepareCounts;
+import io.liquidj.framework.data.PrepareSettings;
+import io.liquidj.framework.tokenizer.ImageTokenizer;
+import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
+import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.framework.tokenizer.TextTokenizerFactory;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * {@code ./liquid prepare conf/recipes/prepare.conf}: tokenizes image–caption pairs (captions with the
+ * backbone's tokenizer, images with the VQGAN) and text corpora once into shards for training.
+ * Setup → load tokenizers → prepare (resumable) → report.
+ */
+final class PrepareRecipe implements Command {
+  private final Map<String, TextTokenizerFactory> textTokenizers;
+  private final Map<String, ImageTokenizerFactory> imageTokenizers;
+
+  @Inject
+  PrepareRecipe(Map<String, TextTokenizerFactory> textTokenizers, Map<String, ImageTokenizerFactory> imageTokenizers) {
+    this.textTokenizers = textTokenizers;
+    this.imageTokenizers = imageTokenizers;
+  }
+
+  @Override
+  public String summary() {
+    return "Tokenize image–caption pairs (VQGAN) and text corpora once into training shards (resumable)";
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("data");
+  }
+
+  @Override
+  public int run(Invocation invocation) throws IOException {
+    PrepareSettings settings = PrepareSettings.from(invocation.config().getConfig("data.prepare"));
+    TextTokenizer text = loadTextTokenizer(settings.tokenizer());
+    ImageTokenizer images = settings.pairs().isEmpty() ? null : loadImageTokenizer(settings);
+    PrepareCounts total;
+    try (ProgressBar bar = new ProgressBarBuilder().setTaskName("prepare").setUnit(" records", 1).showSpeed().build()) {
+      DatasetPreparer preparer = new DatasetPreparer(settings, text, images, new DatasetPreparer.Listener() {
+        @Override
+        public void records(int n, PrepareCounts shardSoFar) {
+          bar.stepBy(n);
+          bar.setExtraMessage(" shard: " + shardSoFar.writtenCount() + " written, " + shardSoFar.skippedTotal() + " skipped");
+        }
+
+        @Override
+        public void shard(String name, boolean resumed) {
+          bar.setExtraMessage((resumed ? " finished already: " : " wrote ") + name);
+        }
+      });
+      total = preparer.run();
+    } finally {
+      if (images != null) {
+        images.close();
+      }
+    }
+    invocation.out().println("prepare: " + total.summary() + "; report " + settings.out().resolve(DatasetPreparer.REPORT));
+    return 0;
+  }
+
+  /** The tokenizer in {@code dir}: the registered kind whose {@code accepts} takes its tokenizer.json. */
+  private TextTokenizer loadTextTokenizer(Path dir) throws IOException {
+    Path file = dir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("data.prepare.tokenizer: " + file + " does not exist (expected the backbone's tokenizer.json)");
+    }
+    JsonNode json = new ObjectMapper().readTree(file.toFile());
+    for (TextTokenizerFactory factory : textTokenizers.values()) {
+      if (factory.accepts(json)) {
+        return factory.load(dir, json);
+      }
+    }
+    throw new UserError(file + " is of no registered tokenizer kind (known: " + new TreeSet<>(textTokenizers.keySet()) + ")");
+  }
+
+  private ImageTokenizer loadImageTokenizer(PrepareSettings settings) {
+    ImageTokenizerFactory factory = imageTokenizers.get(settings.imageTokenizerKind());
+    if (factory == null) {
+      throw new UserError("data.prepare.image-tokenizer-kind \"" + settings.imageTokenizerKind()
+          + "\" is not registered (known: " + new TreeSet<>(imageTokenizers.keySet()) + ")");
+    }
+    return factory.load(settings.imageTokenizer());
+  }
+}

@@ -1,0 +1,133 @@
+package io.liquidj.recipes.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.io.AtomicFiles;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import javax.imageio.ImageIO;
+
+/**
+ * {@code ./liquid demo-data}: writes the demo's synthetic dataset under {@code demo.out-dir/data}:
+ * {@code images/*.png} with {@code pairs.jsonl} ({@code {"image", "caption"}}), a text-only corpus
+ * {@code text.jsonl} ({@code {"text"}}), and held-out scenes {@code heldout.jsonl} (prompt, truth,
+ * image) for generation and captioning.
+ */
+public final class DemoDataRecipe implements Command {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The demo's data settings. */
+  public record DemoSettings(Path outDir, long seed, int imageSize, int pairs, int textDocs, int heldout) {
+    /** Reads {@code demo.*}. */
+    public static DemoSettings from(Config c) {
+      return new DemoSettings(
+          Path.of(c.getString("demo.out-dir")),
+          c.getLong("demo.seed"),
+          Settings.positiveInt(c, "demo.image-size"),
+          Settings.positiveInt(c, "demo.pairs"),
+          Settings.nonNegativeInt(c, "demo.text-docs"),
+          Settings.positiveInt(c, "demo.heldout"));
+    }
+
+    /** The data folder. */
+    public Path dataDir() {
+      return outDir.resolve("data");
+    }
+  }
+
+  @Inject
+  DemoDataRecipe() {}
+
+  @Override
+  public String summary() {
+    return "Write the demo's synthetic shapes dataset (images + captions, text corpus, held-out scenes)";
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("demo");
+  }
+
+  @Override
+  public int run(Invocation invocation) throws IOException {
+    DemoSettings s = DemoSettings.from(invocation.config());
+    write(s);
+    invocation.out().println("demo-data: " + s.pairs() + " pairs, " + s.textDocs() + " text documents, "
+        + s.heldout() + " held-out scenes in " + s.dataDir());
+    return 0;
+  }
+
+  /** Writes the dataset (idempotent: the same seed gives the same files). */
+  public static void write(DemoSettings s) throws IOException {
+    Path data = s.dataDir();
+    Path images = data.resolve("images");
+    Files.createDirectories(images);
+    Random random = new Random(s.seed());
+    StringBuilder pairs = new StringBuilder();
+    for (int i = 0; i < s.pairs(); i++) {
+      ShapeScene scene = ShapeScene.random(random);
+      String name = String.format("%05d.png", i);
+      ImageIO.write(scene.render(s.imageSize()), "png", images.resolve(name).toFile());
+      pairs.append(line("image", "images/" + name, "caption", scene.caption()));
+    }
+    AtomicFiles.writeString(data.resolve("pairs.jsonl"), pairs.toString());
+
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < s.textDocs(); i++) {
+      text.append(line("text", sentence(random), null, null));
+    }
+    AtomicFiles.writeString(data.resolve("text.jsonl"), text.toString());
+
+    Path heldoutImages = data.resolve("heldout");
+    Files.createDirectories(heldoutImages);
+    Random heldoutRandom = new Random(s.seed() + 1_000_003L);
+    StringBuilder heldout = new StringBuilder();
+    for (int i = 0; i < s.heldout(); i++) {
+      ShapeScene scene = ShapeScene.random(heldoutRandom);
+      String name = String.format("h%03d.png", i);
+      ImageIO.write(scene.render(s.imageSize()), "png", heldoutImages.resolve(name).toFile());
+      ObjectNode o = JSON.createObjectNode();
+      o.put("image", "heldout/" + name);
+      o.put("caption", scene.caption());
+      o.put("color", scene.color());
+      o.put("shape", scene.shape());
+      o.put("position", scene.position());
+      o.put("background", scene.background());
+      heldout.append(JSON.writeValueAsString(o)).append('\n');
+    }
+    AtomicFiles.writeString(data.resolve("heldout.jsonl"), heldout.toString());
+  }
+
+  /** A short sentence about the scenes' world, for the text-only corpus. */
+  static String sentence(Random random) {
+    List<String> c = ShapeScene.COLORS;
+    List<String> templates = new ArrayList<>(List.of(
+        "the %s %s is next to the %s one.",
+        "a %s %s is drawn on a %s page.",
+        "there is a %s %s under a %s sky.",
+        "my favourite toy is a %s %s on %s paper."));
+    String t = templates.get(random.nextInt(templates.size()));
+    String a = c.get(random.nextInt(c.size()));
+    String b = ShapeScene.SHAPES.get(random.nextInt(ShapeScene.SHAPES.size()));
+    String d = c.get(random.nextInt(c.size()));
+    return String.format(t, a, b, d);
+  }
+
+  private static String line(String k1, String v1, String k2, String v2) throws IOException {
+    ObjectNode o = JSON.createObjectNode();
+    o.put(k1, v1);
+    if (k2 != null) {
+      o.put(k2, v2);
+    }
+    return JSON.writeValueAsString(o) + "\n";
+  }
+}

@@ -1,0 +1,133 @@
+package io.liquidj.recipes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Module;
+import com.google.inject.multibindings.MapBinder;
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneFactory;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.CommandLine;
+import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandLineTest {
+  @TempDir Path dir;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(List<Module> extra, String... args) {
+    List<Module> modules = new ArrayList<>(LiquidModules.all());
+    modules.addAll(extra);
+    return new CommandLine(config -> modules, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+  }
+
+  private int run(String... args) {
+    return run(List.of(), args);
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void helpListsTheRegisteredCommands() {
+    assertEquals(0, run("--help"));
+    assertTrue(out().contains("Commands:"), out());
+    assertTrue(out().contains("backbones"), out());
+  }
+
+  @Test
+  void noCommandPrintsUsageAndExitsTwo() {
+    assertEquals(2, run());
+    assertTrue(out().contains("Usage: ./liquid <command>"), out());
+  }
+
+  @Test
+  void unknownCommandIsAUserErrorWithExitTwoAndNoStackTrace() {
+    assertEquals(2, run("trian"));
+    assertTrue(err().contains("unknown command \"trian\""), err());
+    assertTrue(err().contains("backbones"), err());
+    assertFalse(err().contains("\tat "), err());
+  }
+
+  @Test
+  void unknownKeyNamesItAndExitsTwo() throws Exception {
+    Path recipe = dir.resolve("typo.conf");
+    Files.writeString(recipe, "liquidj {\n  open-sectoins = []\n}\n");
+    assertEquals(2, run("backbones", recipe.toString()));
+    assertTrue(err().contains("liquidj.open-sectoins"), err());
+    assertTrue(err().contains("typo.conf: 2"), err());
+    assertTrue(err().contains("did you mean \"liquidj.open-sections\""), err());
+  }
+
+  @Test
+  void debugShowsTheStackTrace() throws Exception {
+    assertEquals(2, run("backbones", "liquidj.nope=1", "--debug"));
+    assertTrue(err().contains("\tat "), err());
+  }
+
+  @Test
+  void printConfigShowsResolvedValuesWithOrigins() {
+    assertEquals(0, run("backbones", "--print-config"));
+    assertTrue(out().contains("open-sections"), out());
+  }
+
+  @Test
+  void missingRecipeFileIsAUserError() {
+    assertEquals(2, run("backbones", dir.resolve("nope.conf").toString()));
+    assertTrue(err().contains("nope.conf"), err());
+  }
+
+  @Test
+  void aBackboneModuleAddedWithoutEditingOtherCodeAppearsInTheRegistryAndHelp() {
+    assertEquals(0, run(List.of(new TestFamilyModule()), "--help"));
+    assertTrue(out().contains("test-family"), out());
+    out.reset();
+    assertEquals(0, run(List.of(new TestFamilyModule()), "backbones"));
+    assertTrue(out().lines().anyMatch("test-family"::equals), out());
+  }
+
+  @Test
+  void commandHelpListsItsKeysWithDefaults() {
+    assertEquals(0, run("backbones", "--help"));
+    assertTrue(out().contains("Usage: ./liquid backbones"), out());
+  }
+
+  /** A test-only family, registered exactly as a real one is. */
+  static final class TestFamilyModule extends AbstractModule {
+    @Override
+    protected void configure() {
+      MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class)
+          .addBinding("test-family").to(TestFamilyFactory.class);
+    }
+  }
+
+  static final class TestFamilyFactory implements BackboneFactory {
+    @Inject
+    TestFamilyFactory() {}
+
+    @Override
+    public Backbone create(ModelConfig config, Precision precision) {
+      throw new UnsupportedOperationException("registry test only");
+    }
+  }
+}
