@@ -13,5 +13,6 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
+    commands.addBinding("vq").to(VqCommand.class);
   }
 }
