@@ -14,5 +14,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
     commands.addBinding("vq").to(VqCommand.class);
+    commands.addBinding("bench-vq").to(BenchVqCommand.class);
+    commands.addBinding("train-vq").to(TrainVqRecipe.class);
   }
 }
