@@ -45,6 +45,15 @@ public final class Vqgan {
     return config;
   }
 
+  /**
+   * The checkpoint key of a variable ({@code vqgan.encoder.conv_in.weight} → {@code encoder.conv_in.weight}),
+   * or null for a variable that is not the VQGAN's: pass to {@code VariableStore.load} when the VQGAN
+   * shares a graph with a backbone.
+   */
+  public static String checkpointName(String variableName) {
+    return variableName.startsWith(PREFIX) ? variableName.substring(PREFIX.length()) : null;
+  }
+
   /** Every parameter, named {@code vqgan.<state-dict key>}, PyTorch layout, in state-dict order of modules. */
   public List<ParameterSpec> parameters() {
     return List.copyOf(specs.values());
@@ -331,12 +340,5 @@ public final class Vqgan {
           tf.constant(new long[] {seed, spec.name().hashCode()}));
       return tf.math.mul(tf.math.sub(tf.math.mul(unit, tf.constant(2f)), tf.constant(1f)), tf.constant((float) bound));
     };
-  }
-
-  /** Names of all parameters without the prefix (the checkpoint's keys), for messages and tests. */
-  static List<String> stateDictKeys(List<ParameterSpec> specs) {
-    List<String> keys = new ArrayList<>();
-    specs.forEach(s -> keys.add(s.name().substring(PREFIX.length())));
-    return keys;
   }
 }

@@ -63,9 +63,13 @@ public final class VqganTokenizer implements ImageTokenizer {
 
   /** The tokenizer in {@code dir}: {@code config.json} and {@code model.safetensors} or {@code vqgan.ckpt}. */
   public static VqganTokenizer load(Path dir) {
-    Path weightsFile = WEIGHT_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst()
+    return load(VqganConfig.read(dir.resolve("config.json")), weightsFile(dir));
+  }
+
+  /** The weight file of a tokenizer folder: {@code model.safetensors}, else {@code vqgan.ckpt}. */
+  public static Path weightsFile(Path dir) {
+    return WEIGHT_FILES.stream().map(dir::resolve).filter(Files::isRegularFile).findFirst()
         .orElseThrow(() -> new UserError("no VQGAN weights in " + dir + ": expected one of " + WEIGHT_FILES));
-    return load(VqganConfig.read(dir.resolve("config.json")), weightsFile);
   }
 
   /** A tokenizer of {@code config} with weights from a {@code .safetensors} file or a torch {@code .ckpt}. */
@@ -138,8 +142,12 @@ public final class VqganTokenizer implements ImageTokenizer {
     return t;
   }
 
-  /** A safetensors file, or a checkpoint folder's safetensors, or a torch zip checkpoint (any other name). */
-  static TensorReader open(Path weightsFile) {
+  /**
+   * A reader of a {@code .safetensors} file, a checkpoint folder, or a torch zip checkpoint (any other
+   * name); for loading the VQGAN into another graph with {@code VariableStore.load(session, reader,
+   * Vqgan::checkpointName)}.
+   */
+  public static TensorReader open(Path weightsFile) {
     String name = weightsFile.getFileName().toString();
     if (name.endsWith(".safetensors")) {
       return io.liquidj.framework.safetensors.SafetensorsFile.open(weightsFile);

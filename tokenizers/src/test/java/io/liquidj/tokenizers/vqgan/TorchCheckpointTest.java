@@ -39,6 +39,21 @@ class TorchCheckpointTest {
     }
   }
 
+  @Test
+  void variableStoreLoadsFromTheTorchCheckpointIntoASharedGraph() {
+    try (org.tensorflow.Graph g = new org.tensorflow.Graph(); org.tensorflow.Session s = new org.tensorflow.Session(g);
+        TorchCheckpoint ckpt = TorchCheckpoint.open(CKPT);
+        SafetensorsFile st = SafetensorsFile.open(DIR.resolve("model.safetensors"))) {
+      var store = new io.liquidj.framework.tf.VariableStore(org.tensorflow.op.Ops.create(g));
+      var zeros = (io.liquidj.framework.tf.VariableStore.Initializer) (ops, spec) ->
+          ops.zeros(ops.constant(org.tensorflow.ndarray.Shape.of(spec.shape())), org.tensorflow.types.TFloat32.class);
+      store.create(new io.liquidj.framework.backbone.ParameterSpec("vqgan.quant_conv.weight", new long[] {16, 32, 1, 1}), zeros);
+      store.create(new io.liquidj.framework.backbone.ParameterSpec("model.norm.weight", new long[] {4}), zeros);
+      assertEquals(java.util.List.of("vqgan.quant_conv.weight"), store.load(s, ckpt, Vqgan::checkpointName));
+      assertArrayEquals(st.readFloats("quant_conv.weight"), store.read(s, "vqgan.quant_conv.weight"));
+    }
+  }
+
   /** A copy of the fixture checkpoint whose data.pkl is rewritten by {@code edit}. */
   private Path withPickle(UnaryOperator<byte[]> edit) throws IOException {
     Path out = tmp.resolve("edited.ckpt");
