@@ -10,11 +10,16 @@ public final class RecipesModule extends AbstractModule {
   protected void configure() {
     MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
+    commands.addBinding("train").to(TrainRecipe.class);
+    commands.addBinding("bench-train").to(BenchTrainCommand.class);
     commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
     commands.addBinding("vq").to(VqCommand.class);
     commands.addBinding("bench-vq").to(BenchVqCommand.class);
     commands.addBinding("train-vq").to(TrainVqRecipe.class);
+    commands.addBinding("generate").to(io.liquidj.recipes.generate.GenerateRecipe.class);
+    commands.addBinding("export").to(io.liquidj.recipes.generate.ExportRecipe.class);
+    commands.addBinding("bench-generate").to(io.liquidj.recipes.generate.BenchGenerateCommand.class);
   }
 }

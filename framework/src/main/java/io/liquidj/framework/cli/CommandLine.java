@@ -206,9 +206,14 @@ public final class CommandLine {
   /** Keys under {@code section} with their values, for help listings. */
   static Map<String, ConfigValue> keysUnder(Config config, String section) {
     Map<String, ConfigValue> keys = new TreeMap<>();
-    if (config.hasPath(section)) {
-      Config sub = config.getConfig(section);
-      sub.entrySet().forEach(e -> keys.put(section + "." + e.getKey(), e.getValue()));
+    if (!config.hasPathOrNull(section)) {
+      return keys;
+    }
+    ConfigValue value = config.getValue(section);
+    if (value.valueType() == com.typesafe.config.ConfigValueType.OBJECT) {
+      config.getConfig(section).entrySet().forEach(e -> keys.put(section + "." + e.getKey(), e.getValue()));
+    } else {
+      keys.put(section, value); // a top-level key such as `prompt` or `checkpoint`
     }
     return keys;
   }

@@ -29,7 +29,9 @@ final class HelpText {
       if (keys.isEmpty()) {
         continue;
       }
-      b.append("\n").append(section).append(":\n");
+      if (keys.size() > 1 || !keys.containsKey(section)) {
+        b.append("\n").append(section).append(":\n");
+      }
       keys.forEach((key, value) -> {
         b.append("  ").append(key).append(" = ").append(value.render().replace('\n', ' '));
         var comments = value.origin().comments();

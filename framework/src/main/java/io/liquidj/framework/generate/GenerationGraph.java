@@ -121,13 +121,13 @@ public final class GenerationGraph {
     Operand<TInt32> n = rows(g, codes);
     Operand<TInt32> imageTokens = g.math.add(codes, g.constant(v.imageCodeOffset()));
     Prompt prompt = Prompt.concat(g, List.of(
-        Prompt.constant(g, t.chatUserPrefix(), n),
+        Prompt.constant(g, t.captionPrefix(), n),
         Prompt.constant(g, new int[] {v.boiTokenId()}, n),
         new Prompt(imageTokens, g.onesLike(imageTokens)),
         Prompt.constant(g, new int[] {v.eoiTokenId()}, n),
-        Prompt.constant(g, t.chatAfterImage(), n),
+        Prompt.constant(g, t.captionAfterImage(), n),
         new Prompt(question, mask),
-        Prompt.constant(g, t.chatUserSuffix(), n)));
+        Prompt.constant(g, t.captionSuffix(), n)));
     Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
         new Decoder.Spec(CAPTION, shapes.maxNewTokens(), false, 0, textEnd, stops));
     signatures.add(withSampling(Signature.builder().key(CAPTION), sampling, false)
@@ -144,7 +144,7 @@ public final class GenerationGraph {
     SamplingInputs sampling = samplingInputs(g, defaults);
     Operand<TInt32> n = rows(g, ids);
     Prompt prompt = Prompt.concat(g, List.of(
-        Prompt.constant(g, t.chatUserPrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.chatUserSuffix(), n)));
+        Prompt.constant(g, t.textPrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.textSuffix(), n)));
     Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
         new Decoder.Spec(GENERATE_TEXT, shapes.maxNewTokens(), false, 0, textEnd, stops));
     Operand<TInt32> tokens = g.withName("tokens").identity(out.tokens());

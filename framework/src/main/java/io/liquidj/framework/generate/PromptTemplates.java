@@ -8,10 +8,10 @@ package io.liquidj.framework.generate;
  *   <li>text → image: {@code imagePrefix + prompt + imageSuffix} (Liquid: {@code [bos]} and
  *       {@code " Generate an image based on this description." [boi]}); the guidance stream is
  *       {@code unconditional} ({@code <unconditional> [boi]}).
- *   <li>image → text: {@code chatUserPrefix + [boi] codes [eoi] + chatAfterImage + question +
- *       chatUserSuffix} (Gemma: {@code <start_of_turn>user\n}, {@code \n}, {@code
+ *   <li>image → text: {@code captionPrefix + [boi] codes [eoi] + captionAfterImage + question +
+ *       captionSuffix} (Gemma's chat: {@code [bos]<start_of_turn>user\n}, {@code \n}, {@code
  *       <end_of_turn>\n<start_of_turn>model\n}).
- *   <li>text: {@code chatUserPrefix + prompt + chatUserSuffix}.
+ *   <li>text: {@code textPrefix + prompt + textSuffix}.
  * </ul>
  *
  * @param stopIds ids that end text generation (EOS, end of turn)
@@ -20,18 +20,22 @@ public record PromptTemplates(
     int[] imagePrefix,
     int[] imageSuffix,
     int[] unconditional,
-    int[] chatUserPrefix,
-    int[] chatAfterImage,
-    int[] chatUserSuffix,
+    int[] captionPrefix,
+    int[] captionAfterImage,
+    int[] captionSuffix,
+    int[] textPrefix,
+    int[] textSuffix,
     int[] stopIds) {
 
   public PromptTemplates {
     imagePrefix = imagePrefix.clone();
     imageSuffix = imageSuffix.clone();
     unconditional = unconditional.clone();
-    chatUserPrefix = chatUserPrefix.clone();
-    chatAfterImage = chatAfterImage.clone();
-    chatUserSuffix = chatUserSuffix.clone();
+    captionPrefix = captionPrefix.clone();
+    captionAfterImage = captionAfterImage.clone();
+    captionSuffix = captionSuffix.clone();
+    textPrefix = textPrefix.clone();
+    textSuffix = textSuffix.clone();
     stopIds = stopIds.clone();
     if (imageSuffix.length == 0 || unconditional.length == 0) {
       throw new IllegalArgumentException("the image prompt and the unconditional prompt must end with <boi>");

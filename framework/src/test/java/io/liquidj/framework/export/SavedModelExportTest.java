@@ -33,6 +33,7 @@ class SavedModelExportTest {
   static final MultimodalVocabulary VOCAB = new MultimodalVocabulary(20, 16, 36, 37, 38, 39);
   static final PromptTemplates TEMPLATES = new PromptTemplates(
       new int[] {1}, new int[] {5, 6, 36}, new int[] {38, 36}, new int[] {1, 7}, new int[] {8}, new int[] {9, 10},
+      new int[] {1}, new int[] {},
       new int[] {3});
   static final SamplingSettings SAMPLING = new SamplingSettings(7.0, 0.99, 4096, 0.96, 11);
   static final int[][] PROMPTS = {{11, 12, 13}, {14}, {11, 12, 13}};

@@ -1,0 +1,49 @@
+package io.liquidj.framework.generate;
+
+import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.tokenizer.TextTokenizer;
+import java.util.stream.IntStream;
+
+/**
+ * Tokenizes the configured prompt templates once into {@link PromptTemplates}: the text before and
+ * after {@code {prompt}} (and {@code {image}}), with [bos] first when the tokenizer has one, [boi]
+ * closing the image prompts, and [bos] {@code <unconditional>} [boi] as the guidance stream.
+ */
+public final class TemplateTokens {
+  private TemplateTokens() {}
+
+  /** The templates of {@code settings} in ids of {@code tokenizer}; vocabulary null for text-only models. */
+  public static PromptTemplates of(TextTokenizer tokenizer, MultimodalVocabulary vocabulary, GenerateSettings settings) {
+    int[] bos = tokenizer.bosId().isPresent() ? new int[] {tokenizer.bosId().getAsInt()} : new int[0];
+    int boi = vocabulary == null ? 0 : vocabulary.boiTokenId();
+    int unconditional = vocabulary == null ? 0 : vocabulary.unconditionalTokenId();
+    String[] image = split(settings.imagePromptTemplate(), "{prompt}");
+    String[] caption = split(settings.captionPromptTemplate(), "{image}");
+    String[] question = split(caption[1], "{prompt}");
+    String[] text = split(settings.textPromptTemplate(), "{prompt}");
+    int[] stops = tokenizer.eosId().isPresent() ? new int[] {tokenizer.eosId().getAsInt()} : new int[0];
+    return new PromptTemplates(
+        concat(bos, encode(tokenizer, image[0])),
+        concat(encode(tokenizer, image[1]), new int[] {boi}),
+        concat(bos, new int[] {unconditional, boi}),
+        concat(bos, encode(tokenizer, caption[0])),
+        encode(tokenizer, question[0]),
+        encode(tokenizer, question[1]),
+        concat(bos, encode(tokenizer, text[0])),
+        encode(tokenizer, text[1]),
+        stops);
+  }
+
+  private static String[] split(String template, String placeholder) {
+    int at = template.indexOf(placeholder);
+    return new String[] {template.substring(0, at), template.substring(at + placeholder.length())};
+  }
+
+  private static int[] encode(TextTokenizer tokenizer, String text) {
+    return text.isEmpty() ? new int[0] : tokenizer.encode(text, false);
+  }
+
+  static int[] concat(int[] a, int[] b) {
+    return IntStream.concat(IntStream.of(a), IntStream.of(b)).toArray();
+  }
+}

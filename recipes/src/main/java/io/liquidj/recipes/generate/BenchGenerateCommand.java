@@ -1,0 +1,95 @@
+package io.liquidj.recipes.generate;
+
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneVariables;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.generate.GenerateSettings;
+import io.liquidj.framework.generate.GenerationClient;
+import io.liquidj.framework.generate.GenerationGraph;
+import io.liquidj.framework.generate.PromptTemplates;
+import io.liquidj.framework.tf.VariableStore;
+import jakarta.inject.Inject;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+
+/**
+ * {@code ./liquid bench-generate [generate.bench-backbone=llama3.2-1b] [generate.grid-height=32]}:
+ * seconds to generate one image (h·w codes, classifier-free guidance: a batch of 2 streams) with
+ * random weights and the vocabulary extended by 8192 codes + 3 specials, and decode tokens/s. The
+ * whole loop is one Session.run. Prints numbers, asserts nothing.
+ */
+public final class BenchGenerateCommand implements Command {
+  private static final int CODES = 8192;
+  private final Backbones backbones;
+
+  @Inject
+  BenchGenerateCommand(Backbones backbones) {
+    this.backbones = backbones;
+  }
+
+  @Override
+  public String summary() {
+    return "Benchmark text-to-image decoding: seconds per image with guidance and tokens/s (random weights)";
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("generate");
+  }
+
+  @Override
+  public int run(Invocation invocation) {
+    GenerateSettings s = GenerateSettings.from(invocation.config());
+    String shape = invocation.config().getString("generate.bench-backbone");
+    ModelConfig base = Backbones.shape(shape);
+    int text = base.vocabSize();
+    ModelConfig config = base.withLiquidExtension(text + CODES + 3,
+        new ModelConfig.LiquidExtension(text, CODES, text + CODES, text + CODES + 1, text + CODES + 2));
+    MultimodalVocabulary vocabulary = MultimodalVocabulary.of(config);
+    Precision precision = Precision.F32;
+    Backbone backbone = backbones.create(config, precision);
+    int bos = Math.max(config.bosTokenId(), 0);
+    PromptTemplates templates = new PromptTemplates(
+        new int[] {bos}, new int[] {11, 12, 13, 14, 15, 16, 17, 18, vocabulary.boiTokenId()},
+        new int[] {bos, vocabulary.unconditionalTokenId(), vocabulary.boiTokenId()},
+        new int[] {bos}, new int[0], new int[0], new int[] {bos}, new int[0], new int[0]);
+    int[][] prompt = {{21, 22, 23, 24, 25, 26, 27, 28}};
+    int tokens = s.shapes().gridHeight() * s.shapes().gridWidth();
+    try (Graph graph = new Graph()) {
+      Ops tf = Ops.create(graph);
+      VariableStore store = BackboneVariables.create(tf, backbone, 0);
+      GenerationGraph generation = new GenerationGraph(tf, backbone, store, precision, vocabulary, templates,
+          s.shapes(), s.sampling());
+      try (Session session = new Session(graph)) {
+        long t0 = System.nanoTime();
+        store.initializeAll(session);
+        GenerationClient client = GenerationClient.of(session, generation);
+        invocation.out().printf("%s: %,d parameters, vocabulary %,d, %d×%d codes, guidance (batch 2), %s%n",
+            shape, store.specs().stream().mapToLong(p -> p.size()).sum(), config.vocabSize(),
+            s.shapes().gridHeight(), s.shapes().gridWidth(), precision);
+        invocation.out().printf("init: %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        long w0 = System.nanoTime();
+        client.generateImage(prompt, s.sampling());
+        invocation.out().printf("warm-up image: %.2f s%n", (System.nanoTime() - w0) / 1e9);
+        double best = Double.MAX_VALUE;
+        for (int i = 0; i < s.benchRuns(); i++) {
+          long r0 = System.nanoTime();
+          client.generateImage(prompt, s.sampling().withSeed(i + 1));
+          double seconds = (System.nanoTime() - r0) / 1e9;
+          best = Math.min(best, seconds);
+          invocation.out().printf("image %d: %.2f s, %.1f tokens/s (%.2f ms/step)%n",
+              i + 1, seconds, tokens / seconds, 1000 * seconds / tokens);
+        }
+        invocation.out().printf("best: %.2f s per %d-code image, %.1f tokens/s%n", best, tokens, tokens / best);
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,53 @@
+package io.liquidj.recipes.generate;
+
+import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.export.ExportSettings;
+import io.liquidj.framework.export.SavedModelExport;
+import io.liquidj.framework.generate.GenerateSettings;
+import io.liquidj.framework.tokenizer.TextTokenizerFactory;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Signature;
+
+/**
+ * {@code ./liquid export <conf> checkpoint=/models/liquid export.dir=/serving/liquid/1}: a SavedModel
+ * (tag serve) whose signatures run the whole decoding loop in the graph: {@code serving_default} =
+ * {@code generate_image}, {@code caption}, {@code generate_text}, {@code logits}.
+ */
+public final class ExportRecipe implements Command {
+  private final Backbones backbones;
+  private final Map<String, TextTokenizerFactory> textTokenizers;
+
+  @Inject
+  ExportRecipe(Backbones backbones, Map<String, TextTokenizerFactory> textTokenizers) {
+    this.backbones = backbones;
+    this.textTokenizers = textTokenizers;
+  }
+
+  @Override
+  public String summary() {
+    return "Export a SavedModel for TensorFlow Serving (generate_image, caption, generate_text, logits)";
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("backbone", "checkpoint", "export", "generate");
+  }
+
+  @Override
+  public int run(Invocation invocation) throws Exception {
+    GenerateSettings generate = GenerateSettings.from(invocation.config());
+    ExportSettings export = ExportSettings.from(invocation.config().getConfig("export"));
+    try (GenerationModel model = GenerationModel.open(
+        BackboneSettings.from(invocation.config()), backbones, textTokenizers, generate)) {
+      SavedModelExport.write(export.dir(), model.session, model.generation.signatures());
+      invocation.out().println("wrote " + export.dir() + " with signatures "
+          + model.generation.signatures().stream().map(Signature::key).toList());
+    }
+    return 0;
+  }
+}

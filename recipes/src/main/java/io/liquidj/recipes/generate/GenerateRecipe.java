@@ -1,0 +1,144 @@
+package io.liquidj.recipes.generate;
+
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.generate.GenerateSettings;
+import io.liquidj.framework.image.ContactSheet;
+import io.liquidj.framework.image.ImagePreprocessing;
+import io.liquidj.framework.image.Images;
+import io.liquidj.framework.image.RgbImage;
+import io.liquidj.framework.io.AtomicFiles;
+import io.liquidj.framework.tokenizer.ImageTokenizer;
+import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
+import io.liquidj.framework.tokenizer.TextTokenizerFactory;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code ./liquid generate <conf> prompt="a red square" samples=4 out=samples/}: text → image with
+ * classifier-free guidance (PNG per sample + contact-sheet.png with the prompt under each image);
+ * {@code mode=caption image=x.png [prompt="question"]} and {@code mode=text prompt=...} print the
+ * answer and write it to {@code out/}.
+ */
+public final class GenerateRecipe implements Command {
+  private final Backbones backbones;
+  private final Map<String, TextTokenizerFactory> textTokenizers;
+  private final Map<String, ImageTokenizerFactory> imageTokenizers;
+
+  @Inject
+  GenerateRecipe(Backbones backbones, Map<String, TextTokenizerFactory> textTokenizers,
+      Map<String, ImageTokenizerFactory> imageTokenizers) {
+    this.backbones = backbones;
+    this.textTokenizers = textTokenizers;
+    this.imageTokenizers = imageTokenizers;
+  }
+
+  @Override
+  public String summary() {
+    return "Generate images from a prompt (classifier-free guidance), caption an image, or answer in text";
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("backbone", "checkpoint", "mode", "prompt", "samples", "out", "image", "generate");
+  }
+
+  @Override
+  public int run(Invocation invocation) throws Exception {
+    GenerateSettings s = GenerateSettings.from(invocation.config());
+    try (GenerationModel model = GenerationModel.open(
+        BackboneSettings.from(invocation.config()), backbones, textTokenizers, s)) {
+      Files.createDirectories(s.out());
+      switch (s.mode()) {
+        case "image" -> image(model, s, invocation);
+        case "caption" -> caption(model, s, invocation);
+        default -> text(model, s, invocation);
+      }
+    }
+    return 0;
+  }
+
+  private void image(GenerationModel model, GenerateSettings s, Invocation invocation) throws Exception {
+    MultimodalVocabulary vocabulary = model.requireImages();
+    int[] prompt = model.tokenizer.encode(s.prompt(), false);
+    int[][] prompts = Collections.nCopies(s.samples(), prompt).toArray(int[][]::new);
+    int[][] codes = model.client().generateImage(prompts, s.sampling());
+    int h = s.shapes().gridHeight();
+    int w = s.shapes().gridWidth();
+    AtomicFiles.writeString(s.out().resolve("codes.txt"), Arrays.stream(codes)
+        .map(r -> Arrays.stream(r).mapToObj(Integer::toString).collect(Collectors.joining(" ")))
+        .collect(Collectors.joining("\n", "", "\n")));
+    if (s.imageTokenizer().isEmpty()) {
+      invocation.out().println("wrote " + codes.length + " code grids (" + h + "×" + w + ", codebook "
+          + vocabulary.numImageCodes() + ") to " + s.out().resolve("codes.txt")
+          + "; set generate.image-tokenizer to a VQGAN folder to get PNGs");
+      return;
+    }
+    try (ImageTokenizer vqgan = vqgan(s)) {
+      var batch = vqgan.decode(codes, h, w);
+      List<RgbImage> images = new ArrayList<>();
+      for (int i = 0; i < codes.length; i++) {
+        RgbImage image = Images.fromBatch(batch, i);
+        Images.write(image, s.out().resolve(String.format("sample-%02d.png", i)));
+        images.add(image);
+      }
+      Path sheet = s.out().resolve("contact-sheet.png");
+      Images.write(ContactSheet.render(images, Collections.nCopies(images.size(), s.prompt()),
+          (int) Math.ceil(Math.sqrt(images.size()))), sheet);
+      invocation.out().println("wrote " + images.size() + " images and " + sheet);
+    }
+  }
+
+  private void caption(GenerationModel model, GenerateSettings s, Invocation invocation) throws Exception {
+    model.requireImages();
+    Path file = s.image().orElseThrow(() -> new UserError("mode=caption needs image=<path to a PNG or JPEG>"));
+    int h = s.shapes().gridHeight();
+    int w = s.shapes().gridWidth();
+    int[][] codes;
+    try (ImageTokenizer vqgan = vqgan(s)) {
+      int f = vqgan.downsampleFactor();
+      RgbImage image = Images.read(file);
+      RgbImage input = h == w
+          ? ImagePreprocessing.apply(image, ImagePreprocessing.Mode.PAD_TO_SQUARE, h * f, f)
+          : image.resize(w * f, h * f);
+      codes = vqgan.encode(Images.toBatch(List.of(input)));
+    }
+    int[] question = s.prompt().isEmpty() ? new int[0] : model.tokenizer.encode(s.prompt(), false);
+    int[][] answer = model.client().caption(codes, new int[][] {question}, s.textSampling());
+    answer(model, s, invocation, answer[0], "caption.txt");
+  }
+
+  private void text(GenerationModel model, GenerateSettings s, Invocation invocation) throws Exception {
+    int[][] answer = model.client().generateText(
+        new int[][] {model.tokenizer.encode(s.prompt(), false)}, s.textSampling());
+    answer(model, s, invocation, answer[0], "text.txt");
+  }
+
+  private static void answer(GenerationModel model, GenerateSettings s, Invocation invocation, int[] ids, String name)
+      throws Exception {
+    String text = model.tokenizer.decode(ids, true);
+    invocation.out().println(text);
+    AtomicFiles.writeString(s.out().resolve(name), text + "\n");
+  }
+
+  private ImageTokenizer vqgan(GenerateSettings s) {
+    Path dir = s.imageTokenizer().orElseThrow(() -> new UserError(
+        "generate.image-tokenizer is empty: set it to the VQGAN folder (config.json + weights)"));
+    ImageTokenizerFactory factory = imageTokenizers.get("vqgan");
+    if (factory == null) {
+      throw new UserError("no image tokenizer of kind vqgan is registered (registered: " + imageTokenizers.keySet() + ")");
+    }
+    return factory.load(dir);
+  }
+}

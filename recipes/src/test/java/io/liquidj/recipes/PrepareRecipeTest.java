@@ -1,0 +1,111 @@
+package io.liquidj.recipes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.inject.AbstractModule;
+import com.google.inject.Module;
+import com.google.inject.multibindings.MapBinder;
+import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.data.AverageColourQuantizer;
+import io.liquidj.framework.data.CharTokenizer;
+import io.liquidj.framework.data.Shard;
+import io.liquidj.framework.tokenizer.ImageTokenizer;
+import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
+import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.framework.tokenizer.TextTokenizerFactory;
+import jakarta.inject.Inject;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PrepareRecipeTest {
+  @TempDir Path dir;
+
+  static final class CharFactory implements TextTokenizerFactory {
+    @Inject
+    CharFactory() {}
+
+    @Override
+    public boolean accepts(JsonNode json) {
+      return json.path("model").path("type").asText().equals("Char");
+    }
+
+    @Override
+    public TextTokenizer load(Path d, JsonNode json) {
+      return new CharTokenizer();
+    }
+  }
+
+  static final class OtherFactory implements TextTokenizerFactory {
+    @Inject
+    OtherFactory() {}
+
+    @Override
+    public boolean accepts(JsonNode json) {
+      return false;
+    }
+
+    @Override
+    public TextTokenizer load(Path d, JsonNode json) {
+      throw new AssertionError("not this kind");
+    }
+  }
+
+  static final class QuantizerFactory implements ImageTokenizerFactory {
+    @Inject
+    QuantizerFactory() {}
+
+    @Override
+    public ImageTokenizer load(Path d) {
+      return new AverageColourQuantizer();
+    }
+  }
+
+  static final class TestTokenizers extends AbstractModule {
+    @Override
+    protected void configure() {
+      var text = MapBinder.newMapBinder(binder(), String.class, TextTokenizerFactory.class);
+      text.addBinding("test-never").to(OtherFactory.class);
+      text.addBinding("test-char").to(CharFactory.class);
+      MapBinder.newMapBinder(binder(), String.class, ImageTokenizerFactory.class).addBinding("test-quantizer").to(QuantizerFactory.class);
+    }
+  }
+
+  @Test
+  void prepareTokenizesWithTheAcceptingTokenizerAndPrintsOneSummary() throws Exception {
+    Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"Char\"}}");
+    BufferedImage img = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+    var g = img.createGraphics();
+    g.setColor(Color.RED);
+    g.fillRect(0, 0, 8, 8);
+    g.dispose();
+    ImageIO.write(img, "png", dir.resolve("red.png").toFile());
+    Files.writeString(dir.resolve("m.jsonl"),
+        "{\"image\": \"red.png\", \"caption\": \"red\"}\n{\"image\": \"nope.png\", \"caption\": \"x\"}\n");
+    Path out = dir.resolve("prepared");
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    List<Module> modules = new ArrayList<>(LiquidModules.all());
+    modules.add(new TestTokenizers());
+    int code = new CommandLine(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
+        "prepare", "data.prepare.out=" + out, "data.prepare.pairs=[\"" + dir.resolve("m.jsonl") + "\"]",
+        "data.prepare.tokenizer=" + dir, "data.prepare.image-tokenizer=" + dir, "data.prepare.image-size=8",
+        "data.prepare.min-image-size=4", "data.prepare.image-tokenizer-kind=test-quantizer");
+    String printed = stdout.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, printed);
+    assertTrue(printed.contains("2 records, 1 images read, 1 examples written; skipped 1: missing-file 1"), printed);
+    Shard shard = Shard.open(out.resolve("p00-m-00000.lqd"));
+    assertEquals(1, shard.size());
+    assertEquals("red", new CharTokenizer().decode(shard.get(0).textIds(), true));
+  }
+}
