@@ -65,6 +65,9 @@ final class VqCommand implements Command {
     if (!action.equals("encode") && !action.equals("decode")) {
       throw new UserError("second argument must be encode or decode, got \"" + action + "\"");
     }
+    if (!java.nio.file.Files.isRegularFile(in)) {
+      throw new UserError("input " + in + ": no such file");
+    }
     VqganSettings settings = VqganSettings.from(invocation.config().getConfig("vqgan"));
     try (VqganTokenizer vq = VqganTokenizer.load(dir)) {
       if (action.equals("encode")) {
