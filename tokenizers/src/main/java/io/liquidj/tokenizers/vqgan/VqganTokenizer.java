@@ -49,7 +49,7 @@ public final class VqganTokenizer implements ImageTokenizer {
 
   private record DecodeGraph(Placeholder<TInt32> codes, Operand<TFloat32> raw, Operand<TFloat32> clamped) {}
 
-  /** Codes and what the quantizer saw. */
+  /** Codes and what the quantizer saw ({@code preQuant} [B, embed_dim, h, w] flattened). */
   public record Encoding(int[][] codes, float[] preQuant, int h, int w) {}
 
   private VqganTokenizer(VqganConfig config) {
@@ -178,11 +178,15 @@ public final class VqganTokenizer implements ImageTokenizer {
 
   @Override
   public int[][] encode(ImageBatch images) {
-    return encodeWithPreQuant(images).codes();
+    return encode(images, false).codes();
   }
 
   /** Codes [B][h·w] and pre_quant [B, embed_dim, h, w] (flattened) of images whose sides are multiples of the factor. */
   public Encoding encodeWithPreQuant(ImageBatch images) {
+    return encode(images, true);
+  }
+
+  private Encoding encode(ImageBatch images, boolean withPreQuant) {
     int f = downsampleFactor();
     if (images.height() % f != 0 || images.width() % f != 0) {
       throw new UserError("image is " + images.width() + "x" + images.height() + "; the VQGAN needs sides that are multiples of " + f);
@@ -192,11 +196,16 @@ public final class VqganTokenizer implements ImageTokenizer {
     int w = images.width() / f;
     try (TFloat32 in = TFloat32.tensorOf(Shape.of(images.batch(), 3, images.height(), images.width()),
             DataBuffers.of(images.pixels(), true, false));
-        Result out = session.runner().feed(g.images(), in).fetch(g.codes()).fetch(g.preQuant()).run()) {
+        Result out = withPreQuant
+            ? session.runner().feed(g.images(), in).fetch(g.codes()).fetch(g.preQuant()).run()
+            : session.runner().feed(g.images(), in).fetch(g.codes()).run()) {
       int[] flat = new int[images.batch() * h * w];
       ((TInt32) out.get(0)).asRawTensor().data().asInts().read(flat);
-      float[] preQuant = new float[images.batch() * model.config().embedDim() * h * w];
-      ((TFloat32) out.get(1)).asRawTensor().data().asFloats().read(preQuant);
+      float[] preQuant = null;
+      if (withPreQuant) {
+        preQuant = new float[images.batch() * model.config().embedDim() * h * w];
+        ((TFloat32) out.get(1)).asRawTensor().data().asFloats().read(preQuant);
+      }
       int[][] codes = new int[images.batch()][];
       for (int b = 0; b < images.batch(); b++) {
         codes[b] = java.util.Arrays.copyOfRange(flat, b * h * w, (b + 1) * h * w);
