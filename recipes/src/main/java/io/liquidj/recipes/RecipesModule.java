@@ -21,6 +21,9 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("evaluate").to(EvaluateRecipe.class);
     commands.addBinding("logits").to(LogitsCommand.class);
     commands.addBinding("bench-load").to(BenchLoadCommand.class);
+    commands.addBinding("vq").to(VqCommand.class);
+    commands.addBinding("bench-vq").to(BenchVqCommand.class);
+    commands.addBinding("train-vq").to(TrainVqRecipe.class);
     commands.addBinding("generate").to(io.liquidj.recipes.generate.GenerateRecipe.class);
     commands.addBinding("export").to(io.liquidj.recipes.generate.ExportRecipe.class);
     commands.addBinding("bench-generate").to(io.liquidj.recipes.generate.BenchGenerateCommand.class);

@@ -7,5 +7,6 @@ public final class TokenizersModule extends AbstractModule {
   @Override
   protected void configure() {
     install(new io.liquidj.tokenizers.text.TextTokenizersModule());
+    install(new io.liquidj.tokenizers.vqgan.VqganModule());
   }
 }

@@ -32,6 +32,9 @@ public final class Images {
 
   /** Reads a PNG or JPEG (or anything ImageIO reads) as RGB, transparency blended onto white. */
   public static RgbImage read(Path path) {
+    if (!Files.isRegularFile(path)) {
+      throw new UserError("cannot read image " + path + ": no such file");
+    }
     BufferedImage image;
     try (InputStream in = Files.newInputStream(path)) {
       image = ImageIO.read(in);

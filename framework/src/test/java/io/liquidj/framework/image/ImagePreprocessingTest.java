@@ -14,7 +14,8 @@ class ImagePreprocessingTest {
   @Test
   void lanczosKeepsAConstantImageConstant() {
     RgbImage flat = RgbImage.filled(37, 23, 10, 128, 250);
-    for (int[] size : List.of(new int[] {16, 16}, new int[] {80, 50}, new int[] {5, 40})) {
+    // the last size is Pillow's TestCoreResampleConsistency (512x9 → 9x512) scaled to this image
+    for (int[] size : List.of(new int[] {16, 16}, new int[] {80, 50}, new int[] {5, 40}, new int[] {9, 512})) {
       RgbImage r = flat.resize(size[0], size[1]);
       for (int i = 0; i < r.rgb().length; i += 3) {
         assertEquals(10, r.rgb()[i] & 0xff);
@@ -22,6 +23,51 @@ class ImagePreprocessingTest {
         assertEquals(250, r.rgb()[i + 2] & 0xff);
       }
     }
+  }
+
+  /** Pillow's make_case: top-left and bottom-right quarters {@code color}, the rest 255 − color. */
+  private static RgbImage pillowCase(int size, int color) {
+    RgbImage image = RgbImage.filled(size, size, 255 - color, 255 - color, 255 - color);
+    byte[] rgb = image.rgb();
+    for (int y = 0; y < size; y++) {
+      for (int x = 0; x < size; x++) {
+        if ((x < size / 2) == (y < size / 2)) {
+          rgb[(y * size + x) * 3] = rgb[(y * size + x) * 3 + 1] = rgb[(y * size + x) * 3 + 2] = (byte) color;
+        }
+      }
+    }
+    return image;
+  }
+
+  /** Pillow's make_sample: the top-left quarter given, the rest mirrored (and inverted off the diagonal). */
+  private static void assertPillowSample(RgbImage actual, String quarterHex) {
+    String[] hex = quarterHex.trim().split("\\s+");
+    int size = actual.width();
+    int half = size / 2;
+    for (int y = 0; y < half; y++) {
+      for (int x = 0; x < half; x++) {
+        int v = Integer.parseInt(hex[y * half + x], 16);
+        for (int c = 0; c < 3; c++) {
+          assertEquals(v, actual.get(x, y, c), "(" + x + "," + y + ")");
+          assertEquals(v, actual.get(size - x - 1, size - y - 1, c));
+          assertEquals(255 - v, actual.get(x, size - y - 1, c));
+          assertEquals(255 - v, actual.get(size - x - 1, y, c));
+        }
+      }
+    }
+  }
+
+  @Test
+  void lanczosReproducesPillowsReduceAccuracyCase() {
+    // Pillow Tests/test_image_resample.py, TestImagingCoreResampleAccuracy.test_reduce_lanczos
+    assertPillowSample(pillowCase(16, 0xE1).resize(8, 8), "e1 e0 e4 d7 e0 df e3 d6 e4 e3 e7 da d7 d6 d9 ce");
+  }
+
+  @Test
+  void lanczosReproducesPillowsEnlargeAccuracyCase() {
+    // Pillow Tests/test_image_resample.py, TestImagingCoreResampleAccuracy.test_enlarge_lanczos
+    assertPillowSample(pillowCase(6, 0xE1).resize(12, 12),
+        "e1 e0 db ed f5 b8 e0 df da ec f3 b7 db db d6 e7 ee b5 ed ec e6 fb ff bf f5 f4 ee ff ff c4 b8 b7 b4 bf c4 a0");
   }
 
   @Test

@@ -1,0 +1,92 @@
+package io.liquidj.recipes;
+
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.image.ImagePreprocessing;
+import io.liquidj.framework.image.Images;
+import io.liquidj.framework.image.RgbImage;
+import io.liquidj.framework.optim.OptimizerSettings;
+import io.liquidj.tokenizers.vqgan.VqganTrainSettings;
+import io.liquidj.tokenizers.vqgan.VqganTraining;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./liquid train-vq [conf/recipes/train-vq.conf] vqgan.train.images=<folder>}: trains a small
+ * VQGAN (Liquid's architecture, configurable size) on a folder of images held in memory, then writes
+ * {@code config.json} + {@code model.safetensors} to {@code vqgan.train.out} for {@code ./liquid vq}.
+ * Setup → loop → save.
+ */
+final class TrainVqRecipe implements Command {
+  @Inject
+  TrainVqRecipe() {}
+
+  @Override
+  public String summary() {
+    return "Train a small VQGAN on a folder of images (reconstruction + codebook + commitment losses)";
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("vqgan", "optimizer");
+  }
+
+  @Override
+  public int run(Invocation invocation) throws IOException {
+    VqganTrainSettings s = VqganTrainSettings.from(invocation.config().getConfig("vqgan.train"));
+    OptimizerSettings optimizer = OptimizerSettings.from(invocation.config().getConfig("optimizer"));
+    List<RgbImage> images = loadImages(s.images(), s.architecture().resolution());
+    invocation.out().printf("train-vq: %d images of %dx%d from %s; %d steps of %d%n", images.size(),
+        s.architecture().resolution(), s.architecture().resolution(), s.images(), s.steps(), s.batchSize());
+
+    Random order = new Random(s.seed());
+    try (VqganTraining training = new VqganTraining(s.architecture(), s.lossWeights(), optimizer, s.seed())) {
+      long start = System.nanoTime();
+      for (int step = 1; step <= s.steps(); step++) {
+        List<RgbImage> batch = new ArrayList<>();
+        for (int i = 0; i < s.batchSize(); i++) {
+          batch.add(images.get(order.nextInt(images.size())));
+        }
+        VqganTraining.StepResult r = training.step(Images.toBatch(batch), (float) s.lr(), step);
+        if (!Float.isFinite(r.total())) {
+          throw new UserError("train-vq: loss is " + r.total() + " at step " + step + "; lower vqgan.train.lr");
+        }
+        if (step % s.logEvery() == 0 || step == 1 || step == s.steps()) {
+          invocation.out().printf("step %d: loss %.4f (reconstruction %.4f, quantizer %.4f), %d distinct codes, %.2f steps/s%n",
+              step, r.total(), r.reconstruction(), r.quantizer(), r.distinctCodes(),
+              step / ((System.nanoTime() - start) / 1e9));
+        }
+      }
+      training.save(s.out());
+    }
+    invocation.out().printf("train-vq: wrote %s (config.json, model.safetensors)%n", s.out());
+    return 0;
+  }
+
+  /** Every image under {@code dir}, center-cropped to {@code size}; aspect ratios above 2 are skipped (Liquid's rule). */
+  private static List<RgbImage> loadImages(Path dir, int size) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new UserError("vqgan.train.images: " + dir + " is not a folder");
+    }
+    List<RgbImage> images = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.filter(Files::isRegularFile).filter(Images::isImageFile).sorted().toList()) {
+        RgbImage image = Images.read(p);
+        if (image.aspectRatio() <= 2) {
+          images.add(ImagePreprocessing.centerCrop(image, size));
+        }
+      }
+    }
+    if (images.isEmpty()) {
+      throw new UserError("vqgan.train.images: no .png/.jpg/.jpeg images with aspect ratio <= 2 under " + dir);
+    }
+    return images;
+  }
+}

@@ -1,0 +1,62 @@
+package io.liquidj.recipes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.image.Images;
+import io.liquidj.framework.image.RgbImage;
+import io.liquidj.tokenizers.vqgan.VqganTokenizer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainVqRecipeTest {
+  @TempDir Path tmp;
+
+  /** Slow (~40 s, mostly graph construction: TF Java's withSubScope walks the whole graph per call). */
+  @Test
+  @Tag("slow")
+  void trainsATinyVqganWhoseLossFallsAndWhoseOutputLoads() throws Exception {
+    Path images = tmp.resolve("images");
+    // Four 16x16 two-color images: left/right and top/bottom halves.
+    int[][] colors = {{255, 0, 0}, {0, 0, 255}, {0, 200, 0}, {240, 240, 240}};
+    for (int i = 0; i < 4; i++) {
+      byte[] rgb = new byte[16 * 16 * 3];
+      for (int y = 0; y < 16; y++) {
+        for (int x = 0; x < 16; x++) {
+          int[] c = (i % 2 == 0 ? x < 8 : y < 8) ? colors[i] : colors[(i + 1) % 4];
+          for (int k = 0; k < 3; k++) {
+            rgb[(y * 16 + x) * 3 + k] = (byte) c[k];
+          }
+        }
+      }
+      Images.write(new RgbImage(16, 16, rgb), images.resolve("im" + i + ".png"));
+    }
+    Path out = tmp.resolve("vq");
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    int rc = new CommandLine(config -> LiquidModules.all(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
+        new PrintStream(stderr, true, StandardCharsets.UTF_8)).run("train-vq",
+        "vqgan.train.images=" + images, "vqgan.train.out=" + out, "vqgan.train.steps=60", "vqgan.train.batch-size=4",
+        "vqgan.train.image-size=16", "vqgan.train.ch-mult=[1,2]", "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16",
+        "vqgan.train.lr=2e-3", "vqgan.train.log-every=10");
+    assertEquals(0, rc, stderr.toString());
+    Matcher m = Pattern.compile("step (\\d+): loss ([0-9.]+)").matcher(stdout.toString());
+    List<Double> losses = m.results().map(r -> Double.parseDouble(r.group(2))).toList();
+    assertEquals(7, losses.size(), stdout.toString()); // steps 1, 10, ..., 60
+    assertTrue(losses.get(6) < 0.75 * losses.get(0), "loss should fall by a quarter: " + stdout);
+    try (VqganTokenizer vq = VqganTokenizer.load(out)) {
+      assertEquals(16, vq.codebookSize());
+      int[][] codes = vq.encode(Images.toBatch(List.of(Images.read(images.resolve("im0.png")))));
+      assertEquals(64, codes[0].length); // 16x16 image, factor 2 → 8x8 codes
+    }
+  }
+}

@@ -1,0 +1,17 @@
+package io.liquidj.tokenizers.vqgan;
+
+import io.liquidj.framework.tokenizer.ImageTokenizer;
+import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+
+/** Loads Liquid's VQGAN from a folder with {@code config.json} and {@code model.safetensors} or {@code vqgan.ckpt}. */
+public final class VqganTokenizerFactory implements ImageTokenizerFactory {
+  @Inject
+  public VqganTokenizerFactory() {}
+
+  @Override
+  public ImageTokenizer load(Path dir) {
+    return VqganTokenizer.load(dir);
+  }
+}
