@@ -93,8 +93,7 @@ public final class AdamW {
     if (slots.contains(name)) {
       return slots.get(name);
     }
-    return slots.create(new ParameterSpec(name, spec.shape(), ParameterSpec.Init.ZEROS),
-        (ops, s) -> ops.zeros(ops.constant(s.shape()), TFloat32.class));
+    return slots.create(new ParameterSpec(name, spec.shape(), ParameterSpec.Init.ZEROS), VariableStore.ZEROS);
   }
 
   /** β^t for the {@code t}-th update (1-based), as fed to {@link Feeds#beta1Power()}. */

@@ -52,6 +52,12 @@ public final class VariableStore {
     Operand<TFloat32> create(Ops tf, ParameterSpec spec);
   }
 
+  /**
+   * Zeros, as {@code Fill}: TF Java's {@code tf.zeros} opens a sub-scope, which walks the whole
+   * graph (see {@link #create}) on every call.
+   */
+  public static final Initializer ZEROS = (tf, spec) -> tf.fill(tf.constant(spec.shape()), tf.constant(0f));
+
   public VariableStore(Ops tf) {
     this.tf = tf;
   }

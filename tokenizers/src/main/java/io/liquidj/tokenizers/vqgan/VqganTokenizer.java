@@ -74,7 +74,7 @@ public final class VqganTokenizer implements ImageTokenizer {
       checkCompatible(new Vqgan(config), reader, weightsFile);
       VqganTokenizer t = new VqganTokenizer(config);
       try {
-        t.store.createAll(t.model.parameters(), (ops, spec) -> ops.zeros(ops.constant(Shape.of(spec.shape())), TFloat32.class));
+        t.store.createAll(t.model.parameters(), VariableStore.ZEROS);
         t.store.load(t.session, reader, name -> name.substring(Vqgan.PREFIX.length()));
         return t;
       } catch (RuntimeException e) {
