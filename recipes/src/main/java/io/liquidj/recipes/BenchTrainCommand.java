@@ -5,6 +5,7 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.config.Settings;
@@ -16,7 +17,6 @@ import io.liquidj.framework.train.StepResult;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
-import io.liquidj.framework.train.VocabularyExtension;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -68,7 +68,7 @@ final class BenchTrainCommand implements Command {
     TrainerSettings trainer = settings.trainer();
     ModelConfig model = backbones.config(BackboneSettings.from(config));
     if (trainer.imageCodes() > 0 && model.liquid() == null) {
-      model = VocabularyExtension.extend(model, trainer.imageCodes());
+      model = VocabularyExtension.extendedConfig(model, VocabularyExtension.Plan.appended(trainer.imageCodes()));
     }
     Backbone backbone = backbones.create(model, trainer.precision());
     var out = invocation.out();

@@ -1,12 +1,12 @@
 package io.liquidj.recipes;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.ModelConfig;
@@ -20,25 +20,20 @@ import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.loss.LossParts;
+import io.liquidj.framework.nn.AttentionMasks;
 import io.liquidj.framework.loss.Losses;
 import io.liquidj.framework.loss.ZLoss;
 import io.liquidj.framework.tf.VariableStore;
 import io.liquidj.framework.tokenizer.TextTokenizer;
-import io.liquidj.framework.tokenizer.TextTokenizerFactory;
-import io.liquidj.framework.train.ParameterInit;
-import io.liquidj.framework.train.SegmentMasks;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingRun;
-import io.liquidj.framework.train.VocabularyExtension;
+import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -63,7 +58,7 @@ final class EvaluateRecipe implements Command {
   static final String RESULT_FILE = "evaluation.json";
 
   private final Backbones backbones;
-  private final Map<String, TextTokenizerFactory> textTokenizers;
+  private final TextTokenizers textTokenizers;
 
   /**
    * The {@code evaluate} section.
@@ -98,7 +93,7 @@ final class EvaluateRecipe implements Command {
   }
 
   @Inject
-  EvaluateRecipe(Backbones backbones, Map<String, TextTokenizerFactory> textTokenizers) {
+  EvaluateRecipe(Backbones backbones, TextTokenizers textTokenizers) {
     this.backbones = backbones;
     this.textTokenizers = textTokenizers;
   }
@@ -121,19 +116,17 @@ final class EvaluateRecipe implements Command {
     EvaluateSettings settings = EvaluateSettings.from(config.getConfig("evaluate"));
     TrainerSettings trainer = TrainerSettings.from(config.getConfig("trainer"));
     BackboneSettings backboneSettings = BackboneSettings.from(config);
-    ModelConfig model = backbones.config(backboneSettings);
-    if (trainer.imageCodes() > 0 && model.liquid() == null) {
-      model = VocabularyExtension.extend(model, trainer.imageCodes());
-    }
-    if (model.liquid() == null) {
+    LiquidModel liquid = LiquidModel.resolve(backbones, textTokenizers, backboneSettings, "evaluate.tokenizer",
+        settings.tokenizer(), trainer.imageCodes());
+    ModelConfig model = liquid.config();
+    if (liquid.vocabulary() == null) {
       throw new UserError(model.source() + " has no image codes (no image_code_offset): evaluate a Liquid model, "
           + "or set trainer.image-codes to extend it as training does");
     }
-    MultimodalVocabulary vocabulary = MultimodalVocabulary.of(model);
+    MultimodalVocabulary vocabulary = liquid.vocabulary();
     Backbone backbone = backbones.create(model, settings.precision());
     DataSettings data = DataSettings.from(config.getConfig("data"));
-    TextTokenizer tokenizer = loadTokenizer(settings.tokenizer().or(backboneSettings::checkpoint).orElseThrow(
-        () -> new UserError("evaluate.tokenizer and checkpoint are empty: name the folder holding tokenizer.json")));
+    TextTokenizer tokenizer = liquid.tokenizer();
     Totals totals = new Totals();
     int length = data.maxLength();
 
@@ -149,10 +142,9 @@ final class EvaluateRecipe implements Command {
       Placeholder<TInt32> segmentIds = in.withName("segment_ids").placeholder(TInt32.class, Placeholder.shape(shape));
       Placeholder<TFloat32> lossWeights =
           in.withName("loss_weights").placeholder(TFloat32.class, Placeholder.shape(shape));
-      VariableStore parameters = new VariableStore(tf);
-      parameters.createAll(backbone.parameters(), ParameterInit.of(trainer.seed(), 0.02));
+      VariableStore parameters = BackboneVariables.create(tf, backbone, trainer.seed());
       var logits = backbone.forward(tf.withSubScope("model"), parameters.weights(),
-          ForwardInputs.full(inputIds, positions, SegmentMasks.packedCausal(tf, segmentIds))).logits();
+          ForwardInputs.full(inputIds, positions, AttentionMasks.causalWithinSegments(tf, segmentIds))).logits();
       LossParts loss = Losses.crossEntropyWithZLoss(tf, logits, targetIds, lossWeights, ZLoss.MAX_LOGIT, 0, vocabulary);
 
       try (Session session = new Session(graph, TrainingRun.sessionConfig(false));
@@ -161,12 +153,7 @@ final class EvaluateRecipe implements Command {
           TInt32 pos = TInt32.tensorOf(shape);
           TInt32 segments = TInt32.tensorOf(shape);
           TFloat32 weights = TFloat32.tensorOf(shape)) {
-        Optional<Path> checkpoint = backboneSettings.checkpoint();
-        if (checkpoint.isPresent()) {
-          VocabularyExtension.load(session, parameters, checkpoint.get());
-        } else {
-          parameters.initializeAll(session);
-        }
+        BackboneVariables.fill(session, parameters, model, backboneSettings.checkpoint(), trainer.seed());
 
         // 3. Score the batches.
         for (int i = 0; i < settings.batches(); i++) {
@@ -243,20 +230,5 @@ final class EvaluateRecipe implements Command {
     json.put("image-cross-entropy", t.mean(t.imageSum, t.imageTargets));
     json.put("image-perplexity", Math.exp(t.mean(t.imageSum, t.imageTargets)));
     return json;
-  }
-
-  /** The tokenizer in {@code dir}: the registered kind whose {@code accepts} takes its tokenizer.json. */
-  private TextTokenizer loadTokenizer(Path dir) throws IOException {
-    Path file = dir.resolve("tokenizer.json");
-    if (!Files.isRegularFile(file)) {
-      throw new UserError("no tokenizer.json in " + dir + " (evaluate.tokenizer, or the checkpoint folder)");
-    }
-    JsonNode json = new ObjectMapper().readTree(file.toFile());
-    for (TextTokenizerFactory factory : textTokenizers.values()) {
-      if (factory.accepts(json)) {
-        return factory.load(dir, json);
-      }
-    }
-    throw new UserError(file + " is of no registered tokenizer kind (known: " + new TreeSet<>(textTokenizers.keySet()) + ")");
   }
 }

@@ -1,7 +1,5 @@
 package io.liquidj.recipes;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
@@ -11,11 +9,9 @@ import io.liquidj.framework.data.PrepareSettings;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.framework.tokenizer.TextTokenizer;
-import io.liquidj.framework.tokenizer.TextTokenizerFactory;
+import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -28,11 +24,11 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * Setup → load tokenizers → prepare (resumable) → report.
  */
 final class PrepareRecipe implements Command {
-  private final Map<String, TextTokenizerFactory> textTokenizers;
+  private final TextTokenizers textTokenizers;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  PrepareRecipe(Map<String, TextTokenizerFactory> textTokenizers, Map<String, ImageTokenizerFactory> imageTokenizers) {
+  PrepareRecipe(TextTokenizers textTokenizers, Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.textTokenizers = textTokenizers;
     this.imageTokenizers = imageTokenizers;
   }
@@ -50,7 +46,7 @@ final class PrepareRecipe implements Command {
   @Override
   public int run(Invocation invocation) throws IOException {
     PrepareSettings settings = PrepareSettings.from(invocation.config().getConfig("data.prepare"));
-    TextTokenizer text = loadTextTokenizer(settings.tokenizer());
+    TextTokenizer text = textTokenizers.load(settings.tokenizer());
     ImageTokenizer images = settings.pairs().isEmpty() ? null : loadImageTokenizer(settings);
     PrepareCounts total;
     try (ProgressBar bar = new ProgressBarBuilder().setTaskName("prepare").setUnit(" records", 1).showSpeed().build()) {
@@ -74,21 +70,6 @@ final class PrepareRecipe implements Command {
     }
     invocation.out().println("prepare: " + total.summary() + "; report " + settings.out().resolve(DatasetPreparer.REPORT));
     return 0;
-  }
-
-  /** The tokenizer in {@code dir}: the registered kind whose {@code accepts} takes its tokenizer.json. */
-  private TextTokenizer loadTextTokenizer(Path dir) throws IOException {
-    Path file = dir.resolve("tokenizer.json");
-    if (!Files.isRegularFile(file)) {
-      throw new UserError("data.prepare.tokenizer: " + file + " does not exist (expected the backbone's tokenizer.json)");
-    }
-    JsonNode json = new ObjectMapper().readTree(file.toFile());
-    for (TextTokenizerFactory factory : textTokenizers.values()) {
-      if (factory.accepts(json)) {
-        return factory.load(dir, json);
-      }
-    }
-    throw new UserError(file + " is of no registered tokenizer kind (known: " + new TreeSet<>(textTokenizers.keySet()) + ")");
   }
 
   private ImageTokenizer loadImageTokenizer(PrepareSettings settings) {

@@ -5,31 +5,37 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
-import io.liquidj.framework.backbone.ModelConfig;
-import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.config.RecipeConfig;
+import io.liquidj.framework.config.Settings;
 import io.liquidj.framework.data.BatchSource;
+import io.liquidj.framework.data.DataSettings;
+import io.liquidj.framework.data.PackedBatchSource;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
-import io.liquidj.framework.train.VocabularyExtension;
+import io.liquidj.framework.train.TrainerSettings;
+import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code ./liquid train <conf>}: continued training of a backbone on packed Liquid sequences.
+ * {@code ./liquid train conf/recipes/liquid-paper.conf checkpoint=/path/to/hf-checkpoint data.sources=[...]}:
+ * continued training of a backbone on packed Liquid sequences from {@code ./liquid prepare}'s shards.
  *
  * <p>Setup (backbone, vocabulary, data) → loop → final checkpoint → Hugging Face export → close.
  */
 final class TrainRecipe implements Command {
   private final Backbones backbones;
+  private final TextTokenizers tokenizers;
 
   @Inject
-  TrainRecipe(Backbones backbones) {
+  TrainRecipe(Backbones backbones, TextTokenizers tokenizers) {
     this.backbones = backbones;
+    this.tokenizers = tokenizers;
   }
 
   @Override
@@ -44,43 +50,43 @@ final class TrainRecipe implements Command {
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    // 1. Setup: settings, the (extended) architecture, the backbone and where its weights come from.
+    // 1. Setup: settings, the (extended) architecture and its tokenizer, the backbone, where its weights come from.
     Config config = invocation.config();
     TrainingSettings settings = TrainingSettings.from(config);
+    TrainerSettings trainer = settings.trainer();
     BackboneSettings backboneSettings = BackboneSettings.from(config);
-    ModelConfig model = backbones.config(backboneSettings);
-    int imageCodes = settings.trainer().imageCodes();
-    if (imageCodes > 0 && model.liquid() == null) {
-      model = VocabularyExtension.extend(model, imageCodes);
+    DataSettings data = DataSettings.from(config.getConfig("data"));
+    if (data.maxLength() != trainer.seqLen()) {
+      throw new UserError("data.max-length (" + data.maxLength() + ") and trainer.seq-len (" + trainer.seqLen()
+          + ") differ: packed rows are trainer.seq-len tokens; set both (e.g. data.max-length = ${trainer.seq-len})");
     }
-    MultimodalVocabulary vocabulary = model.liquid() == null ? null : MultimodalVocabulary.of(model);
-    Backbone backbone = backbones.create(model, settings.trainer().precision());
+    LiquidModel model = LiquidModel.resolve(backbones, tokenizers, backboneSettings, "trainer.tokenizer",
+        Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes());
+    if (model.vocabulary() == null) {
+      throw new UserError(model.config().source() + " has no image codes: set trainer.image-codes (8192 for the "
+          + "Liquid VQGAN) to extend a text backbone, or start from a Liquid checkpoint");
+    }
+    Backbone backbone = backbones.create(model.config(), trainer.precision());
     Optional<Path> checkpoint = backboneSettings.checkpoint();
-    TrainingRun.ParameterLoader weights = checkpoint.isPresent()
-        ? (session, parameters) -> VocabularyExtension.load(session, parameters, checkpoint.get())
-        : (session, parameters) -> parameters.initializeAll(session);
-    Path outputDir = settings.trainer().outputDir();
+    TrainingRun.ParameterLoader weights = (session, parameters) ->
+        BackboneVariables.fill(session, parameters, model.config(), checkpoint, trainer.seed());
+    Path outputDir = trainer.outputDir();
 
-    try (BatchSource data = openData(config, vocabulary);
-        TrainingRun run = new TrainingRun(backbone, vocabulary, settings, weights,
+    try (BatchSource batches = PackedBatchSource.open(data, model.vocabulary(), model.tokenizer(), trainer.batchSize());
+        TrainingRun run = new TrainingRun(backbone, model.vocabulary(), settings, weights,
             RecipeConfig.render(config, true), invocation.out())) {
-      // 2. Loop (resuming from the newest checkpoint when trainer.resume = true).
-      run.resumeIfAsked(data);
+      // 2. Loop (resuming from the newest checkpoint, data position included, when trainer.resume = true).
+      run.resumeIfAsked(batches);
       while (!run.done()) {
-        run.step(data);
+        run.step(batches);
       }
-      // 3. Final checkpoint and the trained model as a Hugging Face folder (LoRA merged).
-      Path last = run.checkpoint(data);
+      // 3. Final checkpoint and the trained model as a Hugging Face folder (LoRA merged, tokenizer copied).
+      Path last = run.checkpoint(batches);
       Path exported = run.exportModel(outputDir.resolve("model"));
+      model.copyTokenizerFiles(exported);
       invocation.out().println("checkpoint: " + last);
       invocation.out().println("model:      " + exported);
     }
     return 0;
-  }
-
-  /** The packed training batches of the {@code data} section. */
-  private static BatchSource openData(Config config, MultimodalVocabulary vocabulary) {
-    throw new UserError("./liquid train needs the packed data pipeline (data.sources), which this build does not "
-        + "include yet; ./liquid bench-train trains on synthetic batches");
   }
 }

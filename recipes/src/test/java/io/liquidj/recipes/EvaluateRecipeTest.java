@@ -25,7 +25,7 @@ import io.liquidj.framework.data.ShardWriter;
 import io.liquidj.framework.train.StepResult;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
-import io.liquidj.framework.train.VocabularyExtension;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,9 +46,8 @@ class EvaluateRecipeTest {
   private static final int LENGTH = 64;
 
   @TempDir Path dir;
-  private final ModelConfig model = VocabularyExtension.extend(
-      new Backbones(Map.of("llama", new LlamaFactory())).config(new BackboneSettings("tiny-llama", Optional.empty())),
-      CODES);
+  private final ModelConfig model = VocabularyExtension.extendedConfig(
+      new Backbones(Map.of("llama", new LlamaFactory())).config(new BackboneSettings("tiny-llama", Optional.empty())), VocabularyExtension.Plan.appended(CODES));
   private final MultimodalVocabulary vocabulary = MultimodalVocabulary.of(model);
   private String sources;
 

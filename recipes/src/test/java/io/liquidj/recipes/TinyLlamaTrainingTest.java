@@ -16,7 +16,7 @@ import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
-import io.liquidj.framework.train.VocabularyExtension;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,8 +33,8 @@ class TinyLlamaTrainingTest {
   @TempDir Path dir;
 
   private final ModelConfig model =
-      VocabularyExtension.extend(new Backbones(Map.of("llama", new LlamaFactory())).config(
-          new io.liquidj.framework.backbone.BackboneSettings("tiny-llama", java.util.Optional.empty())), CODES);
+      VocabularyExtension.extendedConfig(new Backbones(Map.of("llama", new LlamaFactory())).config(
+          new io.liquidj.framework.backbone.BackboneSettings("tiny-llama", java.util.Optional.empty())), VocabularyExtension.Plan.appended(CODES));
   private final MultimodalVocabulary vocabulary = MultimodalVocabulary.of(model);
 
   private List<Double> process(Path output, int steps, boolean resume) throws Exception {

@@ -53,20 +53,29 @@ public final class BackboneVariables {
    */
   public static VariableStore open(Ops tf, Session session, Backbone backbone, Optional<Path> checkpoint, long seed) {
     VariableStore store = create(tf, backbone, seed);
+    fill(session, store, backbone.config(), checkpoint, seed);
+    return store;
+  }
+
+  /**
+   * Fills the variables of {@link #create}: without a checkpoint from their initializers; from the
+   * checkpoint when its embedding has {@code config}'s row count; and, when {@code config} is a
+   * Liquid extension of a smaller checkpoint, with the old rows plus mean-resized new ones.
+   */
+  public static void fill(Session session, VariableStore store, ModelConfig config, Optional<Path> checkpoint,
+      long seed) {
     if (checkpoint.isEmpty()) {
       store.initializeAll(session);
-      return store;
+      return;
     }
     try (Checkpoint reader = Checkpoint.open(checkpoint.get())) {
       long rows = reader.info("model.embed_tokens.weight").shape()[0];
-      if (rows < backbone.config().vocabSize() && backbone.config().liquid() != null
-          && rows == backbone.config().liquid().imageCodeOffset()) {
+      if (rows < config.vocabSize() && config.liquid() != null && rows == config.liquid().imageCodeOffset()) {
         VocabularyExtension.loadExtended(session, store, reader, seed);
-        return store;
+        return;
       }
     }
     load(session, store, checkpoint.get());
-    return store;
   }
 
   /** The initial value of one parameter. */

@@ -219,6 +219,18 @@ public record ModelConfig(
     return v;
   }
 
+  /**
+   * This config sized to a text tokenizer (a from-scratch model): {@code vocab_size} rows, and the
+   * tokenizer's BOS / EOS ids where it has them.
+   */
+  public ModelConfig withTextVocabulary(int vocabSize, java.util.OptionalInt bosId, java.util.OptionalInt eosId) {
+    ObjectNode json = raw.deepCopy();
+    json.put("vocab_size", vocabSize);
+    bosId.ifPresent(id -> json.put("bos_token_id", id));
+    eosId.ifPresent(id -> json.put("eos_token_id", id));
+    return fromJson(json, source);
+  }
+
   /** This config with the vocabulary grown to {@code vocabSize} rows and the extension recorded. */
   public ModelConfig withLiquidExtension(int newVocabSize, LiquidExtension extension) {
     ObjectNode json = raw.deepCopy();

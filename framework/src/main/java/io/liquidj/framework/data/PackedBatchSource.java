@@ -106,9 +106,11 @@ public final class PackedBatchSource implements BatchSource {
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
     }
+    // The text ids below the image codes: the specials registered past the codes (<boi> …) are not the data's.
+    int textVocabSize = Math.min(tokenizer.size(), vocabulary.imageCodeOffset());
     List<PreparedDataset> datasets = new ArrayList<>();
     for (DataSettings.Source s : settings.sources()) {
-      datasets.add(PreparedDataset.open(s.path(), tokenizer.size(), vocabulary.numImageCodes()));
+      datasets.add(PreparedDataset.open(s.path(), textVocabSize, vocabulary.numImageCodes()));
     }
     SequenceBuilder sequences = new SequenceBuilder(vocabulary, tokenizer, settings);
     int pad = tokenizer.eosId().orElseThrow(() -> new UserError("the text tokenizer has no end-of-sequence token"));

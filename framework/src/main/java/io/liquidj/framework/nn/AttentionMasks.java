@@ -12,13 +12,18 @@ public final class AttentionMasks {
 
   /**
    * segmentIds: [B, T] int32 (documents numbered from 1, 0 = padding) → [B, T, T] bool: query t may
-   * see key s iff s ≤ t, both in the same document, and the document is not padding.
+   * see key s iff s ≤ t, both in the same document, and the document is not padding; a padding query
+   * sees itself only, so no softmax row is empty (an all-masked row is meaningless, and with -inf
+   * masking NaN, which a 0 loss weight does not cancel).
    */
   public static Operand<TBool> causalWithinSegments(Ops tf, Operand<TInt32> segmentIds) {
     Operand<TInt32> q = tf.expandDims(segmentIds, tf.constant(2));
     Operand<TInt32> k = tf.expandDims(segmentIds, tf.constant(1));
     Operand<TBool> same = tf.math.logicalAnd(tf.math.equal(q, k), tf.math.notEqual(k, tf.constant(0)));
-    return tf.math.logicalAnd(same, causal(tf, segmentIds));
+    Operand<TInt32> idx = tf.range(tf.constant(0), Shapes.dim(tf, segmentIds, 1), tf.constant(1));
+    Operand<TBool> diagonal = tf.expandDims(
+        tf.math.equal(tf.expandDims(idx, tf.constant(0)), tf.expandDims(idx, tf.constant(1))), tf.constant(0));
+    return tf.math.logicalAnd(tf.math.logicalOr(same, diagonal), causal(tf, segmentIds));
   }
 
   /**

@@ -6,6 +6,7 @@ import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.nn.AttentionMasks;
 import io.liquidj.framework.loss.LossParts;
 import io.liquidj.framework.loss.Losses;
 import io.liquidj.framework.optim.AdamW;
@@ -84,7 +85,7 @@ public final class TrainGraph {
         : baseReads;
     Operand<TFloat32> logits = backbone.forward(tf.withSubScope("model"), weights,
         ForwardInputs.full(inputs.inputIds(), inputs.positions(),
-            SegmentMasks.packedCausal(tf, inputs.segmentIds()))).logits();
+            AttentionMasks.causalWithinSegments(tf, inputs.segmentIds()))).logits();
     loss = Losses.crossEntropyWithZLoss(tf, logits, inputs.targetIds(), inputs.lossWeights(),
         trainer.zLoss(), trainer.zLossWeight(), vocabulary);
 

@@ -2,6 +2,7 @@ package io.liquidj.framework.train;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.checkpoint.CheckpointManager;
@@ -80,8 +81,7 @@ public final class TrainingRun implements AutoCloseable {
     TrainerSettings trainer = settings.trainer();
     try {
       Ops tf = Ops.create(graph);
-      parameters = new VariableStore(tf);
-      parameters.createAll(backbone.parameters(), ParameterInit.of(trainer.seed(), 0.02));
+      parameters = BackboneVariables.create(tf, backbone, trainer.seed());
       adapters = new VariableStore(tf);
       if (settings.lora().enabled()) {
         List<String> adapted = LoraWeights.createAdapters(adapters, backbone.parameters(), settings.lora(),

@@ -36,9 +36,9 @@ class AttentionMasksTest {
   }
 
   @Test
-  void segmentsAttendCausallyWithinThemselvesAndPaddingNowhere() {
+  void segmentsAttendCausallyWithinThemselvesAndPaddingOnlyToItself() {
     boolean[] allowed = run(tf -> AttentionMasks.causalWithinSegments(tf, tf.constant(new int[][] {{1, 1, 2, 2, 0}})));
-    assertArrayEquals(bits("10000 11000 00100 00110 00000"), allowed);
+    assertArrayEquals(bits("10000 11000 00100 00110 00001"), allowed);
   }
 
   @Test

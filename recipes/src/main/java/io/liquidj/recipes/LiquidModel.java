@@ -1,0 +1,95 @@
+package io.liquidj.recipes;
+
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.tokenizers.text.HfTokenizer;
+import io.liquidj.tokenizers.text.TextTokenizers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The model a training or evaluation run works on, as both build it: the architecture (checkpoint or
+ * named shape), extended by {@code imageCodes} Liquid image codes when it is text-only, and its text
+ * tokenizer with {@code <boi>}, {@code <eoi>}, {@code <unconditional>} registered at the model's ids.
+ *
+ * <p>Without a checkpoint (from scratch) the text vocabulary is the tokenizer's: {@code vocab_size}
+ * becomes {@code tokenizer.size()} (and BOS/EOS the tokenizer's) before the extension. When the
+ * tokenizer already defines the three specials inside its vocabulary (e.g. a {@code BpeTrainer}
+ * tokenizer), the extension reuses their ids, as the Liquid release reuses Gemma's {@code <unused0..2>};
+ * otherwise three new rows follow the codes.
+ *
+ * @param config the (extended) architecture
+ * @param vocabulary the image-code and special ids, or null for a text-only run
+ * @param tokenizer the text tokenizer with the specials registered
+ * @param tokenizerDir the folder it was loaded from
+ */
+record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, Path tokenizerDir) {
+  static final List<String> SPECIALS = List.of("<boi>", "<eoi>", "<unconditional>");
+  /** The tokenizer files copied next to an exported model, so it is a complete Hugging Face folder. */
+  private static final List<String> TOKENIZER_FILES =
+      List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
+
+  /**
+   * Resolves the model of a run.
+   *
+   * @param tokenizerKey the key naming the tokenizer folder, for messages
+   * @param tokenizerDir the tokenizer folder when set; else the checkpoint folder
+   */
+  static LiquidModel resolve(Backbones backbones, TextTokenizers tokenizers, BackboneSettings backbone,
+      String tokenizerKey, Optional<Path> tokenizerDir, int imageCodes) {
+    Path dir = tokenizerDir.or(backbone::checkpoint).orElseThrow(() -> new UserError(
+        tokenizerKey + " and checkpoint are both empty: name the folder holding the tokenizer.json of the data"));
+    TextTokenizer tokenizer = tokenizers.load(dir);
+    dir = Files.isRegularFile(dir) ? dir.toAbsolutePath().getParent() : dir;
+    ModelConfig config = backbones.config(backbone);
+    if (backbone.checkpoint().isEmpty() && config.liquid() == null) {
+      config = config.withTextVocabulary(tokenizer.size(), tokenizer.bosId(), tokenizer.eosId());
+    }
+    if (imageCodes > 0 && config.liquid() == null) {
+      config = VocabularyExtension.extendedConfig(config, plan(tokenizer, imageCodes, config.vocabSize()));
+    }
+    if (config.liquid() == null) {
+      return new LiquidModel(config, null, tokenizer, dir);
+    }
+    MultimodalVocabulary vocabulary = MultimodalVocabulary.of(config);
+    return new LiquidModel(config, vocabulary, withSpecials(tokenizer, vocabulary), dir);
+  }
+
+  /** The extension: the tokenizer's own specials when it has all three below {@code textRows}, else new rows. */
+  static VocabularyExtension.Plan plan(TextTokenizer tokenizer, int imageCodes, int textRows) {
+    int[] ids = SPECIALS.stream().map(tokenizer::tokenId)
+        .mapToInt(id -> id.isPresent() && id.getAsInt() < textRows ? id.getAsInt() : -1).toArray();
+    return ids[0] >= 0 && ids[1] >= 0 && ids[2] >= 0
+        ? VocabularyExtension.Plan.mappedSpecials(imageCodes, ids[0], ids[1], ids[2])
+        : VocabularyExtension.Plan.appended(imageCodes);
+  }
+
+  /** {@code tokenizer} with the specials at the vocabulary's ids (tokenizers not read from tokenizer.json, as in tests, as given). */
+  static TextTokenizer withSpecials(TextTokenizer tokenizer, MultimodalVocabulary vocabulary) {
+    Map<String, Integer> ids = Map.of(SPECIALS.get(0), vocabulary.boiTokenId(), SPECIALS.get(1),
+        vocabulary.eoiTokenId(), SPECIALS.get(2), vocabulary.unconditionalTokenId());
+    boolean present = ids.entrySet().stream()
+        .allMatch(e -> tokenizer.tokenId(e.getKey()).equals(OptionalInt.of(e.getValue())));
+    return present || !(tokenizer instanceof HfTokenizer) ? tokenizer : TextTokenizers.withSpecialTokens(tokenizer, ids);
+  }
+
+  /** Copies the tokenizer's files into the exported model folder {@code modelDir}. */
+  void copyTokenizerFiles(Path modelDir) throws IOException {
+    for (String name : TOKENIZER_FILES) {
+      Path file = tokenizerDir.resolve(name);
+      if (Files.isRegularFile(file)) {
+        Files.copy(file, modelDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.liquidj.recipes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.inject.Guice;
+import com.typesafe.config.Config;
+import io.liquidj.framework.Fixtures;
+import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.config.RecipeConfig;
+import io.liquidj.framework.data.DataSettings;
+import io.liquidj.framework.data.PrepareSettings;
+import io.liquidj.framework.train.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Every file under conf/ loads: recipes through RecipeConfig (and the settings their command reads), shapes as backbones. */
+class ConfFilesTest {
+  private static final Path CONF = Fixtures.projectRoot().resolve("conf");
+  /** What a user adds on the command line of the training recipes. */
+  private static final List<String> RUN_KEYS =
+      List.of("checkpoint=/path/to/hf-checkpoint", "data.sources=[{ path = \"prepared/pairs\", ratio = 0.5 }]");
+
+  private static List<Path> files(String folder) throws IOException {
+    try (Stream<Path> s = Files.walk(CONF.resolve(folder))) {
+      return s.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+
+  private static Config load(Path recipe) {
+    return RecipeConfig.load(Optional.of(recipe), RUN_KEYS, ConfFilesTest.class.getClassLoader());
+  }
+
+  @Test
+  void everyFileUnderConfIsARecipeOrABackboneShape() throws IOException {
+    try (Stream<Path> s = Files.walk(CONF)) {
+      List<Path> all = s.filter(Files::isRegularFile).toList();
+      assertEquals(files("recipes").size() + files("backbones").size(), all.size(), all.toString());
+    }
+  }
+
+  @Test
+  void everyRecipeLoadsWithTheSettingsItsCommandReads() throws IOException {
+    List<Path> recipes = files("recipes");
+    assertEquals(7, recipes.size(), recipes.toString());
+    for (Path recipe : recipes) {
+      Config config = load(recipe);
+      String name = recipe.getFileName().toString();
+      assertTrue(Files.readString(recipe).startsWith("# ./liquid "), name + " starts with the command that runs it");
+      if (name.startsWith("liquid-")) {
+        TrainingSettings training = TrainingSettings.from(config);
+        DataSettings data = DataSettings.from(config.getConfig("data"));
+        assertEquals(training.trainer().seqLen(), data.maxLength(), name);
+        assertEquals(8192, training.trainer().imageCodes(), name);
+        assertEquals(2e-5, training.trainer().lr(), 0, name);
+        assertEquals("cosine", training.schedule().kind(), name);
+        assertEquals(Path.of("/path/to/hf-checkpoint"), BackboneSettings.from(config).checkpoint().orElseThrow());
+      }
+      if (name.equals("prepare.conf")) {
+        PrepareSettings.from(config.getConfig("data.prepare"));
+      }
+      if (name.equals("evaluate.conf")) {
+        EvaluateRecipe.EvaluateSettings.from(config.getConfig("evaluate"));
+        assertFalse(DataSettings.from(config.getConfig("data")).sources().isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void liquidReleaseTrainsLoraPlusTheNewRowsAndThePaperTrainsEverything() throws IOException {
+    TrainingSettings release = TrainingSettings.from(load(CONF.resolve("recipes/liquid-release.conf")));
+    assertTrue(release.lora().enabled());
+    assertTrue(release.trainsParameter("model.embed_tokens.weight"));
+    assertFalse(release.trainsParameter("model.layers.0.self_attn.q_proj.weight"));
+    TrainingSettings paper = TrainingSettings.from(load(CONF.resolve("recipes/liquid-paper.conf")));
+    assertFalse(paper.lora().enabled());
+    assertEquals(2e-4, paper.trainer().zLossWeight(), 0);
+    assertEquals(0.2, DataSettings.from(load(CONF.resolve("recipes/liquid-paper.conf")).getConfig("data")).reverseRatio());
+  }
+
+  @Test
+  void everyBackboneShapeBuildsItsFamily() throws IOException {
+    List<Path> shapes = files("backbones");
+    assertEquals(13, shapes.size(), shapes.toString());
+    Backbones backbones = Guice.createInjector(LiquidModules.all()).getInstance(Backbones.class);
+    for (Path shape : shapes) {
+      Config config = RecipeConfig.load(Optional.empty(), List.of("backbone=" + shape),
+          ConfFilesTest.class.getClassLoader());
+      ModelConfig model = backbones.config(BackboneSettings.from(config));
+      assertTrue(backbones.create(model, Precision.F32).parameters().size() > 0, shape.toString());
+    }
+  }
+}
