@@ -99,11 +99,13 @@ final class GenerationModel implements AutoCloseable {
       ResourceSaver.build(tf, store);
       session = new Session(graph);
       try (Checkpoint weights = Checkpoint.open(dir)) {
-        store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null);
+        WeightLoading.load(session, store, weights, name -> Vqgan.checkpointName(name) == null ? name : null,
+            "checkpoint " + dir);
       }
       if (vqgan != null) {
-        try (TensorReader weights = VqganTokenizer.open(VqganTokenizer.weightsFile(settings.imageTokenizer().get()))) {
-          store.load(session, weights, Vqgan::checkpointName);
+        Path file = VqganTokenizer.weightsFile(settings.imageTokenizer().get());
+        try (TensorReader weights = VqganTokenizer.open(file)) {
+          WeightLoading.load(session, store, weights, Vqgan::checkpointName, file.toString());
         }
       }
       return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation);
