@@ -15,6 +15,8 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
     commands.addBinding("train").to(TrainRecipe.class);
     commands.addBinding("bench-train").to(BenchTrainCommand.class);
+    commands.addBinding("train-tokenizer").to(TrainTokenizerCommand.class);
+    commands.addBinding("demo").to(io.liquidj.recipes.demo.DemoRecipe.class);
     commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);

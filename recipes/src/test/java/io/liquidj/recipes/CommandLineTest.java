@@ -11,7 +11,9 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.Invocation;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -110,6 +112,58 @@ class CommandLineTest {
   void commandHelpListsItsKeysWithDefaults() {
     assertEquals(0, run("backbones", "--help"));
     assertTrue(out().contains("Usage: ./liquid backbones"), out());
+  }
+
+  @Test
+  void onlyKnownKeysOrDottedPathsWithoutSpacesAreOverrides() {
+    assertEquals(0, run(List.of(new EchoModule()), "echo", "x=1", "x=1 is text", "a b=c", "prompt=a red cat",
+        "samples=3"));
+    assertEquals("positional [x=1, x=1 is text, a b=c]\nprompt a red cat\nsamples 3\n", out().replace("\r", ""));
+  }
+
+  @Test
+  void aMisspeltDottedKeyIsStillAnOverrideAndAnError() {
+    assertEquals(2, run(List.of(new EchoModule()), "echo", "liquidj.open-sectoins=[]"));
+    assertTrue(err().contains("did you mean \"liquidj.open-sections\""), err());
+  }
+
+  @Test
+  void overviewHelpStatesTheOverrideRule() {
+    assertEquals(0, run("--help"));
+    assertTrue(out().contains("\"x=1 is text\", is a positional argument"), out());
+  }
+
+  @Test
+  void commandHelpRendersListDefaultsConciselyWithoutOriginComments() {
+    assertEquals(0, run("train-vq", "--help"));
+    String line = out().lines().filter(l -> l.contains(".ch-mult = ")).findFirst().orElseThrow(() -> new AssertionError(out()));
+    assertTrue(line.endsWith("ch-mult = [1,2,2]"), line);
+    assertFalse(out().contains("# "), out());
+  }
+
+  /** {@code echo}: prints its positional arguments and two config values. */
+  static final class EchoModule extends AbstractModule {
+    @Override
+    protected void configure() {
+      MapBinder.newMapBinder(binder(), String.class, Command.class).addBinding("echo").to(EchoCommand.class);
+    }
+  }
+
+  static final class EchoCommand implements Command {
+    @Inject
+    EchoCommand() {}
+
+    @Override
+    public String summary() {
+      return "test only";
+    }
+
+    @Override
+    public int run(Invocation invocation) {
+      invocation.out().print("positional " + invocation.arguments() + "\nprompt " + invocation.config().getString("prompt")
+          + "\nsamples " + invocation.config().getInt("samples") + "\n");
+      return 0;
+    }
   }
 
   /** A test-only family, registered exactly as a real one is. */

@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.ShortBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -84,15 +83,14 @@ public final class BackboneVariables {
 
   /**
    * Loads every variable from the checkpoint folder {@code dir} (model.safetensors or sharded;
-   * F32, BF16 or F16), one tensor at a time from the memory-mapped files: each is converted to f32 in
-   * 64K-element chunks straight into a native TensorFlow tensor, so the Java heap never holds a tensor.
+   * F32, BF16 or F16) through {@link VariableStore#load}: tensors are converted to f32 in chunks straight
+   * from the memory-mapped files into native TensorFlow tensors, several variables per session run.
    *
    * @return the names loaded
    * @throws io.liquidj.framework.UserError naming the missing tensor or the mismatched shape
    */
   public static List<String> load(Session session, VariableStore store, Path dir) {
     try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-      List<String> loaded = new ArrayList<>();
       for (VariableStore.Variable v : store.all()) {
         String name = v.spec().name();
         if (!checkpoint.contains(name)) {
@@ -104,13 +102,8 @@ public final class BackboneVariables {
           throw new UserError("checkpoint " + dir + ": tensor \"" + name + "\" has shape " + Arrays.toString(info.shape())
               + ", the backbone expects " + Arrays.toString(v.spec().shape()) + " (does config.json match the weights?)");
         }
-        try (TFloat32 t = TFloat32.tensorOf(Shape.of(v.spec().shape()))) {
-          copy(checkpoint.bytes(name), info, t.asRawTensor().data().asFloats());
-          store.assign(session, name, t);
-        }
-        loaded.add(name);
       }
-      return loaded;
+      return store.load(session, checkpoint, java.util.function.Function.identity());
     }
   }
 

@@ -133,8 +133,9 @@ public final class CommandLine {
     List<String> positional = new ArrayList<>();
     List<String> overrides = new ArrayList<>();
     Optional<Path> recipeFile = Optional.empty();
+    Config reference = RecipeConfig.defaults(loader);
     for (String w : rest.subList(1, rest.size())) {
-      if (w.contains("=") && !w.startsWith("[") && !w.startsWith("{") && w.indexOf('=') < firstSpace(w)) {
+      if (isOverride(w, reference)) {
         overrides.add(w);
       } else if (recipeFile.isEmpty() && positional.isEmpty() && w.endsWith(".conf")) {
         recipeFile = Optional.of(Path.of(w));
@@ -165,9 +166,34 @@ public final class CommandLine {
     return command.get().run(new Invocation(config, List.copyOf(positional), flags, flagValues, out));
   }
 
-  private static int firstSpace(String w) {
-    int s = w.indexOf(' ');
-    return s < 0 ? Integer.MAX_VALUE : s;
+  /**
+   * Whether a word is a {@code key=value} config override rather than a positional argument: its
+   * key is a HOCON path ({@code [A-Za-z0-9_-]+(.[A-Za-z0-9_-]+)*}) and either names a known key (a
+   * path of reference.conf, or one under a {@code liquidj.open-sections} entry), whatever the value,
+   * or is dotted with a value without whitespace (so a misspelt {@code trainer.stpes=10} is still
+   * reported with the nearest key). Everything else ({@code "x=1"}, {@code "x=1 is text"}) is
+   * positional. Stated in {@link HelpText#overview}.
+   */
+  static boolean isOverride(String word, Config reference) {
+    int eq = word.indexOf('=');
+    if (eq <= 0) {
+      return false;
+    }
+    String key = word.substring(0, eq);
+    if (!HOCON_PATH.matcher(key).matches()) {
+      return false;
+    }
+    if (reference.hasPathOrNull(key) || openSections(reference).stream().anyMatch(s -> key.startsWith(s + "."))) {
+      return true;
+    }
+    return key.contains(".") && word.substring(eq + 1).chars().noneMatch(Character::isWhitespace);
+  }
+
+  private static final java.util.regex.Pattern HOCON_PATH =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*");
+
+  private static List<String> openSections(Config reference) {
+    return reference.hasPath("liquidj.open-sections") ? reference.getStringList("liquidj.open-sections") : List.of();
   }
 
   private Injector injector(Config config) {

@@ -2,6 +2,7 @@ package io.liquidj.framework.cli;
 
 import com.google.inject.Provider;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import java.util.Map;
 
@@ -17,6 +18,9 @@ final class HelpText {
     commands.forEach((name, c) -> b.append("  ").append(pad(name, width)).append(c.get().summary()).append('\n'));
     b.append("\nRun ./liquid <command> --help for its arguments and configuration keys.\n");
     b.append("Overrides use HOCON paths: ./liquid train conf/recipes/demo-train.conf trainer.steps=10\n");
+    b.append("A word key=value is an override when key is a known key (any value, e.g. prompt=\"a red cat\"),\n");
+    b.append("or a dotted path with a value without spaces (a misspelt key is then an error); any other\n");
+    b.append("word, such as \"x=1\" or \"x=1 is text\", is a positional argument.\n");
     return b.toString();
   }
 
@@ -33,7 +37,7 @@ final class HelpText {
         b.append("\n").append(section).append(":\n");
       }
       keys.forEach((key, value) -> {
-        b.append("  ").append(key).append(" = ").append(value.render().replace('\n', ' '));
+        b.append("  ").append(key).append(" = ").append(value.render(ConfigRenderOptions.concise().setJson(false)));
         var comments = value.origin().comments();
         if (!comments.isEmpty()) {
           b.append("\n      ").append(String.join(" ", comments).trim());

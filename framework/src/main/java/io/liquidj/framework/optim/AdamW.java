@@ -70,7 +70,7 @@ public final class AdamW {
       ParameterSpec spec = u.variable().spec();
       VariableStore.Variable m = slot(spec, "adam_m");
       VariableStore.Variable v = slot(spec, "adam_v");
-      Ops param = scope.withSubScope(spec.name().replace('/', '_'));
+      Ops param = scope.withName(spec.name().replace('/', '_')); // not withSubScope: that walks the whole graph per call
       Operand<TFloat32> gradient = param.switchCond(u.gradient(), apply).outputTrue();
       Ops afterDecay = param;
       if (settings.decays(spec.name())) {
@@ -93,8 +93,7 @@ public final class AdamW {
     if (slots.contains(name)) {
       return slots.get(name);
     }
-    return slots.create(new ParameterSpec(name, spec.shape(), ParameterSpec.Init.ZEROS),
-        (ops, s) -> ops.zeros(ops.constant(s.shape()), TFloat32.class));
+    return slots.create(new ParameterSpec(name, spec.shape(), ParameterSpec.Init.ZEROS), VariableStore.ZEROS);
   }
 
   /** β^t for the {@code t}-th update (1-based), as fed to {@link Feeds#beta1Power()}. */

@@ -34,8 +34,13 @@ import org.tensorflow.types.TFloat32;
  * the same variables inside a while-loop body or other function.
  */
 public final class VariableStore {
+  /** The f32 bytes {@link #load} feeds per session run: one run per variable costs an executor each. */
+  public static final long LOAD_BATCH_BYTES = 256L << 20;
+
   private final Ops tf;
   private final Map<String, Variable> variables = new LinkedHashMap<>();
+  /** The reads {@link #withValue} fetches, one per variable (not one new op per call). */
+  private final Map<String, Operand<TFloat32>> hostReads = new LinkedHashMap<>();
 
   /** One variable: its spec, handle, and the ops that write it. */
   public record Variable(
@@ -47,24 +52,37 @@ public final class VariableStore {
     Operand<TFloat32> create(Ops tf, ParameterSpec spec);
   }
 
+  /**
+   * Zeros, as {@code Fill}: TF Java's {@code tf.zeros} opens a sub-scope, which walks the whole
+   * graph (see {@link #create}) on every call.
+   */
+  public static final Initializer ZEROS = (tf, spec) -> tf.fill(tf.constant(spec.shape()), tf.constant(0f));
+
   public VariableStore(Ops tf) {
     this.tf = tf;
   }
 
-  /** Creates the variable {@code spec.name()} with the given initializer (run by {@link #initialize}). */
+  /**
+   * Creates the variable {@code spec.name()} with the given initializer (run by {@link #initialize}).
+   *
+   * <p>Its ops are named {@code <name>} (the handle), {@code <name>_value}, {@code <name>_assign} and
+   * {@code <name>_init} (the initializer's own ops {@code <name>_initial_value[_k]}), all with
+   * {@code withName} in the store's scope: TF Java 1.1.0's {@code withSubScope} walks every op of the
+   * graph ({@code NameScope.importIdsFrom}), which made creating n variables quadratic in n.
+   */
   public Variable create(ParameterSpec spec, Initializer initializer) {
     if (variables.containsKey(spec.name())) {
       throw new IllegalArgumentException("variable " + spec.name() + " exists");
     }
     Shape shape = Shape.of(spec.shape());
-    Ops scope = tf.withSubScope(spec.name());
-    Operand<?> handle = tf.withName(spec.name())
-        .varHandleOp(TFloat32.class, shape, VarHandleOp.sharedName(spec.name()));
-    Placeholder<TFloat32> value = scope.withName("value").placeholder(TFloat32.class, Placeholder.shape(shape));
-    Op assign = scope.withName("assign").assignVariableOp(handle, value);
-    Op init = scope.withName("init").assignVariableOp(handle, initializer.create(scope, spec));
+    String name = spec.name();
+    Operand<?> handle = tf.withName(name).varHandleOp(TFloat32.class, shape, VarHandleOp.sharedName(name));
+    Placeholder<TFloat32> value = tf.withName(name + "_value").placeholder(TFloat32.class, Placeholder.shape(shape));
+    Op assign = tf.withName(name + "_assign").assignVariableOp(handle, value);
+    Operand<TFloat32> initialValue = initializer.create(tf.withName(name + "_initial_value"), spec);
+    Op init = tf.withName(name + "_init").assignVariableOp(handle, initialValue);
     Variable v = new Variable(spec, handle, value, assign, init);
-    variables.put(spec.name(), v);
+    variables.put(name, v);
     return v;
   }
 
@@ -138,15 +156,23 @@ public final class VariableStore {
   }
 
   /**
-   * Loads variables from a checkpoint, one tensor at a time, converting BF16/F16 to f32 on the fly:
-   * no full copy of the checkpoint is held on the Java heap.
+   * Loads variables from a checkpoint, converting BF16/F16 to f32 on the fly, several variables per
+   * session run (up to {@link #LOAD_BATCH_BYTES} of f32, or one larger tensor alone): each tensor is
+   * filled from the memory-mapped file in 64K-element chunks and closed after its run, so no copy of
+   * the checkpoint is held on the Java heap and at most one batch of f32 tensors exists natively.
+   * Every name and shape is checked before the first assignment.
    *
    * @param checkpointName maps a variable name to its tensor name in the checkpoint (identity for
    *     Hugging Face checkpoints), or null to skip that variable
    * @return the names of the variables loaded
    */
   public List<String> load(Session session, TensorReader reader, Function<String, String> checkpointName) {
-    List<String> loaded = new ArrayList<>();
+    return load(session, reader, checkpointName, LOAD_BATCH_BYTES);
+  }
+
+  /** {@link #load} with another batch budget (tests). */
+  List<String> load(Session session, TensorReader reader, Function<String, String> checkpointName, long batchBudget) {
+    List<Map.Entry<Variable, String>> sources = new ArrayList<>();
     for (Variable v : variables.values()) {
       String source = checkpointName.apply(v.spec().name());
       if (source == null) {
@@ -160,13 +186,41 @@ public final class VariableStore {
         throw new UserError("checkpoint tensor \"" + source + "\" has shape " + Arrays.toString(info.shape())
             + ", expected " + Arrays.toString(v.spec().shape()));
       }
-      try (TFloat32 t = TFloat32.tensorOf(Shape.of(v.spec().shape()))) {
-        copyInto(reader.bytes(source), info, t.asRawTensor().data().asFloats());
-        assign(session, v.spec().name(), t);
-      }
-      loaded.add(v.spec().name());
+      sources.add(Map.entry(v, source));
     }
-    return loaded;
+    List<TFloat32> batch = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      long batchBytes = 0;
+      for (var e : sources) {
+        Variable v = e.getKey();
+        long bytes = v.spec().size() * Float.BYTES;
+        if (!batch.isEmpty() && batchBytes + bytes > batchBudget) {
+          runAndClose(runner, batch);
+          runner = session.runner();
+          batchBytes = 0;
+        }
+        TFloat32 t = TFloat32.tensorOf(Shape.of(v.spec().shape()));
+        batch.add(t);
+        copyInto(reader.bytes(e.getValue()), reader.info(e.getValue()), t.asRawTensor().data().asFloats());
+        runner.feed(v.value(), t).addTarget(v.assign());
+        batchBytes += bytes;
+      }
+      if (!batch.isEmpty()) {
+        runAndClose(runner, batch);
+      }
+    } finally {
+      batch.forEach(TFloat32::close);
+    }
+    return sources.stream().map(e -> e.getKey().spec().name()).toList();
+  }
+
+  private static void runAndClose(Session.Runner runner, List<TFloat32> batch) {
+    try (var unused = runner.run()) {
+      // targets only: the assignments
+    }
+    batch.forEach(TFloat32::close);
+    batch.clear();
   }
 
   /** Copies a checkpoint tensor's bytes into a TensorFlow buffer in chunks. */
@@ -189,7 +243,9 @@ public final class VariableStore {
   /** Runs {@code use} on a variable's current value (the tensor is closed afterwards). */
   public <R> R withValue(Session session, String name, Function<TFloat32, R> use) {
     Variable v = get(name);
-    try (var result = session.runner().fetch(tf.readVariableOp(v.handle(), TFloat32.class)).run()) {
+    Operand<TFloat32> read = hostReads.computeIfAbsent(name,
+        n -> tf.withName(n + "_host_read").readVariableOp(v.handle(), TFloat32.class));
+    try (var result = session.runner().fetch(read).run()) {
       return use.apply((TFloat32) result.get(0));
     }
   }

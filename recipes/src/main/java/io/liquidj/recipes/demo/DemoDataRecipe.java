@@ -25,6 +25,10 @@ import javax.imageio.ImageIO;
 public final class DemoDataRecipe implements Command {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Liquid's fixed template texts (data.t2i-suffix, data.i2t-prefix), taught to the demo tokenizer. */
+  private static final List<String> TEMPLATE_TEXTS =
+      List.of(" Generate an image based on this description.", "The caption of this image is:");
+
   /** The demo's data settings. */
   public record DemoSettings(Path outDir, long seed, int imageSize, int pairs, int textDocs, int heldout) {
     /** Reads {@code demo.*}. */
@@ -86,6 +90,14 @@ public final class DemoDataRecipe implements Command {
       text.append(line("text", sentence(random), null, null));
     }
     AtomicFiles.writeString(data.resolve("text.jsonl"), text.toString());
+    // The sequence templates' fixed texts, so the demo's BPE learns them as a few tokens.
+    StringBuilder templates = new StringBuilder();
+    for (int i = 0; i < 50; i++) {
+      for (String t : TEMPLATE_TEXTS) {
+        templates.append(line("text", t, null, null));
+      }
+    }
+    AtomicFiles.writeString(data.resolve("templates.jsonl"), templates.toString());
 
     Path heldoutImages = data.resolve("heldout");
     Files.createDirectories(heldoutImages);

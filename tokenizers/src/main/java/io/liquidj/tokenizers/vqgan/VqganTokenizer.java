@@ -8,7 +8,6 @@ import io.liquidj.framework.tokenizer.ImageBatch;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -32,9 +31,6 @@ import org.tensorflow.types.TInt32;
 public final class VqganTokenizer implements ImageTokenizer {
   /** Weight files a tokenizer folder may hold, in order of preference. */
   public static final List<String> WEIGHT_FILES = List.of("model.safetensors", "vqgan.ckpt");
-
-  /** Floats assigned per session run while loading (256 MiB). */
-  private static final long LOAD_BATCH_FLOATS = 64L << 20;
 
   private final Vqgan model;
   private final Graph graph;
@@ -78,8 +74,8 @@ public final class VqganTokenizer implements ImageTokenizer {
       checkCompatible(new Vqgan(config), reader, weightsFile);
       VqganTokenizer t = new VqganTokenizer(config);
       try {
-        t.store.createAll(t.model.parameters(), (ops, spec) -> ops.zeros(ops.constant(Shape.of(spec.shape())), TFloat32.class));
-        t.loadWeights(reader);
+        t.store.createAll(t.model.parameters(), VariableStore.ZEROS);
+        t.store.load(t.session, reader, name -> name.substring(Vqgan.PREFIX.length()));
         return t;
       } catch (RuntimeException e) {
         t.close();
@@ -100,37 +96,6 @@ public final class VqganTokenizer implements ImageTokenizer {
         throw new UserError(weightsFile + ": tensor \"" + key + "\" has shape " + Arrays.toString(shape) + ", expected "
             + Arrays.toString(spec.shape()) + " for config.json's architecture");
       }
-    }
-  }
-
-  /**
-   * Assigns every variable from the checkpoint, many per session run (one executor instead of one
-   * per variable).
-   */
-  private void loadWeights(TensorReader reader) {
-    List<TFloat32> pending = new ArrayList<>();
-    try {
-      Session.Runner runner = session.runner();
-      long pendingFloats = 0;
-      for (VariableStore.Variable v : store.all()) {
-        String key = v.spec().name().substring(Vqgan.PREFIX.length());
-        TFloat32 value = TFloat32.tensorOf(Shape.of(v.spec().shape()), DataBuffers.of(reader.readFloats(key), true, false));
-        pending.add(value);
-        runner.feed(v.value(), value).addTarget(v.assign());
-        pendingFloats += v.spec().size();
-        if (pendingFloats >= LOAD_BATCH_FLOATS) {
-          runner.run();
-          pending.forEach(TFloat32::close);
-          pending.clear();
-          runner = session.runner();
-          pendingFloats = 0;
-        }
-      }
-      if (!pending.isEmpty()) {
-        runner.run();
-      }
-    } finally {
-      pending.forEach(TFloat32::close);
     }
   }
 

@@ -1,0 +1,92 @@
+package io.liquidj.recipes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.tokenizers.text.BpeTrainer;
+import jakarta.inject.Inject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./liquid train-tokenizer <out-dir> <vocab-size> <in.jsonl> [<in.jsonl> ...]}: learns a byte-level
+ * BPE from the {@code "caption"} and {@code "text"} fields of JSONL files and writes a standard
+ * {@code tokenizer.json} + {@code tokenizer_config.json} (with {@code <bos>}, {@code <eos>} and the
+ * Liquid specials {@code <boi>}, {@code <eoi>}, {@code <unconditional>} as added tokens).
+ */
+final class TrainTokenizerCommand implements Command {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Inject
+  TrainTokenizerCommand() {}
+
+  @Override
+  public String summary() {
+    return "Train a small byte-level BPE tokenizer (tokenizer.json) on the captions/texts of JSONL files";
+  }
+
+  @Override
+  public String usage() {
+    return "<out-dir> <vocab-size> <in.jsonl> [<in.jsonl> ...]";
+  }
+
+  @Override
+  public int run(Invocation invocation) throws IOException {
+    Path out = Path.of(invocation.argument(0, "the output folder"));
+    String size = invocation.argument(1, "the vocabulary size (e.g. 512)");
+    int vocabSize;
+    try {
+      vocabSize = Integer.parseInt(size);
+    } catch (NumberFormatException e) {
+      throw new UserError("vocabulary size must be an integer, got \"" + size + "\"");
+    }
+    if (vocabSize < 256 + BpeTrainer.SPECIAL_TOKENS.size()) {
+      throw new UserError("vocabulary size must be at least " + (256 + BpeTrainer.SPECIAL_TOKENS.size())
+          + " (256 bytes + special tokens), got " + vocabSize);
+    }
+    invocation.argument(2, "at least one JSONL file with \"caption\" or \"text\" fields");
+    List<String> texts = new ArrayList<>();
+    for (String file : invocation.arguments().subList(2, invocation.arguments().size())) {
+      texts.addAll(read(Path.of(file)));
+    }
+    BpeTrainer.write(texts, vocabSize, out);
+    invocation.out().println("train-tokenizer: " + texts.size() + " texts -> " + out.resolve("tokenizer.json"));
+    return 0;
+  }
+
+  private static List<String> read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("JSONL file " + file + " does not exist");
+    }
+    List<String> texts = new ArrayList<>();
+    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String line;
+      int number = 0;
+      while ((line = r.readLine()) != null) {
+        number++;
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode node;
+        try {
+          node = JSON.readTree(line);
+        } catch (IOException e) {
+          throw new UserError(file + ":" + number + " is not valid JSON: " + e.getMessage());
+        }
+        for (String field : List.of("caption", "text")) {
+          if (node.hasNonNull(field)) {
+            texts.add(node.get(field).asText());
+          }
+        }
+      }
+    }
+    return texts;
+  }
+}
