@@ -31,7 +31,6 @@ import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /**
  * A trained model ready to generate: the checkpoint's backbone and weights, its tokenizer (with the
@@ -90,7 +89,7 @@ final class GenerationModel implements AutoCloseable {
       Ops tf = Ops.create(graph);
       VariableStore store = BackboneVariables.create(tf, model, 0);
       if (vqgan != null) {
-        store.createAll(vqgan.parameters(), (ops, spec) -> ops.zeros(ops.constant(spec.shape()), TFloat32.class));
+        store.createAll(vqgan.parameters(), VariableStore.ZEROS);
       }
       PromptTemplates templates = TemplateTokens.of(tokenizer, vocabulary, settings,
           new UserTurn(chat.before(), chat.after()));
@@ -99,13 +98,12 @@ final class GenerationModel implements AutoCloseable {
       ResourceSaver.build(tf, store);
       session = new Session(graph);
       try (Checkpoint weights = Checkpoint.open(dir)) {
-        WeightLoading.load(session, store, weights, name -> Vqgan.checkpointName(name) == null ? name : null,
-            "checkpoint " + dir);
+        store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null);
       }
       if (vqgan != null) {
         Path file = VqganTokenizer.weightsFile(settings.imageTokenizer().get());
         try (TensorReader weights = VqganTokenizer.open(file)) {
-          WeightLoading.load(session, store, weights, Vqgan::checkpointName, file.toString());
+          store.load(session, weights, Vqgan::checkpointName);
         }
       }
       return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation);
