@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param samples images per prompt
  * @param out output folder
  * @param image the image to caption, if any
+ * @param tokenizer the text tokenizer's folder, if not the checkpoint's own (a trainer's export has none)
  * @param imageTokenizer the VQGAN folder, if any
  */
 public record GenerateSettings(
@@ -22,6 +23,7 @@ public record GenerateSettings(
     Path out,
     Optional<Path> image,
     GenerationGraph.Shapes shapes,
+    Optional<Path> tokenizer,
     Optional<Path> imageTokenizer,
     String imagePromptTemplate,
     String captionPromptTemplate,
@@ -46,6 +48,7 @@ public record GenerateSettings(
             Settings.positiveInt(g, "grid-height"),
             Settings.positiveInt(g, "grid-width"),
             Settings.positiveInt(g, "max-new-tokens")),
+        Settings.optionalPath(g, "tokenizer"),
         Settings.optionalPath(g, "image-tokenizer"),
         imageTemplate,
         captionTemplate,

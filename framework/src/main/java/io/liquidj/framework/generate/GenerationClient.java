@@ -13,6 +13,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
 
 /**
  * Calls the {@link GenerationGraph} signatures with host arrays, in process or on a reloaded
@@ -43,6 +44,27 @@ public final class GenerationClient {
     Map<String, Tensor> in = sampling(s, true);
     putPadded(in, "prompt_ids", "prompt_mask", prompts);
     return call(GenerationGraph.GENERATE_IMAGE, in, r -> toMatrix((TInt32) r.get("codes").orElseThrow()));
+  }
+
+  /** Image codes and PNG bytes, one each per prompt. */
+  public record Images(int[][] codes, byte[][] pngs) {}
+
+  /**
+   * Image codes [n][h·w] and the images as PNG bytes, decoded in the graph (a graph built with an
+   * {@link ImageDecoderGraph}, e.g. an export with the VQGAN included).
+   */
+  public Images generateImagePngs(int[][] prompts, SamplingSettings s) {
+    Map<String, Tensor> in = sampling(s, true);
+    putPadded(in, "prompt_ids", "prompt_mask", prompts);
+    return call(GenerationGraph.GENERATE_IMAGE, in, r -> {
+      TString png = (TString) r.get("png").orElseThrow(
+          () -> new IllegalStateException("generate_image has no png output (exported without a VQGAN?)"));
+      byte[][] bytes = new byte[(int) png.shape().get(0)][];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = png.asBytes().getObject(i);
+      }
+      return new Images(toMatrix((TInt32) r.get("codes").orElseThrow()), bytes);
+    });
   }
 
   /** Answer tokens (without the stop token) for images given as codes and one question each. */

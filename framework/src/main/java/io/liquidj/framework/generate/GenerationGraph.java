@@ -15,6 +15,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
 
 /**
  * The generation graph of one model: placeholders in, whole generations out, one decoding loop per
@@ -24,7 +25,8 @@ import org.tensorflow.types.TInt32;
  * <p>Signatures (inputs → outputs; ids int32, masks int32 with 1 = real token):
  * <ul>
  *   <li>{@code generate_image}: prompt_ids, prompt_mask [n,P] + sampling → codes [n,h·w] int32
- *       (VQGAN codes, raster order);
+ *       (VQGAN codes, raster order), and png [n] string (PNG bytes) when built with an
+ *       {@link ImageDecoderGraph};
  *   <li>{@code caption}: image_codes [n,h·w], question_ids, question_mask [n,Q] + sampling → tokens
  *       [n,N], lengths [n];
  *   <li>{@code generate_text}: prompt_ids, prompt_mask + sampling → tokens, lengths;
@@ -64,11 +66,28 @@ public final class GenerationGraph {
       PromptTemplates templates,
       Shapes shapes,
       SamplingSettings defaults) {
+    this(tf, backbone, store, precision, vocabulary, templates, shapes, defaults, null);
+  }
+
+  /**
+   * As above, and {@code generate_image} also returns the images as PNG bytes, decoded in this graph
+   * by {@code imageDecoder} (null: codes only), whose parameters {@code store} already holds.
+   */
+  public GenerationGraph(
+      Ops tf,
+      Backbone backbone,
+      VariableStore store,
+      Precision precision,
+      MultimodalVocabulary vocabulary,
+      PromptTemplates templates,
+      Shapes shapes,
+      SamplingSettings defaults,
+      ImageDecoderGraph imageDecoder) {
     Decoder decoder = new Decoder(backbone, store, precision);
     int textEnd = vocabulary == null ? 0 : vocabulary.imageCodeOffset();
     int[] stops = stopIds(backbone, templates);
     if (vocabulary != null) {
-      buildImage(tf.withSubScope(GENERATE_IMAGE), decoder, vocabulary, templates, shapes, defaults);
+      buildImage(tf.withSubScope(GENERATE_IMAGE), decoder, vocabulary, templates, shapes, defaults, store, imageDecoder);
       buildCaption(tf.withSubScope(CAPTION), decoder, vocabulary, templates, shapes, defaults, stops, textEnd);
     }
     buildText(tf.withSubScope(GENERATE_TEXT), decoder, templates, shapes, defaults, stops, textEnd, vocabulary == null);
@@ -90,7 +109,7 @@ public final class GenerationGraph {
   }
 
   private void buildImage(Ops g, Decoder decoder, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
-      SamplingSettings defaults) {
+      SamplingSettings defaults, VariableStore store, ImageDecoderGraph imageDecoder) {
     Placeholder<TInt32> ids = ids(g, "prompt_ids");
     Placeholder<TInt32> mask = ids(g, "prompt_mask");
     SamplingInputs sampling = samplingInputs(g, defaults);
@@ -103,11 +122,16 @@ public final class GenerationGraph {
     Decoder.Output out = decoder.decode(g, both.ids(), both.mask(), sampling, new Decoder.Spec(
         GENERATE_IMAGE, codes, true, v.imageCodeOffset(), v.imageCodeOffset() + v.numImageCodes(), new int[0]));
     Operand<TInt32> imageCodes = g.withName("codes").math.sub(out.tokens(), g.constant(v.imageCodeOffset()));
+    Operand<TString> png = imageDecoder == null ? null : g.withName("png").identity(PngGraph.encode(g,
+        imageDecoder.decode(g.withSubScope("decode"), store.weights(), imageCodes, shapes.gridHeight(), shapes.gridWidth())));
     for (String key : List.of(Signature.DEFAULT_KEY, GENERATE_IMAGE)) {
-      signatures.add(withSampling(Signature.builder().key(key), sampling, true)
+      Signature.Builder b = withSampling(Signature.builder().key(key), sampling, true)
           .input("prompt_ids", ids).input("prompt_mask", mask)
-          .output("codes", imageCodes)
-          .methodName(PREDICT).build());
+          .output("codes", imageCodes);
+      if (png != null) {
+        b.output("png", png);
+      }
+      signatures.add(b.methodName(PREDICT).build());
     }
   }
 

@@ -7,13 +7,19 @@ import java.util.stream.IntStream;
 /**
  * Tokenizes the configured prompt templates once into {@link PromptTemplates}: the text before and
  * after {@code {prompt}} (and {@code {image}}), with [bos] first when the tokenizer has one, [boi]
- * closing the image prompts, and [bos] {@code <unconditional>} [boi] as the guidance stream.
+ * closing the image prompts, and [bos] {@code <unconditional>} [boi] as the guidance stream. Caption
+ * and text prompts are the user's message inside the chat template's {@link UserTurn} (Gemma:
+ * {@code [bos]<start_of_turn>user\n[boi] codes [eoi]\n{question}<end_of_turn>\n<start_of_turn>model\n}).
  */
 public final class TemplateTokens {
   private TemplateTokens() {}
 
-  /** The templates of {@code settings} in ids of {@code tokenizer}; vocabulary null for text-only models. */
-  public static PromptTemplates of(TextTokenizer tokenizer, MultimodalVocabulary vocabulary, GenerateSettings settings) {
+  /**
+   * The templates of {@code settings} in ids of {@code tokenizer}, captions and text inside {@code
+   * turn}; vocabulary null for text-only models.
+   */
+  public static PromptTemplates of(TextTokenizer tokenizer, MultimodalVocabulary vocabulary, GenerateSettings settings,
+      UserTurn turn) {
     int[] bos = tokenizer.bosId().isPresent() ? new int[] {tokenizer.bosId().getAsInt()} : new int[0];
     int boi = vocabulary == null ? 0 : vocabulary.boiTokenId();
     int unconditional = vocabulary == null ? 0 : vocabulary.unconditionalTokenId();
@@ -22,15 +28,19 @@ public final class TemplateTokens {
     String[] question = split(caption[1], "{prompt}");
     String[] text = split(settings.textPromptTemplate(), "{prompt}");
     int[] stops = tokenizer.eosId().isPresent() ? new int[] {tokenizer.eosId().getAsInt()} : new int[0];
+    if (!turn.isPlain()) {
+      // the end-of-turn token that opens `after` ends the answer as EOS does
+      stops = concat(stops, new int[] {tokenizer.encode(turn.after(), false)[0]});
+    }
     return new PromptTemplates(
         concat(bos, encode(tokenizer, image[0])),
         concat(encode(tokenizer, image[1]), new int[] {boi}),
         concat(bos, new int[] {unconditional, boi}),
-        concat(bos, encode(tokenizer, caption[0])),
+        concat(bos, encode(tokenizer, turn.before() + caption[0])),
         encode(tokenizer, question[0]),
-        encode(tokenizer, question[1]),
-        concat(bos, encode(tokenizer, text[0])),
-        encode(tokenizer, text[1]),
+        encode(tokenizer, question[1] + turn.after()),
+        concat(bos, encode(tokenizer, turn.before() + text[0])),
+        encode(tokenizer, text[1] + turn.after()),
         stops);
   }
 

@@ -7,23 +7,25 @@ import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.export.ExportSettings;
 import io.liquidj.framework.export.SavedModelExport;
 import io.liquidj.framework.generate.GenerateSettings;
-import io.liquidj.framework.tokenizer.TextTokenizerFactory;
+import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.util.List;
-import java.util.Map;
 import org.tensorflow.Signature;
 
 /**
  * {@code ./liquid export <conf> checkpoint=/models/liquid export.dir=/serving/liquid/1}: a SavedModel
  * (tag serve) whose signatures run the whole decoding loop in the graph: {@code serving_default} =
- * {@code generate_image}, {@code caption}, {@code generate_text}, {@code logits}.
+ * {@code generate_image}, {@code caption}, {@code generate_text}, {@code logits}. With {@code
+ * generate.image-tokenizer} set, the VQGAN is in the export too and {@code generate_image} also
+ * returns PNG bytes. The checkpoint is any Hugging Face folder (a trainer's export: LoRA already
+ * merged; its tokenizer from {@code generate.tokenizer} when the folder has none).
  */
 public final class ExportRecipe implements Command {
   private final Backbones backbones;
-  private final Map<String, TextTokenizerFactory> textTokenizers;
+  private final TextTokenizers textTokenizers;
 
   @Inject
-  ExportRecipe(Backbones backbones, Map<String, TextTokenizerFactory> textTokenizers) {
+  ExportRecipe(Backbones backbones, TextTokenizers textTokenizers) {
     this.backbones = backbones;
     this.textTokenizers = textTokenizers;
   }
@@ -43,7 +45,7 @@ public final class ExportRecipe implements Command {
     GenerateSettings generate = GenerateSettings.from(invocation.config());
     ExportSettings export = ExportSettings.from(invocation.config().getConfig("export"));
     try (GenerationModel model = GenerationModel.open(
-        BackboneSettings.from(invocation.config()), backbones, textTokenizers, generate)) {
+        BackboneSettings.from(invocation.config()), backbones, textTokenizers, generate, true)) {
       SavedModelExport.write(export.dir(), model.session, model.generation.signatures());
       invocation.out().println("wrote " + export.dir() + " with signatures "
           + model.generation.signatures().stream().map(Signature::key).toList());

@@ -14,7 +14,7 @@ import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
-import io.liquidj.framework.tokenizer.TextTokenizerFactory;
+import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +29,16 @@ import java.util.stream.Collectors;
  * {@code ./liquid generate <conf> prompt="a red square" samples=4 out=samples/}: text → image with
  * classifier-free guidance (PNG per sample + contact-sheet.png with the prompt under each image);
  * {@code mode=caption image=x.png [prompt="question"]} and {@code mode=text prompt=...} print the
- * answer and write it to {@code out/}.
+ * answer and write it to {@code out/}. Captions and text answers go through the tokenizer's chat
+ * template; the image prompt is Liquid's raw template.
  */
 public final class GenerateRecipe implements Command {
   private final Backbones backbones;
-  private final Map<String, TextTokenizerFactory> textTokenizers;
+  private final TextTokenizers textTokenizers;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  GenerateRecipe(Backbones backbones, Map<String, TextTokenizerFactory> textTokenizers,
+  GenerateRecipe(Backbones backbones, TextTokenizers textTokenizers,
       Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.backbones = backbones;
     this.textTokenizers = textTokenizers;
@@ -58,7 +59,7 @@ public final class GenerateRecipe implements Command {
   public int run(Invocation invocation) throws Exception {
     GenerateSettings s = GenerateSettings.from(invocation.config());
     try (GenerationModel model = GenerationModel.open(
-        BackboneSettings.from(invocation.config()), backbones, textTokenizers, s)) {
+        BackboneSettings.from(invocation.config()), backbones, textTokenizers, s, false)) {
       Files.createDirectories(s.out());
       switch (s.mode()) {
         case "image" -> image(model, s, invocation);
@@ -114,14 +115,15 @@ public final class GenerateRecipe implements Command {
           : image.resize(w * f, h * f);
       codes = vqgan.encode(Images.toBatch(List.of(input)));
     }
-    int[] question = s.prompt().isEmpty() ? new int[0] : model.tokenizer.encode(s.prompt(), false);
+    String message = model.message(s.prompt());
+    int[] question = message.isEmpty() ? new int[0] : model.tokenizer.encode(message, false);
     int[][] answer = model.client().caption(codes, new int[][] {question}, s.textSampling());
     answer(model, s, invocation, answer[0], "caption.txt");
   }
 
   private void text(GenerationModel model, GenerateSettings s, Invocation invocation) throws Exception {
     int[][] answer = model.client().generateText(
-        new int[][] {model.tokenizer.encode(s.prompt(), false)}, s.textSampling());
+        new int[][] {model.tokenizer.encode(model.message(s.prompt()), false)}, s.textSampling());
     answer(model, s, invocation, answer[0], "text.txt");
   }
 

@@ -1,7 +1,5 @@
 package io.liquidj.recipes.generate;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
@@ -10,16 +8,23 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.export.ResourceSaver;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.GenerationGraph;
 import io.liquidj.framework.generate.PromptTemplates;
 import io.liquidj.framework.generate.TemplateTokens;
+import io.liquidj.framework.generate.UserTurn;
+import io.liquidj.framework.safetensors.Checkpoint;
+import io.liquidj.framework.safetensors.TensorReader;
 import io.liquidj.framework.tf.VariableStore;
 import io.liquidj.framework.tokenizer.TextTokenizer;
-import io.liquidj.framework.tokenizer.TextTokenizerFactory;
-import java.io.IOException;
+import io.liquidj.tokenizers.text.ChatFormat;
+import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.tokenizers.vqgan.Vqgan;
+import io.liquidj.tokenizers.vqgan.VqganConfig;
+import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,55 +33,105 @@ import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 
 /**
- * A trained model ready to generate: the checkpoint's backbone and weights, its tokenizer, and the
- * {@link GenerationGraph} in one graph and session (shared by the generate and export recipes).
+ * A trained model ready to generate: the checkpoint's backbone and weights, its tokenizer (with the
+ * Liquid specials at the model's ids) and chat format, and the {@link GenerationGraph} in one graph
+ * and session (shared by the generate and export recipes).
  */
 final class GenerationModel implements AutoCloseable {
   final ModelConfig config;
   final MultimodalVocabulary vocabulary;
   final TextTokenizer tokenizer;
+  final ChatFormat chat;
   final Graph graph;
   final Session session;
   final GenerationGraph generation;
 
-  private GenerationModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, Graph graph,
-      Session session, GenerationGraph generation) {
+  private GenerationModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, ChatFormat chat,
+      Graph graph, Session session, GenerationGraph generation) {
     this.config = config;
     this.vocabulary = vocabulary;
     this.tokenizer = tokenizer;
+    this.chat = chat;
     this.graph = graph;
     this.session = session;
     this.generation = generation;
   }
 
-  /** Loads {@code checkpoint} (required) with its tokenizer; the vocabulary may lack image codes (text only). */
-  static GenerationModel open(BackboneSettings backbone, Backbones backbones,
-      Map<String, TextTokenizerFactory> tokenizers, GenerateSettings settings) {
+  /**
+   * Loads {@code checkpoint} (required) with its tokenizer ({@code generate.tokenizer}, else the
+   * checkpoint folder's); the vocabulary may lack image codes (text only). With {@code withPng} and
+   * {@code generate.image-tokenizer} set, the VQGAN joins the graph and its variables, and {@code
+   * generate_image} also returns PNG bytes.
+   */
+  static GenerationModel open(BackboneSettings backbone, Backbones backbones, TextTokenizers tokenizers,
+      GenerateSettings settings, boolean withPng) {
     Path dir = backbone.checkpoint().orElseThrow(() -> new UserError(
         "checkpoint is empty: generation needs a trained model folder (config.json, safetensors, tokenizer.json)"));
-    ModelConfig config = ModelConfig.read(dir);
+    ModelConfig config = VocabularyExtension.recognise(ModelConfig.read(dir));
     MultimodalVocabulary vocabulary = config.liquid() == null ? null : MultimodalVocabulary.of(config);
-    TextTokenizer tokenizer = tokenizer(dir, tokenizers);
+    Path tokenizerDir = settings.tokenizer().orElse(dir);
+    if (Files.isDirectory(tokenizerDir) && !Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))) {
+      throw new UserError("no tokenizer.json in " + tokenizerDir + ": set generate.tokenizer to the model's tokenizer "
+          + "folder (a trainer's export holds only config.json and the weights)");
+    }
+    TextTokenizer tokenizer = tokenizers.load(tokenizerDir);
+    if (vocabulary != null) {
+      tokenizer = TextTokenizers.withSpecialTokens(tokenizer, Map.of("<boi>", vocabulary.boiTokenId(),
+          "<eoi>", vocabulary.eoiTokenId(), "<unconditional>", vocabulary.unconditionalTokenId()));
+    }
+    ChatFormat chat = tokenizers.chatFormat(tokenizerDir);
+    Vqgan vqgan = withPng && vocabulary != null && settings.imageTokenizer().isPresent()
+        ? vqgan(settings.imageTokenizer().get(), vocabulary) : null;
     Backbone model = backbones.create(config, Precision.F32);
     Graph graph = new Graph();
+    Session session = null;
     try {
       Ops tf = Ops.create(graph);
       VariableStore store = BackboneVariables.create(tf, model, 0);
-      PromptTemplates templates = TemplateTokens.of(tokenizer, vocabulary, settings);
+      if (vqgan != null) {
+        store.createAll(vqgan.parameters(), VariableStore.ZEROS);
+      }
+      PromptTemplates templates = TemplateTokens.of(tokenizer, vocabulary, settings,
+          new UserTurn(chat.before(), chat.after()));
       GenerationGraph generation = new GenerationGraph(tf, model, store, Precision.F32, vocabulary, templates,
-          settings.shapes(), settings.sampling());
+          settings.shapes(), settings.sampling(), vqgan);
       ResourceSaver.build(tf, store);
-      Session session = new Session(graph);
-      BackboneVariables.load(session, store, dir);
-      return new GenerationModel(config, vocabulary, tokenizer, graph, session, generation);
+      session = new Session(graph);
+      try (Checkpoint weights = Checkpoint.open(dir)) {
+        store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null);
+      }
+      if (vqgan != null) {
+        Path file = VqganTokenizer.weightsFile(settings.imageTokenizer().get());
+        try (TensorReader weights = VqganTokenizer.open(file)) {
+          store.load(session, weights, Vqgan::checkpointName);
+        }
+      }
+      return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation);
     } catch (RuntimeException e) {
+      if (session != null) {
+        session.close();
+      }
       graph.close();
       throw e;
     }
   }
 
+  private static Vqgan vqgan(Path dir, MultimodalVocabulary vocabulary) {
+    VqganConfig config = VqganConfig.read(dir.resolve("config.json"));
+    if (config.nEmbed() != vocabulary.numImageCodes()) {
+      throw new UserError("generate.image-tokenizer " + dir + " has " + config.nEmbed() + " codes, the model "
+          + vocabulary.numImageCodes() + " (num_image_codes): use the VQGAN the model was trained with");
+    }
+    return new Vqgan(config);
+  }
+
   GenerationClient client() {
     return GenerationClient.of(session, generation);
+  }
+
+  /** The user's text as the chat template sees it (stripped where the template trims the message). */
+  String message(String text) {
+    return chat.trimsMessage() ? text.strip() : text;
   }
 
   /** The vocabulary, or a user error for a model without image codes. */
@@ -85,25 +140,6 @@ final class GenerationModel implements AutoCloseable {
       throw new UserError(config.source() + " has no image codes (no image_code_offset): only mode=text works");
     }
     return vocabulary;
-  }
-
-  static TextTokenizer tokenizer(Path dir, Map<String, TextTokenizerFactory> factories) {
-    Path file = dir.resolve("tokenizer.json");
-    if (!Files.isRegularFile(file)) {
-      throw new UserError("no tokenizer.json in " + dir + " (generation needs the model's own tokenizer)");
-    }
-    JsonNode json;
-    try {
-      json = new ObjectMapper().readTree(file.toFile());
-    } catch (IOException e) {
-      throw new UserError("cannot parse " + file + ": " + e.getMessage(), e);
-    }
-    for (TextTokenizerFactory f : factories.values()) {
-      if (f.accepts(json)) {
-        return f.load(dir, json);
-      }
-    }
-    throw new UserError(file + ": no registered tokenizer kind reads it (registered: " + factories.keySet() + ")");
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.liquidj.tokenizers.vqgan;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.ParameterSpec.Init;
 import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.generate.ImageDecoderGraph;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,9 +26,10 @@ import org.tensorflow.types.TInt32;
  * inside the graph, so a checkpoint loads and saves without conversion and a VQGAN can share one
  * graph with a backbone. Feature maps are NHWC inside (TF's CPU Conv2D supports only NHWC); the
  * public tensors are NCHW like the PyTorch model's. Spatial sides must be known statically (the
- * tokenizer builds one graph per image size); the batch may be dynamic.
+ * tokenizer builds one graph per image size); the batch may be dynamic. As an {@link ImageDecoderGraph}
+ * it decodes generated codes inside a generation graph (the export's PNG output).
  */
-public final class Vqgan {
+public final class Vqgan implements ImageDecoderGraph {
   /** The variable-name prefix in front of every state-dict key. */
   public static final String PREFIX = "vqgan.";
   private static final int GROUPS = 32;
@@ -55,6 +57,7 @@ public final class Vqgan {
   }
 
   /** Every parameter, named {@code vqgan.<state-dict key>}, PyTorch layout, in state-dict order of modules. */
+  @Override
   public List<ParameterSpec> parameters() {
     return List.copyOf(specs.values());
   }
@@ -72,6 +75,7 @@ public final class Vqgan {
   }
 
   /** codes [B, h·w] int32 → images [B, 3, h·f, w·f] f32 (not clamped): decoder(post_quant_conv(codebook[codes])). */
+  @Override
   public Operand<TFloat32> decode(Ops tf, Weights w, Operand<TInt32> codes, int h, int width) {
     Operand<TFloat32> pixels = decoderNhwc(tf, w, codebookVectors(tf, w, codes, h, width));
     return tf.linalg.transpose(pixels, tf.constant(new int[] {0, 3, 1, 2}));

@@ -1,0 +1,23 @@
+package io.liquidj.framework.generate;
+
+import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.backbone.Weights;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * An image tokenizer's decoder as a graph function (the VQGAN's), so an export can turn generated
+ * codes into pixels in the same graph as the backbone. The recipe passes the implementation in
+ * (framework code does not know the tokenizers module) and creates and loads its {@link
+ * #parameters()} in the generation graph's {@code VariableStore}.
+ */
+public interface ImageDecoderGraph {
+  /** codes [n, h·w] int32 (raster order) → images [n, 3, h·f, w·f] f32, about [-1, 1], not clamped. */
+  Operand<TFloat32> decode(Ops tf, Weights weights, Operand<TInt32> codes, int h, int w);
+
+  /** The variables {@link #decode} reads, by the names it reads them under. */
+  List<ParameterSpec> parameters();
+}

@@ -1,0 +1,154 @@
+package io.liquidj.recipes.generate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.framework.Fixtures;
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneCheckpoints;
+import io.liquidj.framework.backbone.BackboneVariables;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.generate.GenerationClient;
+import io.liquidj.framework.generate.SamplingSettings;
+import io.liquidj.framework.image.Images;
+import io.liquidj.framework.image.RgbImage;
+import io.liquidj.framework.safetensors.DType;
+import io.liquidj.recipes.LiquidModules;
+import io.liquidj.tokenizers.text.BpeTrainer;
+import io.liquidj.tokenizers.vqgan.VqganTokenizer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.DataType;
+
+/**
+ * {@code ./liquid generate} and {@code ./liquid export} as a user runs them, on a random tiny Llama
+ * extended with the fixture VQGAN's 128 codes (a 4×4 code grid: 16×16-pixel images).
+ */
+class GenerateCliTest {
+  private static final Path VQGAN = Fixtures.fixture("vqgan");
+  private static final String GENERATE = Fixtures.projectRoot().resolve("conf/recipes/generate.conf").toString();
+  private static final String EXPORT = Fixtures.projectRoot().resolve("conf/recipes/export.conf").toString();
+
+  @TempDir static Path tmp;
+  /** config.json, model.safetensors and the tokenizer in one folder. */
+  static Path model;
+  /** config.json and model.safetensors only, as the trainer writes them. */
+  static Path trained;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  @BeforeAll
+  static void tinyExtendedModel() throws Exception {
+    ModelConfig config = VocabularyExtension.extendedConfig(Backbones.shape("tiny-llama"),
+        VocabularyExtension.Plan.appended(128));
+    Backbone llama = new LlamaFactory().create(config, Precision.F32);
+    trained = tmp.resolve("trained");
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      var store = BackboneVariables.create(Ops.create(g), llama, 7);
+      store.initializeAll(s);
+      BackboneCheckpoints.save(s, store, config, trained, DType.F32);
+    }
+    model = Files.createDirectories(tmp.resolve("model"));
+    for (String f : List.of("config.json", "model.safetensors")) {
+      Files.copy(trained.resolve(f), model.resolve(f));
+    }
+    BpeTrainer.write(List.of("a red square", "a blue circle on a green background", "a yellow triangle"), 512, model);
+  }
+
+  private int run(String... args) {
+    out.reset();
+    err.reset();
+    return new CommandLine(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+  }
+
+  private static String[] args(String command, String conf, String... more) {
+    List<String> a = new ArrayList<>(List.of(command, conf, "generate.image-tokenizer=" + VQGAN,
+        "generate.grid-height=4", "generate.grid-width=4", "generate.max-new-tokens=6"));
+    a.addAll(List.of(more));
+    return a.toArray(String[]::new);
+  }
+
+  @Test
+  void generateWritesSamplesAndAContactSheetThenCaptionsOneAndAnswersText() throws Exception {
+    Path samples = tmp.resolve("samples");
+    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=2",
+        "out=" + samples)), err.toString());
+    for (String name : List.of("sample-00.png", "sample-01.png")) {
+      RgbImage image = Images.read(samples.resolve(name));
+      assertEquals(16, image.width());
+      assertEquals(16, image.height());
+    }
+    assertTrue(Files.isRegularFile(samples.resolve("contact-sheet.png")), out.toString());
+
+    Path caption = tmp.resolve("caption");
+    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=caption",
+        "image=" + samples.resolve("sample-00.png"), "prompt=what is it?", "out=" + caption)), err.toString());
+    assertTrue(Files.isRegularFile(caption.resolve("caption.txt")), out.toString());
+
+    Path text = tmp.resolve("text");
+    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=text", "prompt=a red",
+        "out=" + text)), err.toString());
+    assertTrue(Files.isRegularFile(text.resolve("text.txt")), out.toString());
+  }
+
+  @Test
+  void exportOfATrainersFolderServesPngsThatTheVqganDecodes() throws Exception {
+    Path exported = tmp.resolve("export/1");
+    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
+        "export.dir=" + exported)), err.toString());
+    assertTrue(Files.isRegularFile(exported.resolve("variables/variables.index")));
+    try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve");
+        VqganTokenizer vqgan = VqganTokenizer.load(VQGAN)) {
+      var image = bundle.metaGraphDef().getSignatureDefMap().get("generate_image");
+      assertEquals(DataType.DT_STRING, image.getOutputsOrThrow("png").getDtype());
+      int[][] prompts = {{10, 11, 12}, {13, 14}};
+      GenerationClient.Images served = GenerationClient.of(bundle).generateImagePngs(prompts, SamplingSettings.liquidDefaults());
+      var decoded = vqgan.decode(served.codes(), 4, 4);
+      for (int i = 0; i < prompts.length; i++) {
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(served.pngs()[i]));
+        RgbImage expected = Images.fromBatch(decoded, i);
+        assertEquals(16, png.getWidth());
+        assertEquals(16, png.getHeight());
+        int worst = 0;
+        for (int y = 0; y < 16; y++) {
+          for (int x = 0; x < 16; x++) {
+            int rgb = png.getRGB(x, y);
+            for (int c = 0; c < 3; c++) {
+              int got = (rgb >> (16 - 8 * c)) & 0xff;
+              int want = expected.rgb()[(y * 16 + x) * 3 + c] & 0xff;
+              worst = Math.max(worst, Math.abs(got - want));
+            }
+          }
+        }
+        assertTrue(worst <= 1, "image " + i + ": a pixel differs by " + worst + " levels");
+      }
+      int[][] caption = GenerationClient.of(bundle).caption(served.codes(), new int[][] {{10}, {11}},
+          new SamplingSettings(1, 0, 0, 1, 0));
+      assertEquals(2, caption.length);
+    }
+    assertFalse(Files.exists(trained.resolve("tokenizer.json")));
+  }
+}
