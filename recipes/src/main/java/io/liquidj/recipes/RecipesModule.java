@@ -17,6 +17,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("bench-train").to(BenchTrainCommand.class);
     commands.addBinding("train-tokenizer").to(TrainTokenizerCommand.class);
     commands.addBinding("demo").to(io.liquidj.recipes.demo.DemoRecipe.class);
+    commands.addBinding("demo-report").to(io.liquidj.recipes.demo.DemoReportRecipe.class);
     commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);

@@ -37,7 +37,7 @@ import org.tensorflow.op.Ops;
  * Liquid specials at the model's ids) and chat format, and the {@link GenerationGraph} in one graph
  * and session (shared by the generate and export recipes).
  */
-final class GenerationModel implements AutoCloseable {
+public final class GenerationModel implements AutoCloseable {
   final ModelConfig config;
   final MultimodalVocabulary vocabulary;
   final TextTokenizer tokenizer;
@@ -63,7 +63,7 @@ final class GenerationModel implements AutoCloseable {
    * {@code generate.image-tokenizer} set, the VQGAN joins the graph and its variables, and {@code
    * generate_image} also returns PNG bytes.
    */
-  static GenerationModel open(BackboneSettings backbone, Backbones backbones, TextTokenizers tokenizers,
+  public static GenerationModel open(BackboneSettings backbone, Backbones backbones, TextTokenizers tokenizers,
       GenerateSettings settings, boolean withPng) {
     Path dir = backbone.checkpoint().orElseThrow(() -> new UserError(
         "checkpoint is empty: generation needs a trained model folder (config.json, safetensors, tokenizer.json)"));
@@ -125,12 +125,17 @@ final class GenerationModel implements AutoCloseable {
     return new Vqgan(config);
   }
 
-  GenerationClient client() {
+  /** The tokenizer, with the Liquid specials at the model's ids. */
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public GenerationClient client() {
     return GenerationClient.of(session, generation);
   }
 
   /** The user's text as the chat template sees it (stripped where the template trims the message). */
-  String message(String text) {
+  public String message(String text) {
     return chat.trimsMessage() ? text.strip() : text;
   }
 
