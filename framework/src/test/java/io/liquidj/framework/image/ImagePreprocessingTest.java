@@ -142,19 +142,33 @@ class ImagePreprocessingTest {
   }
 
   @Test
-  void contactSheetPlacesImagesInAGridWithCaptions() {
+  void contactSheetPlacesImagesInAGridScaledUpWithCaptions() {
     RgbImage red = RgbImage.filled(20, 10, 255, 0, 0);
     RgbImage blue = RgbImage.filled(20, 10, 0, 0, 255);
     RgbImage sheet = ContactSheet.render(List.of(red, blue, red), List.of("a cat", "a very long caption indeed", "x"), 2);
-    assertEquals(8 + 2 * 28, sheet.width());
+    // 20x10 images are scaled up 8x (nearest) to a 160x80 cell.
+    assertEquals(8 + 2 * 168, sheet.width());
     assertEquals(255, sheet.get(8, 8, 0));
-    assertEquals(255, sheet.get(36, 8, 2));
+    assertEquals(255, sheet.get(8 + 159, 8 + 79, 0));
+    assertEquals(255, sheet.get(176, 8, 2));
     boolean dark = false;
-    for (int x = 8; x < 28; x++) {
-      for (int y = 18; y < 38; y++) {
+    for (int x = 8; x < 168; x++) {
+      for (int y = 88; y < 120; y++) {
         dark |= sheet.get(x, y, 0) < 100;
       }
     }
     assertTrue(dark, "caption text drawn under the first image");
+  }
+
+  @Test
+  void longCaptionsWrapOntoAtMostThreeLines() {
+    var fm = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB).createGraphics()
+        .getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 14));
+    List<String> lines = ContactSheet.wrap("a red circle at the top left on a blue background", fm, 100);
+    assertTrue(lines.size() >= 2 && lines.size() <= 3, lines.toString());
+    assertTrue(lines.get(0).startsWith("a red"), lines.toString());
+    List<String> many = ContactSheet.wrap("one two three four five six seven eight nine ten eleven twelve", fm, 40);
+    assertEquals(3, many.size(), many.toString());
+    assertTrue(many.get(2).endsWith("…"), many.toString());
   }
 }
