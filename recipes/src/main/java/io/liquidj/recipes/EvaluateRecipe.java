@@ -179,6 +179,7 @@ final class EvaluateRecipe implements Command {
     ObjectNode json = result(totals, backboneSettings, data, settings);
     Path file = settings.outputDir().resolve(RESULT_FILE);
     Files.createDirectories(settings.outputDir());
+    io.liquidj.framework.config.RecipeConfig.saveResolved(config, settings.outputDir());
     AtomicFiles.writeString(file, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
     invocation.out().printf(Locale.ROOT,
         "evaluate: %d batches, %d trained targets: cross-entropy %.4f, perplexity %.2f; text %.4f (%d targets), "

@@ -46,6 +46,7 @@ final class PrepareRecipe implements Command {
   @Override
   public int run(Invocation invocation) throws IOException {
     PrepareSettings settings = PrepareSettings.from(invocation.config().getConfig("data.prepare"));
+    io.liquidj.framework.config.RecipeConfig.saveResolved(invocation.config(), settings.out());
     TextTokenizer text = textTokenizers.load(settings.tokenizer());
     ImageTokenizer images = settings.pairs().isEmpty() ? null : loadImageTokenizer(settings);
     PrepareCounts total;

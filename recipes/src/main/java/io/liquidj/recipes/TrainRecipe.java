@@ -71,6 +71,7 @@ final class TrainRecipe implements Command {
     TrainingRun.ParameterLoader weights = (session, parameters) ->
         BackboneVariables.fill(session, parameters, model.config(), checkpoint, trainer.seed());
     Path outputDir = trainer.outputDir();
+    RecipeConfig.saveResolved(config, outputDir);
 
     try (BatchSource batches = PackedBatchSource.open(data, model.vocabulary(), model.tokenizer(), trainer.batchSize());
         TrainingRun run = new TrainingRun(backbone, model.vocabulary(), settings, weights,

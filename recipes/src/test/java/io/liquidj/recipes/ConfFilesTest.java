@@ -51,7 +51,7 @@ class ConfFilesTest {
   @Test
   void everyRecipeLoadsWithTheSettingsItsCommandReads() throws IOException {
     List<Path> recipes = files("recipes");
-    assertEquals(7, recipes.size(), recipes.toString());
+    assertEquals(12, recipes.size(), recipes.toString());
     for (Path recipe : recipes) {
       Config config = load(recipe);
       String name = recipe.getFileName().toString();
@@ -65,7 +65,19 @@ class ConfFilesTest {
         assertEquals("cosine", training.schedule().kind(), name);
         assertEquals(Path.of("/path/to/hf-checkpoint"), BackboneSettings.from(config).checkpoint().orElseThrow());
       }
-      if (name.equals("prepare.conf")) {
+      if (name.equals("demo-train.conf")) {
+        TrainingSettings training = TrainingSettings.from(config);
+        assertEquals(training.trainer().seqLen(), DataSettings.from(config.getConfig("data")).maxLength(), name);
+        assertEquals(64, training.trainer().imageCodes(), name);
+      }
+      if (name.equals("demo-vq.conf")) { // train-vq.conf leaves vqgan.train.images to the command line
+        io.liquidj.tokenizers.vqgan.VqganTrainSettings.from(config.getConfig("vqgan.train"));
+      }
+      if (name.equals("demo-report.conf") || name.equals("demo-export.conf")
+          || name.equals("generate.conf") || name.equals("export.conf")) {
+        io.liquidj.framework.generate.GenerateSettings.from(config);
+      }
+      if (name.equals("prepare.conf") || name.equals("demo-prepare.conf")) {
         PrepareSettings.from(config.getConfig("data.prepare"));
       }
       if (name.equals("evaluate.conf")) {
@@ -90,7 +102,7 @@ class ConfFilesTest {
   @Test
   void everyBackboneShapeBuildsItsFamily() throws IOException {
     List<Path> shapes = files("backbones");
-    assertEquals(13, shapes.size(), shapes.toString());
+    assertEquals(14, shapes.size(), shapes.toString());
     Backbones backbones = Guice.createInjector(LiquidModules.all()).getInstance(Backbones.class);
     for (Path shape : shapes) {
       Config config = RecipeConfig.load(Optional.empty(), List.of("backbone=" + shape),

@@ -221,14 +221,6 @@ public final class CommandLine {
     return null;
   }
 
-  /** Saves the resolved config of a run next to its outputs (written atomically). */
-  public static void saveResolvedConfig(Config config, Path dir) throws java.io.IOException {
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".config", ".tmp");
-    Files.writeString(tmp, RecipeConfig.render(config, true));
-    Files.move(tmp, dir.resolve("config.resolved.conf"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
   /** Keys under {@code section} with their values, for help listings. */
   static Map<String, ConfigValue> keysUnder(Config config, String section) {
     Map<String, ConfigValue> keys = new TreeMap<>();

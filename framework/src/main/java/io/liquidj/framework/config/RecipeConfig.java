@@ -67,6 +67,11 @@ public final class RecipeConfig {
                 .setJson(false));
   }
 
+  /** Saves the resolved configuration of a run beside its outputs, as {@code dir/config.resolved.conf}. */
+  public static void saveResolved(Config config, Path dir) throws java.io.IOException {
+    io.liquidj.framework.io.AtomicFiles.writeString(dir.resolve("config.resolved.conf"), render(config, true));
+  }
+
   private static Config parseRecipe(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new UserError("recipe file " + file + " does not exist (expected a .conf file, e.g. conf/recipes/demo.conf)");

@@ -69,7 +69,7 @@ public final class LoraWeights implements Weights {
         return ops.math.mul(ops.math.sub(ops.math.mul(unit, ops.constant(2f)), ops.constant(1f)), ops.constant(bound));
       });
       adapterStore.create(new ParameterSpec(loraB(p.name()), new long[] {out, settings.rank()}, ParameterSpec.Init.ZEROS),
-          (ops, spec) -> ops.zeros(ops.constant(spec.shape()), TFloat32.class));
+          VariableStore.ZEROS);
     }
     return adapted.stream().map(ParameterSpec::name).toList();
   }

@@ -128,7 +128,7 @@ public final class TrainGraph {
         ParameterSpec spec = variables.get(i).spec();
         VariableStore.Variable accumulator = optimizerState.create(
             new ParameterSpec(spec.name() + ".grad_accum", spec.shape(), ParameterSpec.Init.ZEROS),
-            (ops, s) -> ops.zeros(ops.constant(s.shape()), TFloat32.class));
+            VariableStore.ZEROS);
         adds.add(acc.assignAddVariableOp(accumulator.handle(), gradients.get(i)));
         // (accumulated + this micro-batch's gradient) / k: the mean of the k micro-batch losses' gradients.
         Operand<TFloat32> sum = acc.math.div(
@@ -136,7 +136,7 @@ public final class TrainGraph {
             acc.constant((float) k));
         sums.add(sum);
         zeroes.add(acc.withControlDependencies(List.of(sum)).assignVariableOp(accumulator.handle(),
-            acc.zeros(acc.constant(spec.shape()), TFloat32.class)));
+            acc.fill(acc.constant(spec.shape()), acc.constant(0f))));
       }
       accumulate = acc.withControlDependencies(adds).withName("accumulate").noOp();
       zeroAccumulators = acc.withControlDependencies(zeroes).withName("zero").noOp();

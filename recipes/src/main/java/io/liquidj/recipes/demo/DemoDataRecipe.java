@@ -70,15 +70,30 @@ public final class DemoDataRecipe implements Command {
     return 0;
   }
 
-  /** Writes the dataset (idempotent: the same seed gives the same files). */
+  /**
+   * Writes the dataset (idempotent: the same seed gives the same files). The held-out scenes are
+   * combinations (colour, shape, position, background) that never occur in the training pairs, so the
+   * report measures generalisation to new prompts, not recall of seen ones.
+   */
   public static void write(DemoSettings s) throws IOException {
     Path data = s.dataDir();
     Path images = data.resolve("images");
     Files.createDirectories(images);
+    List<ShapeScene> heldoutScenes = new ArrayList<>();
+    Random heldoutRandom = new Random(s.seed() + 1_000_003L);
+    while (heldoutScenes.size() < s.heldout()) {
+      ShapeScene scene = ShapeScene.random(heldoutRandom);
+      if (!heldoutScenes.contains(scene)) {
+        heldoutScenes.add(scene);
+      }
+    }
     Random random = new Random(s.seed());
     StringBuilder pairs = new StringBuilder();
     for (int i = 0; i < s.pairs(); i++) {
       ShapeScene scene = ShapeScene.random(random);
+      while (heldoutScenes.contains(scene)) {
+        scene = ShapeScene.random(random);
+      }
       String name = String.format("%05d.png", i);
       ImageIO.write(scene.render(s.imageSize()), "png", images.resolve(name).toFile());
       pairs.append(line("image", "images/" + name, "caption", scene.caption()));
@@ -101,10 +116,9 @@ public final class DemoDataRecipe implements Command {
 
     Path heldoutImages = data.resolve("heldout");
     Files.createDirectories(heldoutImages);
-    Random heldoutRandom = new Random(s.seed() + 1_000_003L);
     StringBuilder heldout = new StringBuilder();
     for (int i = 0; i < s.heldout(); i++) {
-      ShapeScene scene = ShapeScene.random(heldoutRandom);
+      ShapeScene scene = heldoutScenes.get(i);
       String name = String.format("h%03d.png", i);
       ImageIO.write(scene.render(s.imageSize()), "png", heldoutImages.resolve(name).toFile());
       ObjectNode o = JSON.createObjectNode();

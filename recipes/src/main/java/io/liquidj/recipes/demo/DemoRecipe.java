@@ -78,6 +78,7 @@ public final class DemoRecipe implements Command {
     List<String> overrides = new ArrayList<>();
     config.getConfig("demo").entrySet().forEach(e ->
         overrides.add("demo." + e.getKey() + "=" + e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise())));
+    overrides.addAll(config.getStringList("demo.stage-overrides"));
     long start = System.nanoTime();
     List<Stage> stages = stages(outDir, vocabSize);
     for (int i = 0; i < stages.size(); i++) {

@@ -125,6 +125,9 @@ public final class DemoReportRecipe implements Command {
       ObjectNode chance = report.putObject("chance");
       ATTRIBUTES.forEach(a -> chance.put(a, CHANCE.get(a)));
       report.put("heldout", heldout.size());
+      report.put("guidance_scale", s.sampling().guidanceScale());
+      report.put("temperature", s.sampling().temperature());
+      report.put("top_p", s.sampling().topP());
       report.put("contact_sheet", sheet.toString());
       writeReport(demo.outDir(), report, heldout, generatedCaptions, sheet, invocation);
     }
@@ -163,8 +166,10 @@ public final class DemoReportRecipe implements Command {
   private static void writeReport(Path outDir, ObjectNode report, List<JsonNode> heldout, List<String> captions,
       Path sheet, Invocation invocation) throws IOException {
     StringBuilder md = new StringBuilder("# liquidj demo report\n\n");
-    md.append("Held-out scenes: ").append(heldout.size()).append(". Contact sheet of the generated images: `")
-        .append(sheet).append("`.\n\n");
+    md.append("Held-out scenes: ").append(heldout.size()).append(" (combinations never seen in training). ")
+        .append("Contact sheet of the generated images: `").append(sheet).append("`.\n\n");
+    md.append(String.format(Locale.ROOT, "Sampling: guidance scale %.2f, temperature %.2f, top-p %.2f.%n%n",
+        report.get("guidance_scale").asDouble(), report.get("temperature").asDouble(), report.get("top_p").asDouble()));
     md.append("| attribute | text → image accuracy | image → text accuracy | chance |\n|---|---|---|---|\n");
     for (String a : ATTRIBUTES) {
       md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |%n", a, report.get("text_to_image").get(a).asDouble(),

@@ -61,6 +61,7 @@ public final class GenerateRecipe implements Command {
     try (GenerationModel model = GenerationModel.open(
         BackboneSettings.from(invocation.config()), backbones, textTokenizers, s, false)) {
       Files.createDirectories(s.out());
+      io.liquidj.framework.config.RecipeConfig.saveResolved(invocation.config(), s.out());
       switch (s.mode()) {
         case "image" -> image(model, s, invocation);
         case "caption" -> caption(model, s, invocation);

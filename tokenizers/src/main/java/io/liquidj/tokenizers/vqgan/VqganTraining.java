@@ -63,12 +63,11 @@ public final class VqganTraining implements AutoCloseable {
     params = new VariableStore(tf);
     params.createAll(model.parameters(), model.initializer(seed));
     VariableStore slots = new VariableStore(tf);
-    // AdamW's moment slots, created while the graph is still small: every variable creation walks the
-    // whole graph (TF Java's withSubScope imports all op names), so creating them after the gradients costs minutes.
+    // AdamW's moment slots (zeros; VariableStore.ZEROS avoids tf.zeros, whose sub-scope walks the whole graph).
     for (ParameterSpec spec : model.parameters()) {
       for (String kind : List.of("adam_m", "adam_v")) {
         slots.create(new ParameterSpec(spec.name() + "." + kind, spec.shape(), ParameterSpec.Init.ZEROS),
-            (ops, sp) -> ops.zeros(ops.constant(Shape.of(sp.shape())), TFloat32.class));
+            VariableStore.ZEROS);
       }
     }
     VariableStore.GraphWeights w = params.weights();

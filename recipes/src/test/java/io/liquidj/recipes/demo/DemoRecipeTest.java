@@ -1,0 +1,62 @@
+package io.liquidj.recipes.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liquidj.framework.Fixtures;
+import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.recipes.LiquidModules;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.SavedModelBundle;
+
+/** The demo, shortened to a few steps per stage: every stage writes its outputs. */
+class DemoRecipeTest {
+  @TempDir Path dir;
+
+  @Test
+  void shortenedDemoRunsEveryStageAndWritesItsOutputs() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new CommandLine(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).run(
+            "demo", "demo.out-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
+            "demo.pairs=64", "demo.text-docs=32", "demo.heldout=4",
+            "demo.stage-overrides=[\"vqgan.train.steps=3\", \"vqgan.train.batch-size=4\", \"trainer.steps=4\","
+                + " \"trainer.progress-bar=false\", \"trainer.checkpoint-every=2\"]");
+    String log = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, log + err.toString(StandardCharsets.UTF_8));
+    for (int stage = 1; stage <= 7; stage++) {
+      assertTrue(log.contains("== demo " + stage + "/7: "), "stage " + stage + " ran:\n" + log);
+    }
+    // 1 data, 2 VQ tokenizer, 3 text tokenizer, 4 shards, 5 trained model, 6 report and samples, 7 export.
+    assertEquals(64, Files.readAllLines(dir.resolve("data/pairs.jsonl")).size());
+    assertTrue(Files.isRegularFile(dir.resolve("vq/model.safetensors")));
+    assertTrue(Files.isRegularFile(dir.resolve("tokenizer/tokenizer.json")));
+    try (Stream<Path> shards = Files.list(dir.resolve("shards"))) {
+      assertTrue(shards.anyMatch(p -> p.toString().endsWith(".lqd")));
+    }
+    assertTrue(Files.isRegularFile(dir.resolve("train/model/model.safetensors")));
+    JsonNode report = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertEquals(4, report.get("heldout").asInt());
+    for (String part : List.of("text_to_image", "image_to_text")) {
+      double color = report.get(part).get("color").asDouble();
+      assertTrue(color >= 0 && color <= 1, part + " colour accuracy " + color);
+    }
+    assertTrue(Files.readString(dir.resolve("report.md")).contains("| color |"));
+    assertTrue(ImageIO.read(dir.resolve("samples/contact-sheet.png").toFile()).getWidth() > 0);
+    try (SavedModelBundle bundle = SavedModelBundle.load(dir.resolve("export/1").toString(), "serve")) {
+      assertTrue(bundle.metaGraphDef().getSignatureDefMap().containsKey("serving_default"));
+    }
+  }
+}
