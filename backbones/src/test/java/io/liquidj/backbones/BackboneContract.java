@@ -95,6 +95,20 @@ public interface BackboneContract {
   }
 
   @Test
+  default void recomputedActivationsGiveTheSameGradients() {
+    try (SafetensorsFile io = SafetensorsFile.open(dir().resolve("io.safetensors")); FixtureModel m = load()) {
+      int[][] ids = inputIds(io);
+      Map<String, Double> plain = m.gradientNorms(ids);
+      Map<String, Double> recomputed = m.recomputedGradientNorms(ids);
+      assertEquals(plain.keySet(), recomputed.keySet());
+      for (String name : plain.keySet()) {
+        assertRelative(plain.get(name), recomputed.get(name), 1e-5, "recomputed gradient norm of " + name);
+      }
+      assertRelative(io.readFloats("grad_global_norm")[0], recomputed.get("global"), 1e-3, "global gradient norm");
+    }
+  }
+
+  @Test
   default void greedyContinuationMatchesTransformers() {
     try (SafetensorsFile io = SafetensorsFile.open(dir().resolve("io.safetensors")); FixtureModel m = load()) {
       int[] prompt = io.readInts("greedy_prompt");

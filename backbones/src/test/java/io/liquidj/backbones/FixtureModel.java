@@ -10,6 +10,7 @@ import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.nn.AttentionMasks;
 import io.liquidj.framework.tf.VariableStore;
+import io.liquidj.framework.train.RecomputedLayers;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,6 +44,7 @@ public final class FixtureModel implements AutoCloseable {
   private final Placeholder<TInt32> ids;
   private final Placeholder<TInt32> attentionMask;
   public final Operand<TFloat32> logits;
+  private final ForwardInputs inputs;
   public final Operand<TFloat32> loss;
   public final Operand<TFloat32> zLoss;
 
@@ -70,9 +72,9 @@ public final class FixtureModel implements AutoCloseable {
     weights = store.weights();
     ids = tf.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
     attentionMask = tf.withName("attention_mask").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
-    ForwardInputs in = ForwardInputs.full(ids, AttentionMasks.arangePositions(tf, ids),
+    inputs = ForwardInputs.full(ids, AttentionMasks.arangePositions(tf, ids),
         AttentionMasks.causalWithPadding(tf, attentionMask));
-    logits = backbone.forward(tf, weights, in).logits();
+    logits = backbone.forward(tf, weights, inputs).logits();
     Operand<TFloat32>[] parts = NextTokenLoss.lossAndZLoss(tf, logits, ids, config.vocabSize());
     loss = parts[0];
     zLoss = parts[1];
@@ -98,12 +100,31 @@ public final class FixtureModel implements AutoCloseable {
     List<Operand<?>> xs = new ArrayList<>();
     names.forEach(n -> xs.add(weights.reads().get(n)));
     var grads = tf.gradients(objective, xs);
+    List<Operand<?>> dys = new ArrayList<>(grads.dy());
+    return norms(tokens, names, dys);
+  }
+
+  /**
+   * As {@link #gradientNorms}, through the training engine's activation recomputation: a second forward
+   * pass kept layer by layer, each layer rebuilt in the backward pass ({@link RecomputedLayers}).
+   */
+  public Map<String, Double> recomputedGradientNorms(int[][] tokens) {
+    Ops scope = tf.withSubScope("recomputed");
+    RecomputedLayers recomputed = new RecomputedLayers(scope, backbone.layers(scope, inputs), weights);
+    Operand<TFloat32>[] parts = NextTokenLoss.lossAndZLoss(scope, recomputed.logits(), ids, config.vocabSize());
+    Operand<TFloat32> objective = scope.math.add(parts[0], scope.math.mul(scope.constant(1e-4f), parts[1]));
+    List<String> names = new ArrayList<>(weights.reads().keySet());
+    List<Operand<TFloat32>> xs = new ArrayList<>();
+    names.forEach(n -> xs.add(weights.reads().get(n)));
+    List<Operand<?>> dys = new ArrayList<>(recomputed.gradients(scope.withSubScope("gradients"), objective, xs, names));
+    return norms(tokens, names, dys);
+  }
+
+  private Map<String, Double> norms(int[][] tokens, List<String> names, List<Operand<?>> grads) {
     Map<String, Double> norms = new LinkedHashMap<>();
     try (TInt32 t = ints(tokens); TInt32 m = ones(tokens)) {
       Session.Runner runner = session.runner().feed(ids, t).feed(attentionMask, m);
-      for (int i = 0; i < names.size(); i++) {
-        runner.fetch(grads.dy(i));
-      }
+      grads.forEach(runner::fetch);
       try (Result r = runner.run()) {
         double global = 0;
         for (int i = 0; i < names.size(); i++) {

@@ -93,8 +93,10 @@ class ConfFilesTest {
     assertTrue(release.lora().enabled());
     assertTrue(release.trainsParameter("model.embed_tokens.weight"));
     assertFalse(release.trainsParameter("model.layers.0.self_attn.q_proj.weight"));
+    assertTrue(release.freeze().newVocabularyRowsOnly());
     TrainingSettings paper = TrainingSettings.from(load(CONF.resolve("recipes/liquid-paper.conf")));
     assertFalse(paper.lora().enabled());
+    assertFalse(paper.freeze().newVocabularyRowsOnly());
     assertEquals(2e-4, paper.trainer().zLossWeight(), 0);
     assertEquals(0.2, DataSettings.from(load(CONF.resolve("recipes/liquid-paper.conf")).getConfig("data")).reverseRatio());
   }

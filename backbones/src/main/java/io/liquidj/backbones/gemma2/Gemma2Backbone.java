@@ -3,8 +3,8 @@ package io.liquidj.backbones.gemma2;
 import io.liquidj.backbones.gemma.GemmaBackbone;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
-import io.liquidj.framework.backbone.ForwardResult;
 import io.liquidj.framework.backbone.KvCache;
+import io.liquidj.framework.backbone.LayerStack;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.ParameterSpec.Init;
@@ -20,7 +20,6 @@ import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.family.TFloating;
 
 /**
  * Gemma-2 ({@code model_type = "gemma2"}), as transformers' {@code Gemma2ForCausalLM}: Gemma's scaled
@@ -74,46 +73,53 @@ public final class Gemma2Backbone implements Backbone {
   }
 
   @Override
-  public ForwardResult forward(Ops tf, Weights w, ForwardInputs in) {
-    Operand<TFloat32> h = GemmaBackbone.scaledEmbedding(tf, w, in.ids(), config, precision); // [B, T, hidden]
+  public LayerStack layers(Ops tf, ForwardInputs in) {
     Rope.Table rope = Rope.table(tf, config.rope(), config.headDim(), in.positions());
-    List<Operand<? extends TFloating>> keys = new ArrayList<>();
-    List<Operand<? extends TFloating>> values = new ArrayList<>();
-    for (int i = 0; i < config.numHiddenLayers(); i++) {
-      String p = "model.layers." + i + ".";
-      Attention.LayerCache cache = in.cache() == null ? null
-          : new Attention.LayerCache(in.cache().keys().get(i), in.cache().values().get(i));
-
-      // Norms before and after each sub-block, then the residual (transformers Gemma2DecoderLayer.forward)
-      Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
-      Attention.Result a = attention(tf, w, i, x, rope, in, cache);
-      h = tf.math.add(h, norm(tf, a.output(), w.get(p + "post_attention_layernorm.weight")));
-
-      x = norm(tf, h, w.get(p + "pre_feedforward_layernorm.weight"));
-      x = GatedMlp.apply(tf, x, w.get(p + "mlp.gate_proj.weight"), w.get(p + "mlp.up_proj.weight"),
-          w.get(p + "mlp.down_proj.weight"), activation, precision);
-      h = tf.math.add(h, norm(tf, x, w.get(p + "post_feedforward_layernorm.weight")));
-
-      if (a.cache() != null) {
-        keys.add(a.cache().keys());
-        values.add(a.cache().values());
+    return new LayerStack() {
+      @Override
+      public int size() {
+        return config.numHiddenLayers();
       }
-    }
-    h = norm(tf, h, w.get("model.norm.weight"));
-    Operand<TFloat32> head = w.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-    Operand<TFloat32> logits = Linear.apply(tf, h, head, null, precision); // [B, T, V]
-    if (config.finalLogitSoftcapping() > 0) {
-      // logits / final_logit_softcapping; tanh; * final_logit_softcapping (transformers Gemma2ForCausalLM.forward)
-      Operand<TFloat32> cap = tf.constant((float) config.finalLogitSoftcapping());
-      logits = tf.math.mul(tf.math.tanh(tf.math.div(logits, cap)), cap);
-    }
-    return new ForwardResult(logits, in.cache() == null ? null : new KvCache(keys, values));
+
+      @Override
+      public Operand<TFloat32> embed(Ops tf, Weights w) {
+        return GemmaBackbone.scaledEmbedding(tf, w, in.ids(), config, precision); // [B, T, hidden]
+      }
+
+      @Override
+      public Output layer(Ops tf, Weights w, int i, Operand<TFloat32> h, KvCache.Layer cache) {
+        // Norms before and after each sub-block, then the residual (transformers Gemma2DecoderLayer.forward)
+        String p = "model.layers." + i + ".";
+        Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+        Attention.Result a = attention(tf, w, i, x, rope, in, cache);
+        h = tf.math.add(h, norm(tf, a.output(), w.get(p + "post_attention_layernorm.weight")));
+
+        x = norm(tf, h, w.get(p + "pre_feedforward_layernorm.weight"));
+        x = GatedMlp.apply(tf, x, w.get(p + "mlp.gate_proj.weight"), w.get(p + "mlp.up_proj.weight"),
+            w.get(p + "mlp.down_proj.weight"), activation, precision);
+        h = tf.math.add(h, norm(tf, x, w.get(p + "post_feedforward_layernorm.weight")));
+        return new Output(h, a.cache());
+      }
+
+      @Override
+      public Operand<TFloat32> head(Ops tf, Weights w, Operand<TFloat32> h) {
+        h = norm(tf, h, w.get("model.norm.weight"));
+        Operand<TFloat32> head = w.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        Operand<TFloat32> logits = Linear.apply(tf, h, head, null, precision); // [B, T, V]
+        if (config.finalLogitSoftcapping() > 0) {
+          // logits / final_logit_softcapping; tanh; * final_logit_softcapping (transformers Gemma2ForCausalLM.forward)
+          Operand<TFloat32> cap = tf.constant((float) config.finalLogitSoftcapping());
+          logits = tf.math.mul(tf.math.tanh(tf.math.div(logits, cap)), cap);
+        }
+        return logits;
+      }
+    };
   }
 
   /** x: [B, T, hidden] → attention output after o_proj [B, T, hidden]. */
   private Attention.Result attention(
       Ops tf, Weights w, int layer, Operand<TFloat32> x, Rope.Table rope, ForwardInputs in,
-      Attention.LayerCache cache) {
+      KvCache.Layer cache) {
     String p = "model.layers." + layer + ".self_attn.";
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();

@@ -3,8 +3,8 @@ package io.liquidj.backbones.llama;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
-import io.liquidj.framework.backbone.ForwardResult;
 import io.liquidj.framework.backbone.KvCache;
+import io.liquidj.framework.backbone.LayerStack;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.ParameterSpec.Init;
@@ -20,7 +20,6 @@ import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.family.TFloating;
 
 /**
  * Llama 3.x ({@code model_type = "llama"}), as transformers' {@code LlamaForCausalLM}: token embedding,
@@ -93,39 +92,45 @@ public final class LlamaBackbone implements Backbone {
   }
 
   @Override
-  public ForwardResult forward(Ops tf, Weights w, ForwardInputs in) {
-    // inputs_embeds = self.embed_tokens(input_ids): gather from the read (ResourceGather has no gradient)
-    Operand<TFloat32> h = tf.gather(w.get("model.embed_tokens.weight"), in.ids(), tf.constant(0)); // [B, T, hidden]
+  public LayerStack layers(Ops tf, ForwardInputs in) {
     Rope.Table rope = Rope.table(tf, config.rope(), config.headDim(), in.positions());
-    List<Operand<? extends TFloating>> keys = new ArrayList<>();
-    List<Operand<? extends TFloating>> values = new ArrayList<>();
-    for (int i = 0; i < config.numHiddenLayers(); i++) {
-      String p = "model.layers." + i + ".";
-      Attention.LayerCache cache = in.cache() == null ? null
-          : new Attention.LayerCache(in.cache().keys().get(i), in.cache().values().get(i));
-
-      Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
-      Attention.Result a = attention(tf, w, p + "self_attn.", x, rope, in, cache);
-      h = tf.math.add(h, a.output());
-
-      x = norm(tf, h, w.get(p + "post_attention_layernorm.weight"));
-      h = tf.math.add(h, GatedMlp.apply(tf, x, w.get(p + "mlp.gate_proj.weight"), w.get(p + "mlp.up_proj.weight"),
-          w.get(p + "mlp.down_proj.weight"), activation, precision));
-
-      if (a.cache() != null) {
-        keys.add(a.cache().keys());
-        values.add(a.cache().values());
+    return new LayerStack() {
+      @Override
+      public int size() {
+        return config.numHiddenLayers();
       }
-    }
-    h = norm(tf, h, w.get("model.norm.weight"));
-    Operand<TFloat32> head = w.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
-    Operand<TFloat32> logits = Linear.apply(tf, h, head, null, precision); // [B, T, V]
-    return new ForwardResult(logits, in.cache() == null ? null : new KvCache(keys, values));
+
+      @Override
+      public Operand<TFloat32> embed(Ops tf, Weights w) {
+        // inputs_embeds = self.embed_tokens(input_ids): gather from the read (ResourceGather has no gradient)
+        return tf.gather(w.get("model.embed_tokens.weight"), in.ids(), tf.constant(0)); // [B, T, hidden]
+      }
+
+      @Override
+      public Output layer(Ops tf, Weights w, int i, Operand<TFloat32> h, KvCache.Layer cache) {
+        String p = "model.layers." + i + ".";
+        Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+        Attention.Result a = attention(tf, w, p + "self_attn.", x, rope, in, cache);
+        h = tf.math.add(h, a.output());
+
+        x = norm(tf, h, w.get(p + "post_attention_layernorm.weight"));
+        h = tf.math.add(h, GatedMlp.apply(tf, x, w.get(p + "mlp.gate_proj.weight"), w.get(p + "mlp.up_proj.weight"),
+            w.get(p + "mlp.down_proj.weight"), activation, precision));
+        return new Output(h, a.cache());
+      }
+
+      @Override
+      public Operand<TFloat32> head(Ops tf, Weights w, Operand<TFloat32> h) {
+        h = norm(tf, h, w.get("model.norm.weight"));
+        Operand<TFloat32> head = w.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        return Linear.apply(tf, h, head, null, precision); // [B, T, V]
+      }
+    };
   }
 
   /** x: [B, T, hidden] → attention output after o_proj [B, T, hidden]. */
   private Attention.Result attention(
-      Ops tf, Weights w, String p, Operand<TFloat32> x, Rope.Table rope, ForwardInputs in, Attention.LayerCache cache) {
+      Ops tf, Weights w, String p, Operand<TFloat32> x, Rope.Table rope, ForwardInputs in, KvCache.Layer cache) {
     int heads = config.numAttentionHeads();
     int kvHeads = config.numKeyValueHeads();
     int headDim = config.headDim();

@@ -16,4 +16,12 @@ public record KvCache(List<Operand<? extends TFloating>> keys, List<Operand<? ex
       throw new IllegalArgumentException("keys and values must have one entry per layer");
     }
   }
+
+  /** One layer's keys and values, each [B, num_key_value_heads, S, head_dim]. */
+  public record Layer(Operand<? extends TFloating> keys, Operand<? extends TFloating> values) {}
+
+  /** Layer {@code index}'s entries. */
+  public Layer layer(int index) {
+    return new Layer(keys.get(index), values.get(index));
+  }
 }

@@ -129,18 +129,23 @@ public record ModelConfig(
 
     List<String> layerTypes = new ArrayList<>();
     int slidingWindow = json.hasNonNull("sliding_window") ? json.get("sliding_window").asInt() : 0;
+    boolean qwen2 = modelType.equals("qwen2");
+    if (qwen2 && !json.path("use_sliding_window").asBoolean(false)) {
+      // Qwen2 ships sliding_window in its config but only uses it with use_sliding_window = true
+      // (Qwen2Config: self.sliding_window = sliding_window if use_sliding_window else None).
+      slidingWindow = 0;
+    }
     if (json.hasNonNull("layer_types")) {
       json.get("layer_types").forEach(t -> layerTypes.add(t.asText()));
     } else {
+      // Without layer_types: Gemma-2 alternates, even layers slide (Gemma2Config); Qwen2 slides on the
+      // layers from max_window_layers on (Qwen2Config, default 28).
+      int qwenFirstSliding = json.path("max_window_layers").asInt(28);
       for (int i = 0; i < layers; i++) {
-        // Gemma-2 checkpoints without layer_types alternate: even layers slide (transformers Gemma2Config).
-        boolean sliding = modelType.equals("gemma2") && slidingWindow > 0 && i % 2 == 0;
+        boolean sliding = slidingWindow > 0
+            && (modelType.equals("gemma2") ? i % 2 == 0 : qwen2 && i >= qwenFirstSliding);
         layerTypes.add(sliding ? "sliding_attention" : "full_attention");
       }
-    }
-    if (modelType.equals("qwen2") && !json.path("use_sliding_window").asBoolean(false)) {
-      // Qwen2 ships sliding_window in its config but only uses it with use_sliding_window = true.
-      slidingWindow = layerTypes.contains("sliding_attention") ? slidingWindow : 0;
     }
 
     String activation = f.string("hidden_activation", f.string("hidden_act", "silu"));

@@ -34,6 +34,14 @@ public record MultimodalVocabulary(
         config.vocabSize());
   }
 
+  /**
+   * Whether embedding row {@code row} came with the Liquid extension: an image code or one of the three
+   * specials (which may reuse unused text rows), as opposed to a pretrained text token.
+   */
+  public boolean isAddedRow(int row) {
+    return row >= imageCodeOffset || row == boiTokenId || row == eoiTokenId || row == unconditionalTokenId;
+  }
+
   /** The token id of image code {@code code}. */
   public int imageToken(int code) {
     if (code < 0 || code >= numImageCodes) {

@@ -1,5 +1,6 @@
 package io.liquidj.framework.nn;
 
+import io.liquidj.framework.backbone.KvCache;
 import io.liquidj.framework.backbone.Precision;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -46,29 +47,23 @@ public final class Attention {
   }
 
   /**
-   * One layer's cache entries, each [B, num_key_value_heads, S, head_dim] in the matmul dtype. Slots
-   * not yet written must hold finite values (start from zeros, as transformers' StaticCache): their
-   * attention probability is 0, but 0 · NaN would still be NaN.
-   */
-  public record LayerCache(Operand<? extends TFloating> keys, Operand<? extends TFloating> values) {}
-
-  /**
    * The attention output and, with a cache, the updated cache entries.
    *
    * @param output [B, T, num_heads · head_dim] f32
    * @param cache the layer's updated cache, or null without one
    */
-  public record Result(Operand<TFloat32> output, LayerCache cache) {}
+  public record Result(Operand<TFloat32> output, KvCache.Layer cache) {}
 
   /**
    * q: [B, H, T, D] f32, k and v: [B, KVH, T, D] f32 (after RoPE), allowed: [B, T, S] bool,
    * positions: [B, T] int32, keyPositions: [B, S] int32, cache: null or the layer's entries with
-   * cacheWriteIndex a scalar int32 → {@link Result}.
+   * cacheWriteIndex a scalar int32 → {@link Result}. Cache slots not yet written must hold finite values
+   * (start from zeros, as transformers' StaticCache): their attention probability is 0, but 0 · NaN is NaN.
    */
   public static Result apply(
       Ops tf, Settings s, Operand<TFloat32> q, Operand<TFloat32> k, Operand<TFloat32> v,
       Operand<TBool> allowed, Operand<TInt32> positions, Operand<TInt32> keyPositions,
-      LayerCache cache, Operand<TInt32> cacheWriteIndex) {
+      KvCache.Layer cache, Operand<TInt32> cacheWriteIndex) {
     return applyAs(tf, s, s.precision().matmulType(), q, k, v, allowed, positions, keyPositions, cache,
         cacheWriteIndex);
   }
@@ -76,15 +71,15 @@ public final class Attention {
   private static <M extends TFloating> Result applyAs(
       Ops tf, Settings s, Class<M> type, Operand<TFloat32> q, Operand<TFloat32> k, Operand<TFloat32> v,
       Operand<TBool> allowed, Operand<TInt32> positions, Operand<TInt32> keyPositions,
-      LayerCache cache, Operand<TInt32> cacheWriteIndex) {
+      KvCache.Layer cache, Operand<TInt32> cacheWriteIndex) {
     Operand<M> query = cast(tf, q, type);
     Operand<M> keys = cast(tf, k, type);
     Operand<M> values = cast(tf, v, type);
-    LayerCache updated = null;
+    KvCache.Layer updated = null;
     if (cache != null) {
       keys = writeIntoCache(tf, cast(tf, cache.keys(), type), keys, cacheWriteIndex);
       values = writeIntoCache(tf, cast(tf, cache.values(), type), values, cacheWriteIndex);
-      updated = new LayerCache(keys, values);
+      updated = new KvCache.Layer(keys, values);
     }
     int groups = s.numHeads() / s.numKeyValueHeads();
     Operand<M> repeatedKeys = repeatKv(tf, keys, s, groups);

@@ -42,6 +42,11 @@ public final class LoraWeights implements Weights {
     return name.replaceFirst("\\.weight$", "") + ".lora_A.weight";
   }
 
+  /** The projection an adapter matrix ({@link #loraA} or {@link #loraB} of it) belongs to. */
+  public static String adaptedName(String adapter) {
+    return adapter.replaceFirst("\\.lora_[AB]\\.weight$", ".weight");
+  }
+
   /** The name of the B matrix of {@code name}. */
   public static String loraB(String name) {
     return name.replaceFirst("\\.weight$", "") + ".lora_B.weight";

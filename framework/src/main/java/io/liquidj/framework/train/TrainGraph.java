@@ -11,10 +11,12 @@ import io.liquidj.framework.loss.LossParts;
 import io.liquidj.framework.loss.Losses;
 import io.liquidj.framework.optim.AdamW;
 import io.liquidj.framework.optim.LoraWeights;
+import io.liquidj.framework.optim.OptimizerSettings;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
@@ -28,13 +30,17 @@ import org.tensorflow.types.TInt32;
 /**
  * The whole training step as one graph: forward → loss → gradients with respect to the reads of
  * the trained variables → (accumulate) → global-norm clip → AdamW, the update gated on a finite
- * loss and gradient norm.
+ * loss and gradient norm. With {@code trainer.recompute-activations} the backward pass rebuilds each
+ * decoder layer from its kept input instead of holding its activations ({@link RecomputedLayers}).
  *
  * <p>With {@code grad-accum = k > 1}, {@link #accumulate} adds a micro-batch's gradients into
  * accumulator variables (k−1 times) and {@link #apply} adds the last micro-batch's, averages, updates and
  * zeroes the accumulators. With k = 1 there are no accumulators and {@code accumulate} is null.
  */
 public final class TrainGraph {
+  /** The parameters with one row per token: the embedding and an untied LM head. */
+  private static final Pattern VOCABULARY_MATRICES = Pattern.compile("(.*\\.)?embed_tokens\\.weight|lm_head\\.weight");
+
   /** The [B,T] inputs of one micro-batch. */
   public record Inputs(
       Placeholder<TInt32> inputIds,
@@ -83,20 +89,26 @@ public final class TrainGraph {
     weights = settings.lora().enabled()
         ? LoraWeights.wrap(tf, baseReads, adapters, settings.lora())
         : baseReads;
-    Operand<TFloat32> logits = backbone.forward(tf.withSubScope("model"), weights,
-        ForwardInputs.full(inputs.inputIds(), inputs.positions(),
-            AttentionMasks.causalWithinSegments(tf, inputs.segmentIds()))).logits();
+    Ops model = tf.withSubScope("model");
+    ForwardInputs forward = ForwardInputs.full(inputs.inputIds(), inputs.positions(),
+        AttentionMasks.causalWithinSegments(tf, inputs.segmentIds()));
+    RecomputedLayers recomputed = trainer.recomputeActivations()
+        ? new RecomputedLayers(model, backbone.layers(model, forward), weights)
+        : null;
+    Operand<TFloat32> logits = recomputed != null ? recomputed.logits() : backbone.forward(model, weights, forward).logits();
     loss = Losses.crossEntropyWithZLoss(tf, logits, inputs.targetIds(), inputs.lossWeights(),
         trainer.zLoss(), trainer.zLossWeight(), vocabulary);
 
     // The trained variables, with the reads the forward pass used (gradients are taken against these).
     List<VariableStore.Variable> variables = new ArrayList<>();
     List<Operand<TFloat32>> reads = new ArrayList<>();
+    List<String> owners = new ArrayList<>(); // the parameter whose read each of `reads` feeds
     Map<String, Operand<TFloat32>> used = baseReads.reads();
     for (ParameterSpec p : parameters.specs()) {
       if (settings.trainsParameter(p.name()) && used.containsKey(p.name())) {
         variables.add(parameters.get(p.name()));
         reads.add(used.get(p.name()));
+        owners.add(p.name());
       }
     }
     if (settings.lora().enabled()) {
@@ -104,6 +116,7 @@ public final class TrainGraph {
       for (ParameterSpec p : adapters.specs()) {
         variables.add(adapters.get(p.name()));
         reads.add(adapterReads.get(p.name()));
+        owners.add(LoraWeights.adaptedName(p.name()));
       }
     }
     if (variables.isEmpty()) {
@@ -113,7 +126,12 @@ public final class TrainGraph {
     trained = variables.stream().map(v -> v.spec().name()).toList();
 
     Ops grad = tf.withSubScope("gradients");
-    List<Operand<TFloat32>> gradients = gradients(grad, loss.total(), reads);
+    List<Operand<TFloat32>> gradients = recomputed != null
+        ? recomputed.gradients(grad, loss.total(), reads, owners)
+        : gradients(grad, loss.total(), reads);
+    if (settings.freeze().newVocabularyRowsOnly()) {
+      gradients = addedRowsOnly(grad, gradients, variables, vocabulary, settings.optimizer());
+    }
 
     optimizer = new AdamW(tf, settings.optimizer(), optimizerState);
     int k = trainer.gradAccum();
@@ -172,6 +190,40 @@ public final class TrainGraph {
       applyOps.add(zeroAccumulators);
     }
     apply = tf.withControlDependencies(applyOps).withName("apply").noOp();
+  }
+
+  /**
+   * freeze.vocabulary-rows = new: the embedding's and LM head's gradients keep only the rows the Liquid
+   * extension added, so Adam's moments and updates of the text rows stay exactly zero.
+   */
+  private static List<Operand<TFloat32>> addedRowsOnly(Ops tf, List<Operand<TFloat32>> gradients,
+      List<VariableStore.Variable> variables, MultimodalVocabulary vocabulary, OptimizerSettings optimizer) {
+    if (vocabulary == null) {
+      throw new UserError("freeze.vocabulary-rows = new needs a vocabulary extended with image codes "
+          + "(trainer.image-codes > 0, or a Liquid checkpoint); this model has none");
+    }
+    List<Operand<TFloat32>> out = new ArrayList<>(gradients);
+    for (int i = 0; i < variables.size(); i++) {
+      ParameterSpec spec = variables.get(i).spec();
+      if (!VOCABULARY_MATRICES.matcher(spec.name()).matches()) {
+        continue;
+      }
+      if (optimizer.decays(spec.name())) {
+        throw new UserError("freeze.vocabulary-rows = new: " + spec.name() + " has weight decay, which would still "
+            + "shrink its text rows; add it to optimizer.no-decay");
+      }
+      int rows = (int) spec.shape()[0];
+      if (rows != vocabulary.totalRows()) {
+        throw new IllegalStateException(spec.name() + " has " + rows + " rows, the vocabulary " + vocabulary.totalRows());
+      }
+      float[] mask = new float[rows];
+      for (int r = 0; r < rows; r++) {
+        mask[r] = vocabulary.isAddedRow(r) ? 1f : 0f;
+      }
+      Operand<TFloat32> column = tf.reshape(tf.constant(mask), tf.constant(new long[] {rows, 1}));
+      out.set(i, tf.math.mul(gradients.get(i), column));
+    }
+    return out;
   }
 
   private static List<Operand<TFloat32>> gradients(Ops tf, Operand<TFloat32> loss, List<Operand<TFloat32>> xs) {

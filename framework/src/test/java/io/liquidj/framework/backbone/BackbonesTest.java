@@ -25,7 +25,7 @@ class BackbonesTest {
     }
 
     @Override
-    public ForwardResult forward(Ops tf, Weights weights, ForwardInputs inputs) {
+    public LayerStack layers(Ops tf, ForwardInputs inputs) {
       throw new UnsupportedOperationException();
     }
   }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
-import io.liquidj.framework.backbone.ForwardResult;
 import io.liquidj.framework.backbone.KvCache;
+import io.liquidj.framework.backbone.LayerStack;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.Weights;
@@ -60,36 +60,53 @@ final class TinyCacheBackbone implements Backbone {
   }
 
   @Override
-  public ForwardResult forward(Ops tf, Weights w, ForwardInputs in) {
-    Operand<TFloat32> x = tf.gather(w.get("embed"), in.ids(), tf.constant(0)); // [B,T,D]
-    Operand<TFloat32> pos = tf.math.sin(tf.math.mul(tf.dtypes.cast(in.positions(), TFloat32.class), tf.constant(0.7f)));
-    x = tf.math.add(x, tf.math.mul(tf.expandDims(pos, tf.constant(-1)), w.get("position")));
-    Operand<TFloat32> q = tf.linalg.matMul(flat(tf, x), w.get("wq"));
-    Operand<TFloat32> k = unflat(tf, tf.linalg.matMul(flat(tf, x), w.get("wk")), x);
-    Operand<TFloat32> v = unflat(tf, tf.linalg.matMul(flat(tf, x), w.get("wv")), x);
-    q = unflat(tf, q, x);
-    Operand<TFloat32> keys = k;
-    Operand<TFloat32> values = v;
-    KvCache cache = null;
-    if (in.cache() != null) {
-      Operand<TFloat32> ck = write(tf, castF(in.cache().keys().get(0)), k, in.cacheWriteIndex());
-      Operand<TFloat32> cv = write(tf, castF(in.cache().values().get(0)), v, in.cacheWriteIndex());
-      cache = new KvCache(List.of(ck), List.of(cv));
-      keys = tf.squeeze(ck, org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
-      values = tf.squeeze(cv, org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
-    }
-    Operand<TFloat32> scores = tf.math.mul(
-        tf.train.batchMatMul(q, keys, TFloat32.class, BatchMatMul.adjY(true)),
-        tf.constant((float) (1 / Math.sqrt(config.hiddenSize())))); // [B,T,S]
-    scores = tf.select(in.allowed(), scores, tf.fill(tf.shape(scores), tf.constant(-1e9f)));
-    Operand<TFloat32> attended = tf.train.batchMatMul(tf.nn.softmax(scores), values, TFloat32.class);
-    Operand<TFloat32> h = tf.math.add(x, attended);
-    Operand<TFloat32> logits = tf.linalg.matMul(flat(tf, h), w.get("head"),
-        org.tensorflow.op.linalg.MatMul.transposeB(true));
-    Operand<TInt32> shape = tf.concat(List.of(
-        tf.slice(tf.shape(h), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
-        tf.constant(new int[] {config.vocabSize()})), tf.constant(0));
-    return new ForwardResult(tf.reshape(logits, shape), cache);
+  public LayerStack layers(Ops ops, ForwardInputs in) {
+    return new LayerStack() {
+      @Override
+      public int size() {
+        return 1;
+      }
+
+      @Override
+      public Operand<TFloat32> embed(Ops tf, Weights w) {
+        Operand<TFloat32> x = tf.gather(w.get("embed"), in.ids(), tf.constant(0)); // [B,T,D]
+        Operand<TFloat32> pos = tf.math.sin(tf.math.mul(tf.dtypes.cast(in.positions(), TFloat32.class), tf.constant(0.7f)));
+        return tf.math.add(x, tf.math.mul(tf.expandDims(pos, tf.constant(-1)), w.get("position")));
+      }
+
+      @Override
+      public Output layer(Ops tf, Weights w, int index, Operand<TFloat32> x, KvCache.Layer cache) {
+        Operand<TFloat32> q = unflat(tf, tf.linalg.matMul(flat(tf, x), w.get("wq")), x);
+        Operand<TFloat32> k = unflat(tf, tf.linalg.matMul(flat(tf, x), w.get("wk")), x);
+        Operand<TFloat32> v = unflat(tf, tf.linalg.matMul(flat(tf, x), w.get("wv")), x);
+        Operand<TFloat32> keys = k;
+        Operand<TFloat32> values = v;
+        KvCache.Layer updated = null;
+        if (cache != null) {
+          Operand<TFloat32> ck = write(tf, castF(cache.keys()), k, in.cacheWriteIndex());
+          Operand<TFloat32> cv = write(tf, castF(cache.values()), v, in.cacheWriteIndex());
+          updated = new KvCache.Layer(ck, cv);
+          keys = tf.squeeze(ck, org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+          values = tf.squeeze(cv, org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
+        }
+        Operand<TFloat32> scores = tf.math.mul(
+            tf.train.batchMatMul(q, keys, TFloat32.class, BatchMatMul.adjY(true)),
+            tf.constant((float) (1 / Math.sqrt(config.hiddenSize())))); // [B,T,S]
+        scores = tf.select(in.allowed(), scores, tf.fill(tf.shape(scores), tf.constant(-1e9f)));
+        Operand<TFloat32> attended = tf.train.batchMatMul(tf.nn.softmax(scores), values, TFloat32.class);
+        return new Output(tf.math.add(x, attended), updated);
+      }
+
+      @Override
+      public Operand<TFloat32> head(Ops tf, Weights w, Operand<TFloat32> h) {
+        Operand<TFloat32> logits = tf.linalg.matMul(flat(tf, h), w.get("head"),
+            org.tensorflow.op.linalg.MatMul.transposeB(true));
+        Operand<TInt32> shape = tf.concat(List.of(
+            tf.slice(tf.shape(h), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
+            tf.constant(new int[] {config.vocabSize()})), tf.constant(0));
+        return tf.reshape(logits, shape);
+      }
+    };
   }
 
   @SuppressWarnings("unchecked")

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
-import io.liquidj.framework.backbone.ForwardResult;
+import io.liquidj.framework.backbone.KvCache;
+import io.liquidj.framework.backbone.LayerStack;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.Weights;
@@ -46,14 +47,34 @@ final class TinyBackbone implements Backbone {
   }
 
   @Override
-  public ForwardResult forward(Ops tf, Weights weights, ForwardInputs inputs) {
-    Operand<TFloat32> h = tf.gather(weights.get("model.embed_tokens.weight"), inputs.ids(), tf.constant(0)); // [B,T,D]
-    Operand<TFloat32> up = tf.linalg.matMul(tf.reshape(h, tf.constant(new int[] {-1, HIDDEN})),
-        weights.get("model.layers.0.mlp.up_proj.weight"), MatMul.transposeB(true)); // [B·T,D]
-    Operand<TFloat32> mixed = tf.math.add(tf.reshape(h, tf.constant(new int[] {-1, HIDDEN})),
-        tf.math.mul(tf.math.tanh(up), weights.get("model.norm.weight")));
-    Operand<TFloat32> logits = tf.linalg.matMul(mixed, weights.get("lm_head.weight"), MatMul.transposeB(true));
-    return new ForwardResult(tf.reshape(logits, tf.concat(List.of(tf.shape(inputs.ids()), tf.constant(new int[] {VOCAB})),
-        tf.constant(0))), null);
+  public LayerStack layers(Ops ops, ForwardInputs inputs) {
+    return new LayerStack() {
+      @Override
+      public int size() {
+        return 1;
+      }
+
+      @Override
+      public Operand<TFloat32> embed(Ops tf, Weights weights) {
+        return tf.gather(weights.get("model.embed_tokens.weight"), inputs.ids(), tf.constant(0)); // [B,T,D]
+      }
+
+      @Override
+      public Output layer(Ops tf, Weights weights, int index, Operand<TFloat32> h, KvCache.Layer cache) {
+        Operand<TFloat32> flat = tf.reshape(h, tf.constant(new int[] {-1, HIDDEN}));
+        Operand<TFloat32> up = tf.linalg.matMul(flat, weights.get("model.layers.0.mlp.up_proj.weight"),
+            MatMul.transposeB(true)); // [B·T,D]
+        Operand<TFloat32> mixed = tf.math.add(flat, tf.math.mul(tf.math.tanh(up), weights.get("model.norm.weight")));
+        return new Output(tf.reshape(mixed, tf.shape(h)), null);
+      }
+
+      @Override
+      public Operand<TFloat32> head(Ops tf, Weights weights, Operand<TFloat32> h) {
+        Operand<TFloat32> logits = tf.linalg.matMul(tf.reshape(h, tf.constant(new int[] {-1, HIDDEN})),
+            weights.get("lm_head.weight"), MatMul.transposeB(true));
+        return tf.reshape(logits, tf.concat(List.of(tf.shape(inputs.ids()), tf.constant(new int[] {VOCAB})),
+            tf.constant(0)));
+      }
+    };
   }
 }

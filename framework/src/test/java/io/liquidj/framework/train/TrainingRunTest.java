@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
 import java.io.ByteArrayOutputStream;
@@ -65,6 +66,61 @@ class TrainingRunTest {
       assertFalse(Arrays.equals(embed, run.parameters().read(run.session(), "model.embed_tokens.weight")));
       assertFalse(run.trainGraph().trained().contains("lm_head.weight"));
     }
+  }
+
+  @Test
+  void recomputedActivationsTrainAsThePlainBackwardPass() throws Exception {
+    for (String lora : List.of("lora.enabled = false", "lora.enabled = true")) {
+      List<List<Double>> losses = new ArrayList<>();
+      List<float[]> weights = new ArrayList<>();
+      for (String recompute : List.of("false", "true")) {
+        Path out = dir.resolve(lora.replaceAll("\\W", "") + recompute);
+        try (TrainingRun run = run(TestSettings.of(out, lora, "trainer.steps = 3", "trainer.clip-norm = 0",
+                "trainer.recompute-activations = " + recompute));
+            ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+          losses.add(losses(run, source, 3));
+          weights.add(run.parameters().read(run.session(), "model.embed_tokens.weight"));
+        }
+      }
+      for (int i = 0; i < 3; i++) {
+        assertEquals(losses.get(0).get(i), losses.get(1).get(i), 1e-6, lora + ": loss of step " + (i + 1));
+      }
+      assertNotEquals(losses.get(0).get(0), losses.get(0).get(2), lora + ": the runs trained");
+      assertArrayEquals(weights.get(0), weights.get(1), 1e-6f, lora + ": embeddings after 3 steps");
+    }
+  }
+
+  @Test
+  void onlyTheAddedVocabularyRowsTrainWhenAsked() throws Exception {
+    // Codes at rows 12..15, the specials reuse unused text rows 3, 4, 5 (as the Liquid release does).
+    MultimodalVocabulary vocabulary = new MultimodalVocabulary(12, 4, 3, 4, 5, TinyBackbone.VOCAB);
+    TrainingSettings settings = TestSettings.of(dir, "freeze.vocabulary-rows = new", "optimizer.weight-decay = 0.1");
+    try (TrainingRun run = new TrainingRun(new TinyBackbone(), vocabulary, settings, (s, p) -> p.initializeAll(s),
+            "# test", out);
+        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+      float[] embed = run.parameters().read(run.session(), "model.embed_tokens.weight");
+      float[] head = run.parameters().read(run.session(), "lm_head.weight");
+      float[] up = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
+      losses(run, source, 10); // enough rows that every token appears as an input
+      for (String name : List.of("model.embed_tokens.weight", "lm_head.weight")) {
+        float[] before = name.startsWith("lm_head") ? head : embed;
+        float[] after = run.parameters().read(run.session(), name);
+        for (int row = 0; row < TinyBackbone.VOCAB; row++) {
+          float[] b = Arrays.copyOfRange(before, row * TinyBackbone.HIDDEN, (row + 1) * TinyBackbone.HIDDEN);
+          float[] a = Arrays.copyOfRange(after, row * TinyBackbone.HIDDEN, (row + 1) * TinyBackbone.HIDDEN);
+          if (vocabulary.isAddedRow(row)) {
+            assertFalse(Arrays.equals(b, a), name + " row " + row + " (added) did not train");
+          } else {
+            assertArrayEquals(b, a, name + " row " + row + " (text) changed");
+          }
+        }
+      }
+      assertFalse(Arrays.equals(up, run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight")));
+    }
+    UserError noVocabulary = assertThrows(UserError.class,
+        () -> run(TestSettings.of(dir.resolve("b"), "freeze.vocabulary-rows = new")).close());
+    assertTrue(noVocabulary.getMessage().contains("freeze.vocabulary-rows = new needs a vocabulary"),
+        noVocabulary.getMessage());
   }
 
   @Test
