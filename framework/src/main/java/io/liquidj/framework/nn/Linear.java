@@ -2,6 +2,7 @@ package io.liquidj.framework.nn;
 
 import io.liquidj.framework.backbone.Precision;
 import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.TFloat32;
@@ -24,12 +25,25 @@ public final class Linear {
     long out = weight.shape().get(0);
     // [..., in] → [N, in]: MatMul is the best-supported op for both the forward pass and its gradient.
     Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, in}));
-    Operand<TFloat32> y = matMulTransposed(tf, flat, weight, precision);
+    Operand<TFloat32> y = oneTokenPerRow(x)
+        ? tf.linalg.transpose(matMul(tf, weight, flat, precision), tf.constant(new int[] {1, 0}))
+        : matMulTransposed(tf, flat, weight, precision);
     if (bias != null) {
       y = tf.math.add(y, bias);
     }
     Operand<TInt32> leading = Shapes.allButLast(tf, x);
     return tf.reshape(y, tf.concat(java.util.List.of(leading, tf.constant(new int[] {(int) out})), tf.constant(0)));
+  }
+
+  /**
+   * Whether x [..., T, in] is one token per row (a KV-cache decoding step: T = 1 statically). Then the
+   * product is computed as (W·xᵀ)ᵀ: the decoding loop's body runs TensorFlow's Eigen MatMul (the oneDNN
+   * rewrite does not reach while-loop functions), whose x·Wᵀ kernel re-packs all of W through strided reads
+   * on every call: measured 106 ms vs 10.6 ms for a [2, 2048]·[8192, 2048]ᵀ product on 2 CPU cores.
+   */
+  private static boolean oneTokenPerRow(Operand<TFloat32> x) {
+    Shape shape = x.shape();
+    return shape.numDimensions() >= 3 && shape.get(shape.numDimensions() - 2) == 1;
   }
 
   /** a: [N, in] f32, b: [M, in] f32 → a·bᵀ [N, M] f32, the product in the precision's matmul dtype. */
@@ -40,6 +54,14 @@ public final class Linear {
     }
     Class<? extends TFloating> type = precision.matmulType();
     return tf.dtypes.cast(matMulAs(tf, a, b, type), TFloat32.class);
+  }
+
+  /** w: [M, in] f32, x: [N, in] f32 → w·xᵀ [M, N] f32, the product in the precision's matmul dtype. */
+  private static Operand<TFloat32> matMul(Ops tf, Operand<TFloat32> w, Operand<TFloat32> x, Precision precision) {
+    if (precision == Precision.F32) {
+      return tf.linalg.matMul(w, x, MatMul.transposeB(true));
+    }
+    return tf.dtypes.cast(matMulAs(tf, w, x, precision.matmulType()), TFloat32.class);
   }
 
   private static <T extends TFloating> Operand<T> matMulAs(
