@@ -12,7 +12,6 @@ import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -194,17 +193,38 @@ public final class Vqgan implements ImageDecoderGraph {
     return conv(tf, w, name, up);
   }
 
-  /** GroupNorm(32, eps 1e-6, affine): statistics over (H, W, C/32) per group, biased variance. */
+  /**
+   * GroupNorm(32, eps 1e-6, affine): statistics over (H, W, C/32) per group, biased variance.
+   *
+   * <p>Per-channel sums are pooled into groups and spread back with a one-hot [C, 32] matrix, so every
+   * broadcast is rank 3 (the rank-5 grouped form spent most of a CPU training step copying broadcasts).
+   */
   private Operand<TFloat32> groupNorm(Ops tf, Weights w, String name, Operand<TFloat32> x) {
     Shape s = x.shape();
     long c = s.get(3);
-    Operand<TFloat32> grouped = tf.reshape(x, tf.constant(new long[] {-1, s.get(1), s.get(2), GROUPS, c / GROUPS}));
-    Operand<TInt32> axes = tf.constant(new int[] {1, 2, 4});
-    Operand<TFloat32> centered = tf.math.sub(grouped, tf.math.mean(grouped, axes, Mean.keepDims(true)));
-    Operand<TFloat32> variance = tf.math.mean(tf.math.square(centered), axes, Mean.keepDims(true));
-    Operand<TFloat32> normed = tf.math.mul(centered, tf.math.rsqrt(tf.math.add(variance, tf.constant(GROUP_NORM_EPS))));
-    Operand<TFloat32> back = tf.reshape(normed, tf.constant(new long[] {-1, s.get(1), s.get(2), c}));
-    return tf.math.add(tf.math.mul(back, w.get(PREFIX + name + ".weight")), w.get(PREFIX + name + ".bias"));
+    long positions = s.get(1) * s.get(2);
+    float count = positions * (c / GROUPS);
+    float[][] oneHot = new float[(int) c][GROUPS];
+    for (int channel = 0; channel < c; channel++) {
+      oneHot[channel][(int) (channel / (c / GROUPS))] = 1f;
+    }
+    Operand<TFloat32> toGroups = tf.constant(oneHot); // [C, G]
+    Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, positions, c})); // [N, HW, C]
+    Operand<TInt32> spatial = tf.constant(new int[] {1});
+    Operand<TFloat32> mean = perChannel(tf, tf.reduceSum(flat, spatial), toGroups, count); // [N, C]
+    Operand<TFloat32> centered = tf.math.sub(flat, tf.expandDims(mean, tf.constant(1)));
+    Operand<TFloat32> variance = perChannel(tf, tf.reduceSum(tf.math.square(centered), spatial), toGroups, count);
+    Operand<TFloat32> scale = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant(GROUP_NORM_EPS))),
+        w.get(PREFIX + name + ".weight")); // [N, C]
+    Operand<TFloat32> normed = tf.math.add(tf.math.mul(centered, tf.expandDims(scale, tf.constant(1))),
+        w.get(PREFIX + name + ".bias"));
+    return tf.reshape(normed, tf.constant(new long[] {-1, s.get(1), s.get(2), c}));
+  }
+
+  /** Per-channel sums [N, C] → their group's mean, repeated for each channel of the group [N, C]. */
+  private static Operand<TFloat32> perChannel(Ops tf, Operand<TFloat32> sums, Operand<TFloat32> toGroups, float count) {
+    Operand<TFloat32> groups = tf.math.div(tf.linalg.matMul(sums, toGroups), tf.constant(count)); // [N, G]
+    return tf.linalg.matMul(groups, toGroups, org.tensorflow.op.linalg.MatMul.transposeB(true));
   }
 
   private static Operand<TFloat32> swish(Ops tf, Operand<TFloat32> x) {
