@@ -4,7 +4,7 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.ModelConfig.RopeSettings;
 import java.util.List;
 import org.tensorflow.Operand;
-import org.tensorflow.ndarray.index.Indices;
+import org.tensorflow.Output;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -79,9 +79,9 @@ public final class Rope {
 
   /** rotate_half: cat((-x2, x1), dim=-1) where x1, x2 are the two halves of the last axis. */
   private static Operand<TFloat32> rotateHalf(Ops tf, Operand<TFloat32> x) {
-    int half = (int) x.shape().get(x.shape().numDimensions() - 1) / 2;
-    Operand<TFloat32> x1 = tf.stridedSlice(x, Indices.ellipsis(), Indices.slice(0, half));
-    Operand<TFloat32> x2 = tf.stridedSlice(x, Indices.ellipsis(), Indices.slice(half, 2L * half));
-    return tf.concat(List.of(tf.math.neg(x2), x1), tf.constant(-1));
+    // Split, not two strided slices: on CPU StridedSlice (and its gradient) of a [B,N,T,D] tensor cost ~7% of
+    // a small model's training step; Split is a block copy and its gradient a concat.
+    List<Output<TFloat32>> halves = tf.split(tf.constant(-1), x, 2L).output();
+    return tf.concat(List.of(tf.math.neg(halves.get(1)), halves.get(0)), tf.constant(-1));
   }
 }
