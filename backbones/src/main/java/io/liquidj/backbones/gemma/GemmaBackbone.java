@@ -138,7 +138,7 @@ public final class GemmaBackbone implements Backbone {
       @Override
       public Operand<TFloat32> head(Ops tf, Weights w, Operand<TFloat32> h) {
         h = norm(tf, h, w.get("model.norm.weight"));
-        Operand<TFloat32> head = w.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        Operand<TFloat32> head = w.get(config.lmHeadWeight());
         return Linear.apply(tf, h, head, null, precision); // [B, T, V]
       }
     };

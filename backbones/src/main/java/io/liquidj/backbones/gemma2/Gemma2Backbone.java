@@ -104,7 +104,7 @@ public final class Gemma2Backbone implements Backbone {
       @Override
       public Operand<TFloat32> head(Ops tf, Weights w, Operand<TFloat32> h) {
         h = norm(tf, h, w.get("model.norm.weight"));
-        Operand<TFloat32> head = w.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        Operand<TFloat32> head = w.get(config.lmHeadWeight());
         Operand<TFloat32> logits = Linear.apply(tf, h, head, null, precision); // [B, T, V]
         if (config.finalLogitSoftcapping() > 0) {
           // logits / final_logit_softcapping; tanh; * final_logit_softcapping (transformers Gemma2ForCausalLM.forward)

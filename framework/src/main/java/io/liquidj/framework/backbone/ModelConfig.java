@@ -258,6 +258,11 @@ public record ModelConfig(
   }
 
   /** Whether layer {@code layer} uses sliding-window attention. */
+  /** The tensor the LM head reads: the embedding when {@code tie_word_embeddings}, else {@code lm_head.weight}. */
+  public String lmHeadWeight() {
+    return tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
+  }
+
   public boolean isSlidingLayer(int layer) {
     return slidingWindow > 0 && "sliding_attention".equals(layerTypes.get(layer));
   }

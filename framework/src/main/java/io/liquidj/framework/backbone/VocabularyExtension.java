@@ -33,6 +33,9 @@ public final class VocabularyExtension {
 
   /** The VQGAN codebook size of the released Liquid models. */
   public static final int DEFAULT_IMAGE_CODES = 8192;
+
+  /** The parameters with one row per token, which the extension grows: the embedding and an untied LM head. */
+  public static final List<String> VOCABULARY_MATRICES = List.of("model.embed_tokens.weight", "lm_head.weight");
   /** transformers' epsilon on the covariance of the added rows. */
   static final double COVARIANCE_SCALE = 1e-9;
   /** Above this many multiply-adds the covariance noise falls back to the diagonal. */
@@ -128,9 +131,8 @@ public final class VocabularyExtension {
    * @param seed the noise seed (each grown matrix draws from its own stream)
    */
   public static void loadExtended(Session session, VariableStore store, TensorReader base, long seed) {
-    List<String> grown = List.of("model.embed_tokens.weight", "lm_head.weight");
-    store.load(session, base, name -> grown.contains(name) ? null : name);
-    for (String name : grown) {
+    store.load(session, base, name -> VOCABULARY_MATRICES.contains(name) ? null : name);
+    for (String name : VOCABULARY_MATRICES) {
       if (!store.contains(name)) {
         continue;
       }

@@ -26,7 +26,7 @@ public final class Linear {
     // [..., in] → [N, in]: MatMul is the best-supported op for both the forward pass and its gradient.
     Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, in}));
     Operand<TFloat32> y = oneTokenPerRow(x)
-        ? tf.linalg.transpose(matMul(tf, weight, flat, precision), tf.constant(new int[] {1, 0}))
+        ? tf.linalg.transpose(matMulTransposed(tf, weight, flat, precision), tf.constant(new int[] {1, 0}))
         : matMulTransposed(tf, flat, weight, precision);
     if (bias != null) {
       y = tf.math.add(y, bias);
@@ -54,14 +54,6 @@ public final class Linear {
     }
     Class<? extends TFloating> type = precision.matmulType();
     return tf.dtypes.cast(matMulAs(tf, a, b, type), TFloat32.class);
-  }
-
-  /** w: [M, in] f32, x: [N, in] f32 → w·xᵀ [M, N] f32, the product in the precision's matmul dtype. */
-  private static Operand<TFloat32> matMul(Ops tf, Operand<TFloat32> w, Operand<TFloat32> x, Precision precision) {
-    if (precision == Precision.F32) {
-      return tf.linalg.matMul(w, x, MatMul.transposeB(true));
-    }
-    return tf.dtypes.cast(matMulAs(tf, w, x, precision.matmulType()), TFloat32.class);
   }
 
   private static <T extends TFloating> Operand<T> matMulAs(

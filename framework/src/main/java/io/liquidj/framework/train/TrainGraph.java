@@ -5,6 +5,7 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.backbone.Weights;
 import io.liquidj.framework.nn.AttentionMasks;
 import io.liquidj.framework.loss.LossParts;
@@ -16,7 +17,6 @@ import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
@@ -38,9 +38,6 @@ import org.tensorflow.types.TInt32;
  * zeroes the accumulators. With k = 1 there are no accumulators and {@code accumulate} is null.
  */
 public final class TrainGraph {
-  /** The parameters with one row per token: the embedding and an untied LM head. */
-  private static final Pattern VOCABULARY_MATRICES = Pattern.compile("(.*\\.)?embed_tokens\\.weight|lm_head\\.weight");
-
   /** The [B,T] inputs of one micro-batch. */
   public record Inputs(
       Placeholder<TInt32> inputIds,
@@ -205,7 +202,7 @@ public final class TrainGraph {
     List<Operand<TFloat32>> out = new ArrayList<>(gradients);
     for (int i = 0; i < variables.size(); i++) {
       ParameterSpec spec = variables.get(i).spec();
-      if (!VOCABULARY_MATRICES.matcher(spec.name()).matches()) {
+      if (!VocabularyExtension.VOCABULARY_MATRICES.contains(spec.name())) {
         continue;
       }
       if (optimizer.decays(spec.name())) {
