@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The specification every backbone family meets against its transformers fixture
- * ({@code ../shared/fixtures/hf/<family>}: a random tiny model and its {@code io.safetensors}).
+ * ({@code testdata/hf/<family>}: a random tiny model and its {@code io.safetensors}).
  */
 public interface BackboneContract {
-  /** The fixture folder under shared/fixtures, e.g. {@code hf/llama3}. */
+  /** The fixture folder under testdata/, e.g. {@code hf/llama3}. */
   String fixture();
 
   /** The family's factory. */

@@ -3,24 +3,20 @@ package io.liquidj.framework;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locations of the shared test fixtures ({@code ../shared/fixtures}) and the project root. */
+/**
+ * Locations of the test fixtures ({@code testdata/} in the repository: reference models, tokenizers and
+ * their expected outputs, see {@code testdata/README.md}) and of the project root.
+ */
 public final class Fixtures {
   private Fixtures() {}
 
-  /** {@code ../shared} beside the project (system property {@code liquidj.shared} when run by Maven). */
-  public static Path shared() {
-    String p = System.getProperty("liquidj.shared");
-    Path path = p != null ? Path.of(p) : projectRoot().resolve("../shared");
-    path = path.normalize();
-    if (!Files.isDirectory(path)) {
-      throw new IllegalStateException("shared fixtures not found at " + path);
+  /** A fixture under {@code testdata/}, e.g. {@code hf/llama3}; fails clearly when it is missing. */
+  public static Path fixture(String relative) {
+    Path path = projectRoot().resolve("testdata").resolve(relative).normalize();
+    if (!Files.exists(path)) {
+      throw new IllegalStateException("test fixture not found: " + path + " (see testdata/README.md)");
     }
     return path;
-  }
-
-  /** A fixture under {@code shared/fixtures}, e.g. {@code hf/llama3}. */
-  public static Path fixture(String relative) {
-    return shared().resolve("fixtures").resolve(relative);
   }
 
   /** The project's root folder (the one with the parent pom.xml). */

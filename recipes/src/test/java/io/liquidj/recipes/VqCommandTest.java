@@ -18,7 +18,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ./liquid vq} end to end on shared/fixtures/vqgan. */
+/** {@code ./liquid vq} end to end on testdata/vqgan. */
 class VqCommandTest {
   private static final Path DIR = Fixtures.fixture("vqgan");
   private static final Path IO = DIR.resolve("io.safetensors");

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 
-/** The published tokenizer files of {@code shared/fixtures/tokenizers}, unpacked into a folder. */
+/** The published tokenizer files of {@code testdata/tokenizers}, unpacked into a folder. */
 final class RealTokenizers {
   private RealTokenizers() {}
 

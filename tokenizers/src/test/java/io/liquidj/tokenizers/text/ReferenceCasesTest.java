@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The 155 published reference encodings of shared/fixtures/tokenizers/reference_cases.json. */
+/** The 155 published reference encodings of testdata/tokenizers/reference_cases.json. */
 class ReferenceCasesTest {
   @TempDir static Path tmp;
   static final Map<String, TextTokenizer> TOKENIZERS = new HashMap<>();

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-/** Acceptance: the fixture's PyTorch outputs (shared/fixtures/vqgan/README.txt), with each weight file. */
+/** Acceptance: the fixture's PyTorch outputs (testdata/vqgan/README.txt), with each weight file. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VqganFixtureTest {
   private static final Path DIR = Fixtures.fixture("vqgan");
