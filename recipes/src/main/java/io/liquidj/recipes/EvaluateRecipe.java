@@ -8,7 +8,6 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
-import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
@@ -20,11 +19,10 @@ import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.loss.LossParts;
-import io.liquidj.framework.nn.AttentionMasks;
-import io.liquidj.framework.loss.Losses;
 import io.liquidj.framework.loss.ZLoss;
 import io.liquidj.framework.tf.VariableStore;
 import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.framework.train.BatchGraph;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.tokenizers.text.TextTokenizers;
@@ -37,19 +35,15 @@ import java.util.Optional;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * {@code ./liquid evaluate conf/recipes/evaluate.conf checkpoint=runs/train/model}: the mean
  * next-token cross-entropy and perplexity of a model on prepared data, and the cross-entropy of
  * text and of image-code targets separately.
  *
- * <p>Setup (the model as training builds it, its tokenizer, the packed data) → the training graph's
- * forward pass and loss without gradients → {@code evaluate.batches} batches from the start of the
+ * <p>Setup (the model as training builds it, its tokenizer, the packed data) → the training batch's
+ * {@link BatchGraph} (forward pass and loss) without gradients → {@code evaluate.batches} batches from the start of the
  * data stream → print and write {@code evaluation.json}. Means are over trained targets (the data's
  * loss mask), pooled over all batches.
  */
@@ -128,48 +122,25 @@ final class EvaluateRecipe implements Command {
     DataSettings data = DataSettings.from(config.getConfig("data"));
     TextTokenizer tokenizer = liquid.tokenizer();
     Totals totals = new Totals();
-    int length = data.maxLength();
 
-    // 2. The graph: TrainGraph's forward pass (packed causal mask from segment ids) and loss, no gradients.
+    // 2. The graph: a training batch's forward pass (packed causal mask from segment ids) and loss, no gradients.
     try (Graph graph = new Graph();
         PackedBatchSource source = PackedBatchSource.open(data, vocabulary, tokenizer, settings.batchSize())) {
       Ops tf = Ops.create(graph);
-      Ops in = tf.withSubScope("inputs");
-      Shape shape = Shape.of(settings.batchSize(), length);
-      Placeholder<TInt32> inputIds = in.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(shape));
-      Placeholder<TInt32> targetIds = in.withName("target_ids").placeholder(TInt32.class, Placeholder.shape(shape));
-      Placeholder<TInt32> positions = in.withName("positions").placeholder(TInt32.class, Placeholder.shape(shape));
-      Placeholder<TInt32> segmentIds = in.withName("segment_ids").placeholder(TInt32.class, Placeholder.shape(shape));
-      Placeholder<TFloat32> lossWeights =
-          in.withName("loss_weights").placeholder(TFloat32.class, Placeholder.shape(shape));
       VariableStore parameters = BackboneVariables.create(tf, backbone, trainer.seed());
-      var logits = backbone.forward(tf.withSubScope("model"), parameters.weights(),
-          ForwardInputs.full(inputIds, positions, AttentionMasks.causalWithinSegments(tf, segmentIds))).logits();
-      LossParts loss = Losses.crossEntropyWithZLoss(tf, logits, targetIds, lossWeights, ZLoss.MAX_LOGIT, 0, vocabulary);
+      BatchGraph batchGraph = new BatchGraph(tf, backbone, parameters.weights(), new BatchGraph.Settings(
+          settings.batchSize(), data.maxLength(), BatchGraph.Masking.DOCUMENTS, ZLoss.MAX_LOGIT, 0, false, vocabulary));
+      LossParts loss = batchGraph.loss();
 
       try (Session session = new Session(graph, TrainingRun.sessionConfig(false));
-          TInt32 ids = TInt32.tensorOf(shape);
-          TInt32 targets = TInt32.tensorOf(shape);
-          TInt32 pos = TInt32.tensorOf(shape);
-          TInt32 segments = TInt32.tensorOf(shape);
-          TFloat32 weights = TFloat32.tensorOf(shape)) {
+          BatchGraph.Feed feed = batchGraph.newFeed()) {
         BackboneVariables.fill(session, parameters, model, backboneSettings.checkpoint(), trainer.seed());
 
         // 3. Score the batches.
         for (int i = 0; i < settings.batches(); i++) {
           Batch b = source.next();
-          ids.asRawTensor().data().asInts().write(b.inputIds());
-          targets.asRawTensor().data().asInts().write(b.targetIds());
-          pos.asRawTensor().data().asInts().write(b.positions());
-          segments.asRawTensor().data().asInts().write(b.segmentIds());
-          weights.asRawTensor().data().asFloats().write(b.lossWeights());
-          try (Result r = session.runner()
-              .feed(inputIds, ids).feed(targetIds, targets).feed(positions, pos).feed(segmentIds, segments)
-              .feed(lossWeights, weights)
-              .fetch(loss.crossEntropy()).fetch(loss.textCrossEntropy()).fetch(loss.imageCrossEntropy())
-              .run()) {
-            add(totals, b, vocabulary, ((TFloat32) r.get(0)).getFloat(), ((TFloat32) r.get(1)).getFloat(),
-                ((TFloat32) r.get(2)).getFloat());
+          try (Result r = loss.fetchInto(feed.feed(session.runner(), b)).run()) {
+            add(totals, b, vocabulary, loss.values(r));
           }
         }
       }
@@ -192,7 +163,7 @@ final class EvaluateRecipe implements Command {
   }
 
   /** Adds one batch: its per-target means times its target counts (counted here from the batch). */
-  private static void add(Totals t, Batch b, MultimodalVocabulary vocabulary, double ce, double textCe, double imageCe) {
+  private static void add(Totals t, Batch b, MultimodalVocabulary vocabulary, LossParts.Values loss) {
     long text = 0;
     long image = 0;
     for (int i = 0; i < b.lossWeights().length; i++) {
@@ -205,9 +176,9 @@ final class EvaluateRecipe implements Command {
       }
     }
     t.batches++;
-    t.sum += ce * (text + image);
-    t.textSum += textCe * text;
-    t.imageSum += imageCe * image;
+    t.sum += loss.crossEntropy() * (text + image);
+    t.textSum += loss.textCrossEntropy() * text;
+    t.imageSum += loss.imageCrossEntropy() * image;
     t.targets += text + image;
     t.textTargets += text;
     t.imageTargets += image;

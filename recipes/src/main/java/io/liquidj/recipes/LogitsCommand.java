@@ -4,34 +4,30 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
-import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.loss.LossParts;
-import io.liquidj.framework.loss.Losses;
 import io.liquidj.framework.loss.ZLoss;
-import io.liquidj.framework.nn.AttentionMasks;
 import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.safetensors.SafetensorsWriter;
+import io.liquidj.framework.tf.Fetched;
 import io.liquidj.framework.tf.VariableStore;
+import io.liquidj.framework.train.BatchGraph;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * {@code ./liquid logits <checkpoint-dir> <in.safetensors> <out.safetensors>}: runs a Hugging Face
@@ -95,31 +91,25 @@ final class LogitsCommand implements Command {
     }
     Backbone backbone = backbones.create(config, Precision.F32);
 
+    int rows = Math.toIntExact(shape[0]);
+    int length = Math.toIntExact(shape[1]);
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
       VariableStore store = BackboneVariables.create(tf, backbone, 0);
       BackboneVariables.load(session, store, checkpoint);
-      Operand<TInt32> idsOp = tf.constant(Shape.of(shape), org.tensorflow.ndarray.buffer.DataBuffers.of(ids, true, false));
-      Operand<TInt32> maskOp = tf.constant(Shape.of(shape), org.tensorflow.ndarray.buffer.DataBuffers.of(mask, true, false));
-      Operand<TFloat32> logits = backbone.forward(tf, store.weights(),
-          ForwardInputs.full(idsOp, AttentionMasks.arangePositions(tf, idsOp),
-              AttentionMasks.causalWithPadding(tf, maskOp))).logits(); // [B, T, V]
+      BatchGraph batchGraph = new BatchGraph(tf, backbone, store.weights(), new BatchGraph.Settings(
+          rows, length, BatchGraph.Masking.PADDING, ZLoss.LOGSUMEXP, 0, false, null));
+      LossParts loss = batchGraph.loss();
 
-      // The T-1 shifted positions: logits at t predict ids at t+1.
-      Operand<TFloat32> shifted = tf.stridedSlice(logits, Indices.all(), Indices.slice(0, -1), Indices.all());
-      Operand<TInt32> targets = tf.stridedSlice(idsOp, Indices.all(), Indices.sliceFrom(1));
-      Operand<TFloat32> weights = tf.dtypes.cast(tf.math.mul(
-          tf.stridedSlice(maskOp, Indices.all(), Indices.slice(0, -1)),
-          tf.stridedSlice(maskOp, Indices.all(), Indices.sliceFrom(1))), TFloat32.class);
-      LossParts loss = Losses.crossEntropyWithZLoss(tf, shifted, targets, weights, ZLoss.LOGSUMEXP, 0, null);
-
-      try (Result r = session.runner().fetch(logits).fetch(loss.crossEntropy()).fetch(loss.zLoss()).run()) {
-        TFloat32 values = (TFloat32) r.get(0);
+      try (BatchGraph.Feed feed = batchGraph.newFeed();
+          Result r = feed.feed(session.runner(), shifted(rows, length, ids, mask))
+              .fetch(batchGraph.logits()).fetch(loss.crossEntropy()).fetch(loss.zLoss()).run()) {
+        TFloat32 values = Fetched.tensor(r, batchGraph.logits()); // [B, T, V]
         long[] logitsShape = values.shape().asArray();
         ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(values.shape().size() * 4)).order(ByteOrder.LITTLE_ENDIAN);
         values.asRawTensor().data().copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(bytes), bytes.capacity());
-        float lossValue = ((TFloat32) r.get(1)).getFloat();
-        float zLossValue = ((TFloat32) r.get(2)).getFloat();
+        float lossValue = Fetched.scalar(r, loss.crossEntropy());
+        float zLossValue = Fetched.scalar(r, loss.zLoss());
         new SafetensorsWriter()
             .add("logits", DType.F32, logitsShape, bytes)
             .addFloats("loss", DType.F32, new long[] {1}, new float[] {lossValue})
@@ -130,5 +120,24 @@ final class LogitsCommand implements Command {
       }
     }
     return 0;
+  }
+
+  /**
+   * transformers' forward call as a batch: positions 0..T-1, the attention mask as the rows' segment ids,
+   * and at t < T-1 the target ids[t+1] weighted mask[t]·mask[t+1] (the last position predicts nothing).
+   */
+  private static Batch shifted(int rows, int length, int[] ids, int[] mask) {
+    int[] targets = new int[ids.length];
+    int[] positions = new int[ids.length];
+    float[] weights = new float[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      int t = i % length;
+      positions[i] = t;
+      if (t < length - 1) {
+        targets[i] = ids[i + 1];
+        weights[i] = mask[i] * mask[i + 1];
+      }
+    }
+    return new Batch(rows, length, ids, targets, positions, mask, weights);
   }
 }

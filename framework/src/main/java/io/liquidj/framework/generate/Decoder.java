@@ -118,58 +118,99 @@ public final class Decoder {
         g.fill(g.expandDims(rows, g.constant(0)), g.constant(0)),
         done0), first, g.constant(0), spec);
 
-    List<Operand<?>> vars = new ArrayList<>(List.of(
-        g.constant(1), feedBack(g, first, spec), r0.tokens, r0.lengths, r0.done,
-        keyReal, keyPositions, nextPosition, promptLength));
-    vars.addAll(sampling.asList());
-    int cacheStart = vars.size();
+    LoopState start = new LoopState(g.constant(1), feedBack(g, first, spec), r0.tokens, r0.lengths, r0.done,
+        keyReal, keyPositions, nextPosition, promptLength, sampling, prefill.cache());
+    List<Operand<?>> vars = start.asList();
     int layers = prefill.cache().keys().size();
-    for (int l = 0; l < layers; l++) {
-      vars.add(prefill.cache().keys().get(l));
-      vars.add(prefill.cache().values().get(l));
-    }
 
     try (ConcreteFunction cond = loopFunction(spec.name() + "_cond", vars, (f, v) -> {
-          Operand<TBool> more = f.math.less(int32(v, 0), f.constant(steps));
-          Operand<TBool> open = f.math.logicalNot(f.reduceAll(bool(v, 4), f.constant(0)));
+          LoopState s = LoopState.of(v, layers);
+          Operand<TBool> more = f.math.less(s.step(), f.constant(steps));
+          Operand<TBool> open = f.math.logicalNot(f.reduceAll(s.done(), f.constant(0)));
           return List.of(f.math.logicalAnd(more, open));
         });
         ConcreteFunction body = loopFunction(spec.name() + "_body", vars, (f, v) -> {
-          Operand<TInt32> step = int32(v, 0);
-          Operand<TInt32> writeIndex = f.math.add(int32(v, 8), f.math.sub(step, f.constant(1)));
-          Operand<TInt32> ids = f.expandDims(int32(v, 1), f.constant(1)); // [B,1]
-          Operand<TInt32> pos = f.expandDims(f.math.add(int32(v, 7), f.math.sub(step, f.constant(1))), f.constant(1));
-          Operand<TInt32> keys = f.range(f.constant(0), dim(f, v.get(5), 1), f.constant(1));
+          LoopState s = LoopState.of(v, layers);
+          Operand<TInt32> step = s.step();
+          Operand<TInt32> writeIndex = f.math.add(s.promptLength(), f.math.sub(step, f.constant(1)));
+          Operand<TInt32> ids = f.expandDims(s.fedBack(), f.constant(1)); // [B,1]
+          Operand<TInt32> pos = f.expandDims(f.math.add(s.nextPosition(), f.math.sub(step, f.constant(1))),
+              f.constant(1));
+          Operand<TInt32> keys = f.range(f.constant(0), dim(f, s.keyReal(), 1), f.constant(1));
           Operand<TBool> visible = f.math.logicalAnd(
-              bool(v, 5), f.expandDims(f.math.lessEqual(keys, writeIndex), f.constant(0))); // [B,S]
-          List<Operand<? extends TFloating>> ks = new ArrayList<>();
-          List<Operand<? extends TFloating>> vs = new ArrayList<>();
-          for (int l = 0; l < layers; l++) {
-            ks.add(floating(v, cacheStart + 2 * l));
-            vs.add(floating(v, cacheStart + 2 * l + 1));
-          }
+              s.keyReal(), f.expandDims(f.math.lessEqual(keys, writeIndex), f.constant(0))); // [B,S]
           ForwardResult out = backbone.forward(f, store.functionWeights(f), new ForwardInputs(
-              ids, pos, f.expandDims(visible, f.constant(1)), int32(v, 6), new KvCache(ks, vs), writeIndex));
+              ids, pos, f.expandDims(visible, f.constant(1)), s.keyPositions(), s.cache(), writeIndex));
           Operand<TFloat32> logits = f.squeeze(out.logits(), org.tensorflow.op.core.Squeeze.axis(List.of(1L)));
-          SamplingInputs s = SamplingInputs.of(v.subList(9, 14));
-          Operand<TInt32> token = choose(f, logits, s, step, spec);
-          Record next = record(f, new Record(int32(v, 2), int32(v, 3), bool(v, 4)), token, step, spec);
-          List<Operand<?>> result = new ArrayList<>(List.of(
-              f.math.add(step, f.constant(1)), feedBack(f, token, spec), next.tokens, next.lengths, next.done));
-          result.addAll(v.subList(5, cacheStart));
-          for (int l = 0; l < layers; l++) {
-            result.add(out.cache().keys().get(l));
-            result.add(out.cache().values().get(l));
-          }
-          return result;
+          Operand<TInt32> token = choose(f, logits, s.sampling(), step, spec);
+          Record next = record(f, new Record(s.tokens(), s.lengths(), s.done()), token, step, spec);
+          return new LoopState(f.math.add(step, f.constant(1)), feedBack(f, token, spec), next.tokens, next.lengths,
+              next.done, s.keyReal(), s.keyPositions(), s.nextPosition(), s.promptLength(), s.sampling(), out.cache())
+              .asList();
         })) {
       While loop = g.whileOp(vars, cond, body);
-      List<org.tensorflow.Output<?>> outs = loop.output();
-      @SuppressWarnings("unchecked")
-      Operand<TInt32> tokens = (Operand<TInt32>) outs.get(2);
-      @SuppressWarnings("unchecked")
-      Operand<TInt32> lengths = (Operand<TInt32>) outs.get(3);
-      return new Output(g.identity(tokens), g.identity(lengths));
+      LoopState end = LoopState.of(loop.output(), layers);
+      return new Output(g.identity(end.tokens()), g.identity(end.lengths()));
+    }
+  }
+
+  /**
+   * The while loop's variables, by name (the loop itself sees a flat list: {@link #asList} and {@link #of}).
+   *
+   * @param step the next step, int32 scalar (1 after the prefill chose step 0)
+   * @param fedBack the last chosen token of every row [B]
+   * @param tokens the new-token buffer [n, maxNewTokens]
+   * @param lengths tokens before each row's first stop token [n]
+   * @param done which rows have stopped [n]
+   * @param keyReal which cache slots hold real tokens [B,S] bool
+   * @param keyPositions rotary positions of the cache slots [B,S]
+   * @param nextPosition the position of the first new token [B]
+   * @param promptLength P, where the first new token's keys and values go, int32 scalar
+   * @param sampling the sampling knobs
+   * @param cache every layer's keys and values [B, KVH, S, D]
+   */
+  private record LoopState(
+      Operand<TInt32> step,
+      Operand<TInt32> fedBack,
+      Operand<TInt32> tokens,
+      Operand<TInt32> lengths,
+      Operand<TBool> done,
+      Operand<TBool> keyReal,
+      Operand<TInt32> keyPositions,
+      Operand<TInt32> nextPosition,
+      Operand<TInt32> promptLength,
+      SamplingInputs sampling,
+      KvCache cache) {
+    /** The fields before the sampling knobs and the cache. */
+    private static final int SAMPLING_START = 9;
+    private static final int CACHE_START = SAMPLING_START + 5;
+
+    /** The loop variables in field order, the cache as keys and values layer by layer. */
+    List<Operand<?>> asList() {
+      List<Operand<?>> vars = new ArrayList<>(List.of(
+          step, fedBack, tokens, lengths, done, keyReal, keyPositions, nextPosition, promptLength));
+      vars.addAll(sampling.asList());
+      for (int l = 0; l < cache.keys().size(); l++) {
+        vars.add(cache.keys().get(l));
+        vars.add(cache.values().get(l));
+      }
+      return vars;
+    }
+
+    /** The inverse of {@link #asList} over the loop's inputs or outputs. */
+    @SuppressWarnings("unchecked")
+    static LoopState of(List<? extends Operand<?>> v, int layers) {
+      List<Operand<? extends TFloating>> keys = new ArrayList<>();
+      List<Operand<? extends TFloating>> values = new ArrayList<>();
+      for (int l = 0; l < layers; l++) {
+        keys.add((Operand<? extends TFloating>) v.get(CACHE_START + 2 * l));
+        values.add((Operand<? extends TFloating>) v.get(CACHE_START + 2 * l + 1));
+      }
+      return new LoopState(
+          (Operand<TInt32>) v.get(0), (Operand<TInt32>) v.get(1), (Operand<TInt32>) v.get(2),
+          (Operand<TInt32>) v.get(3), (Operand<TBool>) v.get(4), (Operand<TBool>) v.get(5),
+          (Operand<TInt32>) v.get(6), (Operand<TInt32>) v.get(7), (Operand<TInt32>) v.get(8),
+          SamplingInputs.of(v.subList(SAMPLING_START, CACHE_START)), new KvCache(keys, values));
     }
   }
 
@@ -258,20 +299,4 @@ public final class Decoder {
   private static Operand<TInt32> dim(Ops tf, Operand<?> x, int axis) {
     return tf.gather(tf.shape(x), tf.constant(axis), tf.constant(0));
   }
-
-  @SuppressWarnings("unchecked")
-  private static Operand<TInt32> int32(List<Operand<?>> v, int i) {
-    return (Operand<TInt32>) v.get(i);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Operand<TBool> bool(List<Operand<?>> v, int i) {
-    return (Operand<TBool>) v.get(i);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Operand<? extends TFloating> floating(List<Operand<?>> v, int i) {
-    return (Operand<? extends TFloating>) v.get(i);
-  }
-
 }

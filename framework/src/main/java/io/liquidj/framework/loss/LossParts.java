@@ -1,6 +1,9 @@
 package io.liquidj.framework.loss;
 
+import io.liquidj.framework.tf.Fetched;
 import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -19,4 +22,23 @@ public record LossParts(
     Operand<TFloat32> zLoss,
     Operand<TFloat32> textCrossEntropy,
     Operand<TFloat32> imageCrossEntropy,
-    Operand<TFloat32> weightSum) {}
+    Operand<TFloat32> weightSum) {
+
+  /** The parts' values after one run (same names). */
+  public record Values(
+      double total, double crossEntropy, double zLoss, double textCrossEntropy, double imageCrossEntropy,
+      double weightSum) {}
+
+  /** Adds every part to {@code runner}'s fetches; {@link #values} reads them back. */
+  public Session.Runner fetchInto(Session.Runner runner) {
+    return runner.fetch(total).fetch(crossEntropy).fetch(zLoss).fetch(textCrossEntropy).fetch(imageCrossEntropy)
+        .fetch(weightSum);
+  }
+
+  /** The parts' values in a result of a run that {@link #fetchInto fetched} them. */
+  public Values values(Result result) {
+    return new Values(Fetched.scalar(result, total), Fetched.scalar(result, crossEntropy),
+        Fetched.scalar(result, zLoss), Fetched.scalar(result, textCrossEntropy),
+        Fetched.scalar(result, imageCrossEntropy), Fetched.scalar(result, weightSum));
+  }
+}

@@ -2,14 +2,11 @@ package io.liquidj.framework.train;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
-import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.backbone.Weights;
-import io.liquidj.framework.nn.AttentionMasks;
 import io.liquidj.framework.loss.LossParts;
-import io.liquidj.framework.loss.Losses;
 import io.liquidj.framework.optim.AdamW;
 import io.liquidj.framework.optim.LoraWeights;
 import io.liquidj.framework.optim.OptimizerSettings;
@@ -19,17 +16,15 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The whole training step as one graph: forward → loss → gradients with respect to the reads of
- * the trained variables → (accumulate) → global-norm clip → AdamW, the update gated on a finite
+ * The whole training step as one graph: the {@link BatchGraph} (forward → loss) → gradients with
+ * respect to the reads of the trained variables → (accumulate) → global-norm clip → AdamW, the update gated on a finite
  * loss and gradient norm. With {@code trainer.recompute-activations} the backward pass rebuilds each
  * decoder layer from its kept input instead of holding its activations ({@link RecomputedLayers}).
  *
@@ -38,16 +33,7 @@ import org.tensorflow.types.TInt32;
  * zeroes the accumulators. With k = 1 there are no accumulators and {@code accumulate} is null.
  */
 public final class TrainGraph {
-  /** The [B,T] inputs of one micro-batch. */
-  public record Inputs(
-      Placeholder<TInt32> inputIds,
-      Placeholder<TInt32> targetIds,
-      Placeholder<TInt32> positions,
-      Placeholder<TInt32> segmentIds,
-      Placeholder<TFloat32> lossWeights) {}
-
-  private final Inputs inputs;
-  private final LossParts loss;
+  private final BatchGraph batch;
   private final Operand<TFloat32> gradNorm;
   private final Operand<TBool> finite;
   private final Op accumulate;
@@ -73,28 +59,13 @@ public final class TrainGraph {
       TrainingSettings settings,
       MultimodalVocabulary vocabulary) {
     TrainerSettings trainer = settings.trainer();
-    Ops in = tf.withSubScope("inputs");
-    Shape shape = Shape.of(trainer.batchSize(), trainer.seqLen());
-    inputs = new Inputs(
-        in.withName("input_ids").placeholder(TInt32.class, Placeholder.shape(shape)),
-        in.withName("target_ids").placeholder(TInt32.class, Placeholder.shape(shape)),
-        in.withName("positions").placeholder(TInt32.class, Placeholder.shape(shape)),
-        in.withName("segment_ids").placeholder(TInt32.class, Placeholder.shape(shape)),
-        in.withName("loss_weights").placeholder(TFloat32.class, Placeholder.shape(shape)));
-
     VariableStore.GraphWeights baseReads = parameters.weights();
     weights = settings.lora().enabled()
         ? LoraWeights.wrap(tf, baseReads, adapters, settings.lora())
         : baseReads;
-    Ops model = tf.withSubScope("model");
-    ForwardInputs forward = ForwardInputs.full(inputs.inputIds(), inputs.positions(),
-        AttentionMasks.causalWithinSegments(tf, inputs.segmentIds()));
-    RecomputedLayers recomputed = trainer.recomputeActivations()
-        ? new RecomputedLayers(model, backbone.layers(model, forward), weights)
-        : null;
-    Operand<TFloat32> logits = recomputed != null ? recomputed.logits() : backbone.forward(model, weights, forward).logits();
-    loss = Losses.crossEntropyWithZLoss(tf, logits, inputs.targetIds(), inputs.lossWeights(),
-        trainer.zLoss(), trainer.zLossWeight(), vocabulary);
+    batch = new BatchGraph(tf, backbone, weights, BatchGraph.Settings.training(trainer, vocabulary));
+    LossParts loss = batch.loss();
+    RecomputedLayers recomputed = batch.recomputed();
 
     // The trained variables, with the reads the forward pass used (gradients are taken against these).
     List<VariableStore.Variable> variables = new ArrayList<>();
@@ -239,12 +210,9 @@ public final class TrainGraph {
     return tf.range(tf.constant(0), tf.rank(x), tf.constant(1));
   }
 
-  public Inputs inputs() {
-    return inputs;
-  }
-
-  public LossParts loss() {
-    return loss;
+  /** The micro-batch's inputs, forward pass and loss. */
+  public BatchGraph batch() {
+    return batch;
   }
 
   /** The global norm of the (averaged, unclipped) gradients, scalar f32. */

@@ -2,18 +2,17 @@ package io.liquidj.framework.train;
 
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
+import io.liquidj.framework.loss.LossParts;
 import io.liquidj.framework.optim.AdamW;
 import io.liquidj.framework.optim.LearningRateSchedule;
+import io.liquidj.framework.tf.Fetched;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * Runs {@link TrainGraph} one optimizer step at a time: one {@code session.run} per micro-batch, the
- * input tensors allocated once and overwritten in place (research/tensorflow-java.md §5).
+ * input tensors allocated once and overwritten in place ({@link BatchGraph.Feed}).
  *
  * <p>The optimizer's step count (Adam's t, which only advances when an update is applied) and the
  * learning-rate schedule live here; {@link #state}/{@link #restore} carry them through checkpoints.
@@ -26,11 +25,7 @@ public final class TrainStep implements AutoCloseable {
   private final TrainGraph graph;
   private final LearningRateSchedule schedule;
   private final int gradAccum;
-  private final TInt32 inputIds;
-  private final TInt32 targetIds;
-  private final TInt32 positions;
-  private final TInt32 segmentIds;
-  private final TFloat32 lossWeights;
+  private final BatchGraph.Feed feed;
   private final TFloat32 learningRate = TFloat32.scalarOf(0f);
   private final TFloat32 beta1Power = TFloat32.scalarOf(1f);
   private final TFloat32 beta2Power = TFloat32.scalarOf(1f);
@@ -43,12 +38,7 @@ public final class TrainStep implements AutoCloseable {
     this.graph = graph;
     this.schedule = schedule;
     this.gradAccum = settings.gradAccum();
-    Shape shape = Shape.of(settings.batchSize(), settings.seqLen());
-    inputIds = TInt32.tensorOf(shape);
-    targetIds = TInt32.tensorOf(shape);
-    positions = TInt32.tensorOf(shape);
-    segmentIds = TInt32.tensorOf(shape);
-    lossWeights = TFloat32.tensorOf(shape);
+    this.feed = graph.batch().newFeed();
   }
 
   /** Runs one optimizer step on the next {@code grad-accum} batches of {@code source}. */
@@ -59,26 +49,20 @@ public final class TrainStep implements AutoCloseable {
     learningRate.setFloat((float) lr);
     beta1Power.setFloat(AdamW.power(adam.settings().beta1(), appliedUpdates + 1));
     beta2Power.setFloat(AdamW.power(adam.settings().beta2(), appliedUpdates + 1));
-    double[] sums = new double[5];
+    LossParts loss = graph.batch().loss();
+    double total = 0;
+    double crossEntropy = 0;
+    double zLoss = 0;
+    double textCrossEntropy = 0;
+    double imageCrossEntropy = 0;
     long tokens = 0;
     double gradNorm = 0;
     boolean applied = false;
     for (int micro = 0; micro < gradAccum; micro++) {
       Batch batch = source.next();
-      fill(batch);
       tokens += (long) batch.batch() * batch.length();
       boolean last = micro == gradAccum - 1;
-      Session.Runner runner = session.runner()
-          .feed(graph.inputs().inputIds(), inputIds)
-          .feed(graph.inputs().targetIds(), targetIds)
-          .feed(graph.inputs().positions(), positions)
-          .feed(graph.inputs().segmentIds(), segmentIds)
-          .feed(graph.inputs().lossWeights(), lossWeights)
-          .fetch(graph.loss().total())
-          .fetch(graph.loss().crossEntropy())
-          .fetch(graph.loss().zLoss())
-          .fetch(graph.loss().textCrossEntropy())
-          .fetch(graph.loss().imageCrossEntropy());
+      Session.Runner runner = loss.fetchInto(feed.feed(session.runner(), batch));
       if (last) {
         AdamW.Feeds feeds = adam.feeds();
         runner.feed(feeds.learningRate(), learningRate)
@@ -91,17 +75,20 @@ public final class TrainStep implements AutoCloseable {
         runner.addTarget(graph.accumulate());
       }
       try (Result result = runner.run()) {
-        for (int i = 0; i < 5; i++) {
-          sums[i] += ((TFloat32) result.get(i)).getFloat();
-        }
+        LossParts.Values values = loss.values(result);
+        total += values.total();
+        crossEntropy += values.crossEntropy();
+        zLoss += values.zLoss();
+        textCrossEntropy += values.textCrossEntropy();
+        imageCrossEntropy += values.imageCrossEntropy();
         if (last) {
-          gradNorm = ((TFloat32) result.get(5)).getFloat();
-          applied = ((TBool) result.get(6)).getBoolean();
+          gradNorm = Fetched.scalar(result, graph.gradNorm());
+          applied = Fetched.bool(result, graph.finite());
         }
       }
     }
-    StepResult r = new StepResult(step, sums[0] / gradAccum, sums[1] / gradAccum, sums[2] / gradAccum,
-        sums[3] / gradAccum, sums[4] / gradAccum, gradNorm, lr, applied, tokens,
+    StepResult r = new StepResult(step, total / gradAccum, crossEntropy / gradAccum, zLoss / gradAccum,
+        textCrossEntropy / gradAccum, imageCrossEntropy / gradAccum, gradNorm, lr, applied, tokens,
         (System.nanoTime() - start) / 1e9);
     step++;
     if (applied) {
@@ -111,14 +98,6 @@ public final class TrainStep implements AutoCloseable {
       nonFiniteInARow++;
     }
     return r;
-  }
-
-  private void fill(Batch batch) {
-    inputIds.asRawTensor().data().asInts().write(batch.inputIds());
-    targetIds.asRawTensor().data().asInts().write(batch.targetIds());
-    positions.asRawTensor().data().asInts().write(batch.positions());
-    segmentIds.asRawTensor().data().asInts().write(batch.segmentIds());
-    lossWeights.asRawTensor().data().asFloats().write(batch.lossWeights());
   }
 
   /** The counters to checkpoint. */
@@ -135,11 +114,7 @@ public final class TrainStep implements AutoCloseable {
 
   @Override
   public void close() {
-    inputIds.close();
-    targetIds.close();
-    positions.close();
-    segmentIds.close();
-    lossWeights.close();
+    feed.close();
     learningRate.close();
     beta1Power.close();
     beta2Power.close();
