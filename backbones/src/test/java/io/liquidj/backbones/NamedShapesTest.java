@@ -11,7 +11,7 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
-import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
 import java.io.IOException;
 import java.nio.file.Files;

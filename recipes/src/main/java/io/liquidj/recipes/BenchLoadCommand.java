@@ -4,7 +4,7 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
-import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;

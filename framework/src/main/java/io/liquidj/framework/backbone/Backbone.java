@@ -1,5 +1,7 @@
 package io.liquidj.framework.backbone;
 
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.Weights;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;

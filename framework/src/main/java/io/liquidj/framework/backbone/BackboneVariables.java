@@ -1,6 +1,7 @@
 package io.liquidj.framework.backbone;
 
 import io.liquidj.framework.safetensors.Checkpoint;
+import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.VariableStore;
 import java.nio.file.Path;
 import io.liquidj.framework.UserError;

@@ -1,5 +1,6 @@
 package io.liquidj.framework.backbone;
 
+import io.liquidj.framework.tf.Weights;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;

@@ -1,6 +1,6 @@
 package io.liquidj.framework.checkpoint;
 
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.SafetensorsWriter;
 import java.io.IOException;

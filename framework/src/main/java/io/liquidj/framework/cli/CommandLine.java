@@ -8,7 +8,6 @@ import com.google.inject.TypeLiteral;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
-import io.liquidj.framework.FrameworkModule;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.config.RecipeConfig;
 import java.io.PrintStream;

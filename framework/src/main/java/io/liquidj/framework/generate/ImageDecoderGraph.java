@@ -1,7 +1,7 @@
 package io.liquidj.framework.generate;
 
-import io.liquidj.framework.backbone.ParameterSpec;
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.Weights;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;

@@ -1,6 +1,6 @@
 package io.liquidj.framework.optim;
 
-import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
 import java.util.List;

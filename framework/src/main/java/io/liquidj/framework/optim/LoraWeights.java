@@ -1,7 +1,7 @@
 package io.liquidj.framework.optim;
 
-import io.liquidj.framework.backbone.ParameterSpec;
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.HashMap;
 import java.util.List;

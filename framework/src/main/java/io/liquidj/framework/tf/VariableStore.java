@@ -1,8 +1,6 @@
 package io.liquidj.framework.tf;
 
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.backbone.ParameterSpec;
-import io.liquidj.framework.backbone.Weights;
 import io.liquidj.framework.safetensors.Conversions;
 import io.liquidj.framework.safetensors.TensorInfo;
 import io.liquidj.framework.safetensors.TensorReader;

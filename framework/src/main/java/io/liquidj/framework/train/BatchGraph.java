@@ -3,7 +3,7 @@ package io.liquidj.framework.train;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.loss.LossParts;
 import io.liquidj.framework.loss.Losses;

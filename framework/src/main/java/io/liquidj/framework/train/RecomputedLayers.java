@@ -1,7 +1,7 @@
 package io.liquidj.framework.train;
 
 import io.liquidj.framework.backbone.LayerStack;
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.Weights;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

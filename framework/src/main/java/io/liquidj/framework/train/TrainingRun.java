@@ -4,7 +4,7 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
-import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.checkpoint.CheckpointManager;
 import io.liquidj.framework.checkpoint.TrainerState;
 import io.liquidj.framework.checkpoint.VariableFiles;

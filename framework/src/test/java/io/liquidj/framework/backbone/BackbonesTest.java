@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.tf.ParameterSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

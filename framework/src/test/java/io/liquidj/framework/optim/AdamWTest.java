@@ -2,7 +2,7 @@ package io.liquidj.framework.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.List;
 import java.util.regex.Pattern;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.backbone.ParameterSpec;
 import io.liquidj.framework.safetensors.Checkpoint;
 import java.util.List;
 import java.util.function.Function;

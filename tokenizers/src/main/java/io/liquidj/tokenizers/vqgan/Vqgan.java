@@ -1,8 +1,8 @@
 package io.liquidj.tokenizers.vqgan;
 
-import io.liquidj.framework.backbone.ParameterSpec;
-import io.liquidj.framework.backbone.ParameterSpec.Init;
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec.Init;
+import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.generate.ImageDecoderGraph;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;

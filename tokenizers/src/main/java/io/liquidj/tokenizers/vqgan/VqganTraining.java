@@ -1,7 +1,7 @@
 package io.liquidj.tokenizers.vqgan;
 
-import io.liquidj.framework.backbone.ParameterSpec;
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.optim.AdamW;
 import io.liquidj.framework.optim.OptimizerSettings;

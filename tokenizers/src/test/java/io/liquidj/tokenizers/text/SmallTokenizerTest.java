@@ -108,7 +108,7 @@ class SmallTokenizerTest {
   @Test
   void guiceRegistersBothKinds() throws Exception {
     BpeTrainer.write(List.of("hello world"), 270, dir);
-    TextTokenizers loader = Guice.createInjector(new io.liquidj.framework.FrameworkModule(
+    TextTokenizers loader = Guice.createInjector(new io.liquidj.framework.cli.FrameworkModule(
         io.liquidj.framework.config.RecipeConfig.defaults(getClass().getClassLoader())), new TokenizersModule())
         .getInstance(TextTokenizers.class);
     assertEquals("hello world", loader.load(dir.resolve("tokenizer.json")).decode(loader.load(dir).encode("hello world", true), true));

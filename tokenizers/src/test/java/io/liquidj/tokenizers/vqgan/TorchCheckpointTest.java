@@ -47,8 +47,8 @@ class TorchCheckpointTest {
       var store = new io.liquidj.framework.tf.VariableStore(org.tensorflow.op.Ops.create(g));
       var zeros = (io.liquidj.framework.tf.VariableStore.Initializer) (ops, spec) ->
           ops.zeros(ops.constant(org.tensorflow.ndarray.Shape.of(spec.shape())), org.tensorflow.types.TFloat32.class);
-      store.create(new io.liquidj.framework.backbone.ParameterSpec("vqgan.quant_conv.weight", new long[] {16, 32, 1, 1}), zeros);
-      store.create(new io.liquidj.framework.backbone.ParameterSpec("model.norm.weight", new long[] {4}), zeros);
+      store.create(new io.liquidj.framework.tf.ParameterSpec("vqgan.quant_conv.weight", new long[] {16, 32, 1, 1}), zeros);
+      store.create(new io.liquidj.framework.tf.ParameterSpec("model.norm.weight", new long[] {4}), zeros);
       assertEquals(java.util.List.of("vqgan.quant_conv.weight"), store.load(s, ckpt, Vqgan::checkpointName));
       assertArrayEquals(st.readFloats("quant_conv.weight"), store.read(s, "vqgan.quant_conv.weight"));
     }

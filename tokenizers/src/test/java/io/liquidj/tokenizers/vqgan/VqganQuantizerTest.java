@@ -2,7 +2,7 @@ package io.liquidj.tokenizers.vqgan;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import io.liquidj.framework.backbone.Weights;
+import io.liquidj.framework.tf.Weights;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;

@@ -1,4 +1,4 @@
-package io.liquidj.framework.backbone;
+package io.liquidj.framework.tf;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package io.liquidj.framework.backbone;
+package io.liquidj.framework.tf;
 
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;

@@ -1,4 +1,4 @@
-package io.liquidj.framework;
+package io.liquidj.framework.cli;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
