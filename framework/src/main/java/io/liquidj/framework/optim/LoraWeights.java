@@ -37,6 +37,11 @@ public final class LoraWeights implements Weights {
     return new LoraWeights(tf, base, adapterStore.weights(), settings);
   }
 
+  /** Wraps {@code base} with adapters read through {@code adapterReads} (e.g. from another graph). */
+  public static LoraWeights wrap(Ops tf, Weights base, VariableStore.GraphWeights adapterReads, LoraSettings settings) {
+    return new LoraWeights(tf, base, adapterReads, settings);
+  }
+
   /** The name of the A matrix of {@code name} (PEFT's layout: {@code q_proj.lora_A.weight}). */
   public static String loraA(String name) {
     return name.replaceFirst("\\.weight$", "") + ".lora_A.weight";

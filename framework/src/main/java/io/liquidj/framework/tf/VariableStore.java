@@ -118,8 +118,11 @@ public final class VariableStore {
     return new GraphWeights(tf);
   }
 
-  /** Reads the same variables from inside a function body built with {@code functionOps}. */
-  public Weights functionWeights(Ops functionOps) {
+  /**
+   * Reads the same variables from inside a function body built with {@code functionOps}, or from another
+   * graph that is imported into this one later (each read opens the variable by its shared name).
+   */
+  public GraphWeights functionWeights(Ops functionOps) {
     return new GraphWeights(functionOps, true);
   }
 

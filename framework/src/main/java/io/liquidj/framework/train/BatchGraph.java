@@ -9,6 +9,8 @@ import io.liquidj.framework.loss.LossParts;
 import io.liquidj.framework.loss.Losses;
 import io.liquidj.framework.loss.ZLoss;
 import io.liquidj.framework.nn.AttentionMasks;
+import io.liquidj.framework.distributed.ReplicaGraphs;
+import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -95,6 +97,14 @@ public final class BatchGraph {
   private final Operand<TFloat32> logits;
   private final LossParts loss;
 
+  private BatchGraph(Settings settings, Inputs inputs, Operand<TFloat32> logits, LossParts loss) {
+    this.settings = settings;
+    this.inputs = inputs;
+    this.recomputed = null;
+    this.logits = logits;
+    this.loss = loss;
+  }
+
   /** Builds the batch's graph in {@code tf}: placeholders under {@code inputs/}, the backbone under {@code model/}. */
   public BatchGraph(Ops tf, Backbone backbone, Weights weights, Settings settings) {
     this.settings = settings;
@@ -110,6 +120,27 @@ public final class BatchGraph {
     logits = recomputed != null ? recomputed.logits() : backbone.forward(model, weights, forward).logits();
     loss = Losses.crossEntropyWithZLoss(tf, logits, inputs.targetIds(), inputs.lossWeights(), settings.zLoss(),
         settings.zLossWeight(), settings.vocabulary());
+  }
+
+  /**
+   * This graph's copy imported under {@code prefix}/ into {@code target} ({@link ReplicaGraphs}): its
+   * placeholders, logits and loss parts (the recomputed layers stay behind: the copy is complete).
+   */
+  BatchGraph importedAs(Graph target, String prefix) {
+    Inputs in = new Inputs(
+        new Placeholder<>(ReplicaGraphs.importedOperation(target, prefix, inputs.inputIds())),
+        new Placeholder<>(ReplicaGraphs.importedOperation(target, prefix, inputs.targetIds())),
+        new Placeholder<>(ReplicaGraphs.importedOperation(target, prefix, inputs.positions())),
+        new Placeholder<>(ReplicaGraphs.importedOperation(target, prefix, inputs.segmentIds())),
+        new Placeholder<>(ReplicaGraphs.importedOperation(target, prefix, inputs.lossWeights())));
+    LossParts parts = new LossParts(
+        ReplicaGraphs.importedOutput(target, prefix, loss.total()),
+        ReplicaGraphs.importedOutput(target, prefix, loss.crossEntropy()),
+        ReplicaGraphs.importedOutput(target, prefix, loss.zLoss()),
+        ReplicaGraphs.importedOutput(target, prefix, loss.textCrossEntropy()),
+        ReplicaGraphs.importedOutput(target, prefix, loss.imageCrossEntropy()),
+        ReplicaGraphs.importedOutput(target, prefix, loss.weightSum()));
+    return new BatchGraph(settings, in, ReplicaGraphs.importedOutput(target, prefix, logits), parts);
   }
 
   public Inputs inputs() {

@@ -8,7 +8,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
 
-/** Whether TensorFlow sees a GPU (for {@code trainer.precision = auto}). */
+/** Whether (and how many) GPUs TensorFlow sees (for {@code trainer.precision = auto}, {@code distributed.devices = auto}). */
 public final class GpuProbe {
   private GpuProbe() {}
 
@@ -17,11 +17,24 @@ public final class GpuProbe {
    * GPU device (on a CPU build or machine: "Cannot assign a device … CUDA is not enabled").
    */
   public static boolean gpuVisible() {
+    return gpuVisible(0);
+  }
+
+  /** The number of GPUs TensorFlow sees (for {@code distributed.devices = auto}). */
+  public static int gpuCount() {
+    int n = 0;
+    while (gpuVisible(n)) {
+      n++;
+    }
+    return n;
+  }
+
+  private static boolean gpuVisible(int index) {
     try (Graph graph = new Graph();
         Session session = new Session(graph, ConfigProto.newBuilder().setAllowSoftPlacement(false)
             .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true)).build())) {
       Ops tf = Ops.create(graph).withDevice(
-          DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(0).build());
+          DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(index).build());
       tf.withName("gpu_probe").constant(1);
       session.runner().fetch("gpu_probe").run().close();
       return true;

@@ -1,6 +1,8 @@
 package io.liquidj.framework.train;
 
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.distributed.Collectives;
+import io.liquidj.framework.distributed.ReplicaGraphs;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.tf.ParameterSpec;
@@ -14,10 +16,12 @@ import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.GraphDef;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -33,17 +37,39 @@ import org.tensorflow.types.TInt32;
  * zeroes the accumulators. With k = 1 there are no accumulators and {@code accumulate} is null.
  */
 public final class TrainGraph {
-  private final BatchGraph batch;
+  /** The variables one replica reads, trains and updates. */
+  public record ReplicaStores(VariableStore parameters, VariableStore adapters, VariableStore optimizerState) {
+    VariableStore.Variable variable(String name) {
+      return parameters.contains(name) ? parameters.get(name) : adapters.get(name);
+    }
+  }
+
+  /** One replica's batch (its share of the rows) and optimizer (its feeds). */
+  public record Replica(BatchGraph batch, AdamW optimizer) {}
+
+  /** The forward and backward pass of one replica: the trained variables' reads and gradients. */
+  private record Backward(BatchGraph batch, List<String> trained, List<Operand<TFloat32>> reads,
+      List<Operand<TFloat32>> gradients) {
+
+    /** The copy of this (scratch-graph) pass imported under {@code prefix}/ into {@code target}. */
+    Backward importedAs(Graph target, String prefix) {
+      return new Backward(batch.importedAs(target, prefix), trained,
+          reads.stream().map(r -> (Operand<TFloat32>) ReplicaGraphs.importedOutput(target, prefix, r)).toList(),
+          gradients.stream().map(g -> (Operand<TFloat32>) ReplicaGraphs.importedOutput(target, prefix, g)).toList());
+    }
+  }
+
+  private final List<Replica> replicas = new ArrayList<>();
+  private final LossParts loss;
   private final Operand<TFloat32> gradNorm;
   private final Operand<TBool> finite;
   private final Op accumulate;
   private final Op apply;
-  private final AdamW optimizer;
   private final Weights weights;
   private final List<String> trained;
 
   /**
-   * Builds the step in {@code tf}'s graph.
+   * Builds the step on one device in {@code tf}'s graph.
    *
    * @param parameters the backbone's variables (created, not yet loaded)
    * @param adapters LoRA adapter variables (empty store when LoRA is off)
@@ -58,106 +84,241 @@ public final class TrainGraph {
       VariableStore optimizerState,
       TrainingSettings settings,
       MultimodalVocabulary vocabulary) {
+    this(List.of(tf), List.of(new ReplicaStores(parameters, adapters, optimizerState)), backbone, settings,
+        vocabulary, null);
+  }
+
+  /**
+   * Builds the step replicated over devices (data parallelism): replica i trains on rows
+   * [i·B/N, (i+1)·B/N) of each batch; the gradients are summed over the replicas so that every replica
+   * applies the same update, the one a single device would apply to the whole batch.
+   *
+   * @param scopes one per replica, each pinned to its device (a single unpinned scope: one device)
+   * @param stores the variables of each replica, created in its scope (with the same names)
+   * @param collectives replica i's collectives are {@code collectives.apply(i)}; unused for one replica
+   */
+  public TrainGraph(
+      List<Ops> scopes,
+      List<ReplicaStores> stores,
+      Backbone backbone,
+      TrainingSettings settings,
+      MultimodalVocabulary vocabulary,
+      java.util.function.IntFunction<Collectives> collectives) {
     TrainerSettings trainer = settings.trainer();
-    VariableStore.GraphWeights baseReads = parameters.weights();
-    weights = settings.lora().enabled()
-        ? LoraWeights.wrap(tf, baseReads, adapters, settings.lora())
-        : baseReads;
-    batch = new BatchGraph(tf, backbone, weights, BatchGraph.Settings.training(trainer, vocabulary));
-    LossParts loss = batch.loss();
+    int n = scopes.size();
+    if (trainer.batchSize() % n != 0) {
+      throw new UserError("trainer.batch-size = " + trainer.batchSize() + " does not split evenly over "
+          + "distributed.devices = " + n + " replicas");
+    }
+    BatchGraph.Settings full = BatchGraph.Settings.training(trainer, vocabulary);
+    BatchGraph.Settings share = new BatchGraph.Settings(full.batchSize() / n, full.length(), full.masking(),
+        full.zLoss(), full.zLossWeight(), full.recomputeActivations(), full.vocabulary());
+    ReplicaStores first = stores.get(0);
+    List<Backward> passes = new ArrayList<>();
+    if (n == 1) {
+      Ops tf = scopes.get(0);
+      VariableStore.GraphWeights base = first.parameters().weights();
+      weights = settings.lora().enabled() ? LoraWeights.wrap(tf, base, first.adapters(), settings.lora()) : base;
+      passes.add(backward(tf, backbone, base, weights, first, settings, share, vocabulary));
+    } else {
+      // Built once without devices, then imported once per device (ReplicaGraphs).
+      Graph graph = (Graph) scopes.get(0).scope().env();
+      try (Graph scratch = new Graph()) {
+        Ops s = Ops.create(scratch);
+        VariableStore.GraphWeights base = first.parameters().functionWeights(s);
+        Weights scratchWeights = settings.lora().enabled()
+            ? LoraWeights.wrap(s, base, first.adapters().functionWeights(s), settings.lora())
+            : base;
+        Backward pass = backward(s, backbone, base, scratchWeights, first, settings, share, vocabulary);
+        GraphDef def = scratch.toGraphDef();
+        for (int i = 0; i < n; i++) {
+          String prefix = "replica" + i + "_batch";
+          ReplicaGraphs.importOnDevice(graph, def, prefix, scopes.get(i).scope().getDeviceString());
+          passes.add(pass.importedAs(graph, prefix));
+        }
+      }
+      weights = settings.lora().enabled()
+          ? LoraWeights.wrap(scopes.get(0), first.parameters().weights(), first.adapters(), settings.lora())
+          : first.parameters().weights();
+    }
+    trained = passes.get(0).trained();
+
+    LossParts reported = null;
+    Operand<TFloat32> norm = null;
+    Operand<TBool> allFinite = null;
+    List<Op> accumulates = new ArrayList<>();
+    List<Op> applies = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Step step = new Step(scopes.get(i), stores.get(i), passes.get(i), settings, n == 1 ? null : collectives.apply(i));
+      replicas.add(new Replica(passes.get(i).batch(), step.optimizer));
+      if (step.accumulate != null) {
+        accumulates.add(step.accumulate);
+      }
+      applies.add(step.apply);
+      if (i == 0) {
+        reported = step.loss;
+        norm = step.gradNorm;
+        allFinite = step.finite;
+      }
+    }
+    loss = reported;
+    gradNorm = norm;
+    finite = allFinite;
+    Ops tf = scopes.get(0);
+    accumulate = accumulates.isEmpty() ? null
+        : n == 1 ? accumulates.get(0) : tf.withControlDependencies(accumulates).withName("accumulate").noOp();
+    apply = n == 1 ? applies.get(0) : tf.withControlDependencies(applies).withName("apply").noOp();
+  }
+
+  /** Forward → loss → gradients with respect to the reads of the trained variables, in {@code tf}. */
+  private static Backward backward(Ops tf, Backbone backbone, VariableStore.GraphWeights baseReads, Weights weights,
+      ReplicaStores stores,
+      TrainingSettings settings, BatchGraph.Settings batchSettings, MultimodalVocabulary vocabulary) {
+    BatchGraph batch = new BatchGraph(tf, backbone, weights, batchSettings);
     RecomputedLayers recomputed = batch.recomputed();
 
     // The trained variables, with the reads the forward pass used (gradients are taken against these).
-    List<VariableStore.Variable> variables = new ArrayList<>();
+    List<String> names = new ArrayList<>();
     List<Operand<TFloat32>> reads = new ArrayList<>();
     List<String> owners = new ArrayList<>(); // the parameter whose read each of `reads` feeds
     Map<String, Operand<TFloat32>> used = baseReads.reads();
-    for (ParameterSpec p : parameters.specs()) {
+    for (ParameterSpec p : stores.parameters().specs()) {
       if (settings.trainsParameter(p.name()) && used.containsKey(p.name())) {
-        variables.add(parameters.get(p.name()));
+        names.add(p.name());
         reads.add(used.get(p.name()));
         owners.add(p.name());
       }
     }
     if (settings.lora().enabled()) {
       VariableStore.GraphWeights adapterReads = ((LoraWeights) weights).adapterReads();
-      for (ParameterSpec p : adapters.specs()) {
-        variables.add(adapters.get(p.name()));
+      for (ParameterSpec p : stores.adapters().specs()) {
+        names.add(p.name());
         reads.add(adapterReads.get(p.name()));
         owners.add(LoraWeights.adaptedName(p.name()));
       }
     }
-    if (variables.isEmpty()) {
+    if (names.isEmpty()) {
       throw new UserError("no parameter is trained: freeze.patterns / freeze.train-only / lora.also-train exclude all of "
-          + parameters.specs().size() + " parameters");
+          + stores.parameters().specs().size() + " parameters");
     }
-    trained = variables.stream().map(v -> v.spec().name()).toList();
-
     Ops grad = tf.withSubScope("gradients");
     List<Operand<TFloat32>> gradients = recomputed != null
-        ? recomputed.gradients(grad, loss.total(), reads, owners)
-        : gradients(grad, loss.total(), reads);
+        ? recomputed.gradients(grad, batch.loss().total(), reads, owners)
+        : gradients(grad, batch.loss().total(), reads);
     if (settings.freeze().newVocabularyRowsOnly()) {
+      List<VariableStore.Variable> variables = names.stream().map(stores::variable).toList();
       gradients = addedRowsOnly(grad, gradients, variables, vocabulary, settings.optimizer());
     }
+    return new Backward(batch, names, reads, gradients);
+  }
 
-    optimizer = new AdamW(tf, settings.optimizer(), optimizerState);
-    int k = trainer.gradAccum();
-    List<Operand<TFloat32>> total = gradients;
-    Op zeroAccumulators = null;
-    if (k > 1) {
-      List<Op> adds = new ArrayList<>();
-      List<Operand<TFloat32>> sums = new ArrayList<>();
-      List<Op> zeroes = new ArrayList<>();
-      Ops acc = tf.withSubScope("accumulate");
-      for (int i = 0; i < variables.size(); i++) {
-        ParameterSpec spec = variables.get(i).spec();
-        VariableStore.Variable accumulator = optimizerState.create(
-            new ParameterSpec(spec.name() + ".grad_accum", spec.shape(), ParameterSpec.Init.ZEROS),
-            VariableStore.ZEROS);
-        adds.add(acc.assignAddVariableOp(accumulator.handle(), gradients.get(i)));
-        // (accumulated + this micro-batch's gradient) / k: the mean of the k micro-batch losses' gradients.
-        Operand<TFloat32> sum = acc.math.div(
-            acc.math.add(acc.readVariableOp(accumulator.handle(), TFloat32.class), gradients.get(i)),
-            acc.constant((float) k));
-        sums.add(sum);
-        zeroes.add(acc.withControlDependencies(List.of(sum)).assignVariableOp(accumulator.handle(),
-            acc.fill(acc.constant(spec.shape()), acc.constant(0f))));
+  /**
+   * One replica's update in its scope: (scale to the global batch, accumulate) → sum over replicas →
+   * global-norm clip → AdamW, the update gated on a finite loss and gradient norm.
+   */
+  private static final class Step {
+    private final AdamW optimizer;
+    private final LossParts loss;
+    private final Operand<TFloat32> gradNorm;
+    private final Operand<TBool> finite;
+    private final Op accumulate;
+    private final Op apply;
+
+    Step(Ops tf, ReplicaStores stores, Backward pass, TrainingSettings settings, Collectives collectives) {
+      TrainerSettings trainer = settings.trainer();
+      List<VariableStore.Variable> variables = pass.trained().stream().map(stores::variable).toList();
+      List<Operand<TFloat32>> gradients = pass.gradients();
+      LossParts replicaLoss = pass.batch().loss();
+      if (collectives == null) {
+        loss = replicaLoss;
+      } else {
+        // The loss is a mean over the batch's weighted targets. Replica i's mean covers c_i of the C targets,
+        // so the global batch's loss is Σ_i loss_i·max(c_i,1)/max(C,1), and so is its gradient (Σ over
+        // replicas below): each replica scales its gradients by max(c_i,1)/max(C,1).
+        Ops dp = tf.withSubScope("data_parallel");
+        Operand<TFloat32> one = dp.constant(1f);
+        Operand<TFloat32> count = replicaLoss.weightSum();
+        Operand<TFloat32> globalCount = collectives.sum(dp, count);
+        Operand<TFloat32> scale = dp.math.div(dp.math.maximum(count, one), dp.math.maximum(globalCount, one));
+        // The reported parts, one collective: the text and image parts are weighted by all targets too
+        // (exact when the replicas' text/image mix is alike).
+        Operand<TFloat32> parts = collectives.sum(dp, dp.math.mul(dp.stack(List.of(replicaLoss.total(),
+            replicaLoss.crossEntropy(), replicaLoss.zLoss(), replicaLoss.textCrossEntropy(),
+            replicaLoss.imageCrossEntropy())), scale));
+        var unstacked = dp.unstack(parts, 5L).output();
+        loss = new LossParts(dp.withName("total").identity(unstacked.get(0)), unstacked.get(1), unstacked.get(2),
+            unstacked.get(3), unstacked.get(4), globalCount);
+        List<Operand<TFloat32>> scaled = new ArrayList<>();
+        gradients.forEach(g -> scaled.add(dp.math.mul(g, scale)));
+        gradients = scaled;
       }
-      accumulate = acc.withControlDependencies(adds).withName("accumulate").noOp();
-      zeroAccumulators = acc.withControlDependencies(zeroes).withName("zero").noOp();
-      total = sums;
-    } else {
-      accumulate = null;
-    }
 
-    Ops clip = tf.withSubScope("clip");
-    List<Operand<TFloat32>> squares = new ArrayList<>();
-    for (Operand<TFloat32> g : total) {
-      squares.add(clip.reduceSum(clip.math.square(g), allAxes(clip, g)));
+      optimizer = new AdamW(tf, settings.optimizer(), stores.optimizerState());
+      int k = trainer.gradAccum();
+      List<Operand<TFloat32>> total = gradients;
+      Op zeroAccumulators = null;
+      if (k > 1) {
+        List<Op> adds = new ArrayList<>();
+        List<Operand<TFloat32>> sums = new ArrayList<>();
+        List<Op> zeroes = new ArrayList<>();
+        Ops acc = tf.withSubScope("accumulate");
+        for (int i = 0; i < variables.size(); i++) {
+          ParameterSpec spec = variables.get(i).spec();
+          VariableStore.Variable accumulator = stores.optimizerState().create(
+              new ParameterSpec(spec.name() + ".grad_accum", spec.shape(), ParameterSpec.Init.ZEROS),
+              VariableStore.ZEROS);
+          adds.add(acc.assignAddVariableOp(accumulator.handle(), gradients.get(i)));
+          // (accumulated + this micro-batch's gradient) / k: the mean of the k micro-batch losses' gradients.
+          Operand<TFloat32> sum = acc.math.div(
+              acc.math.add(acc.readVariableOp(accumulator.handle(), TFloat32.class), gradients.get(i)),
+              acc.constant((float) k));
+          sums.add(sum);
+          zeroes.add(acc.withControlDependencies(List.of(sum)).assignVariableOp(accumulator.handle(),
+              acc.fill(acc.constant(spec.shape()), acc.constant(0f))));
+        }
+        if (collectives != null) {
+          adds.add(loss.total()); // the reported loss's collective runs on every replica, not only on the fetched one
+        }
+        accumulate = acc.withControlDependencies(adds).withName("accumulate").noOp();
+        zeroAccumulators = acc.withControlDependencies(zeroes).withName("zero").noOp();
+        total = sums;
+      } else {
+        accumulate = null;
+      }
+      if (collectives != null) {
+        // Each replica accumulated its own micro-batches; one sum over the replicas per update.
+        total = collectives.sumInBuckets(tf.withSubScope("all_reduce"), total,
+            variables.stream().map(v -> v.spec().shape()).toList(), settings.distributed().bucketBytes());
+      }
+
+      Ops clip = tf.withSubScope("clip");
+      List<Operand<TFloat32>> squares = new ArrayList<>();
+      for (Operand<TFloat32> g : total) {
+        squares.add(clip.reduceSum(clip.math.square(g), allAxes(clip, g)));
+      }
+      gradNorm = clip.withName("global_norm").math.sqrt(clip.math.addN(squares));
+      finite = clip.withName("finite").math.logicalAnd(clip.math.isFinite(gradNorm), clip.math.isFinite(loss.total()));
+      List<Operand<TFloat32>> clipped = new ArrayList<>();
+      if (trainer.clipNorm() > 0) {
+        // g · clip / max(‖g‖, clip) (torch.nn.utils.clip_grad_norm_ up to its 1e-6)
+        Operand<TFloat32> threshold = clip.constant((float) trainer.clipNorm());
+        Operand<TFloat32> scale = clip.math.div(threshold, clip.math.maximum(gradNorm, threshold));
+        total.forEach(g -> clipped.add(clip.math.mul(g, scale)));
+      } else {
+        clipped.addAll(total);
+      }
+      List<AdamW.Update> updates = new ArrayList<>();
+      for (int i = 0; i < variables.size(); i++) {
+        updates.add(new AdamW.Update(variables.get(i), pass.reads().get(i), clipped.get(i)));
+      }
+      List<Op> applyOps = new ArrayList<>(optimizer.apply(tf, updates, finite));
+      // The apply target: the (gated) updates and, always, zeroing the accumulators.
+      // (withControlDependencies replaces, not extends, a scope's dependencies: one list.)
+      if (zeroAccumulators != null) {
+        applyOps.add(zeroAccumulators);
+      }
+      apply = tf.withControlDependencies(applyOps).withName("apply").noOp();
     }
-    gradNorm = clip.withName("global_norm").math.sqrt(clip.math.addN(squares));
-    finite = clip.withName("finite").math.logicalAnd(clip.math.isFinite(gradNorm), clip.math.isFinite(loss.total()));
-    List<Operand<TFloat32>> clipped = new ArrayList<>();
-    if (trainer.clipNorm() > 0) {
-      // g · clip / max(‖g‖, clip) (torch.nn.utils.clip_grad_norm_ up to its 1e-6)
-      Operand<TFloat32> threshold = clip.constant((float) trainer.clipNorm());
-      Operand<TFloat32> scale = clip.math.div(threshold, clip.math.maximum(gradNorm, threshold));
-      total.forEach(g -> clipped.add(clip.math.mul(g, scale)));
-    } else {
-      clipped.addAll(total);
-    }
-    List<AdamW.Update> updates = new ArrayList<>();
-    for (int i = 0; i < variables.size(); i++) {
-      updates.add(new AdamW.Update(variables.get(i), reads.get(i), clipped.get(i)));
-    }
-    List<Op> applyOps = new ArrayList<>(optimizer.apply(tf, updates, finite));
-    // The apply target: the (gated) updates and, always, zeroing the accumulators.
-    // (withControlDependencies replaces, not extends, a scope's dependencies: one list.)
-    if (zeroAccumulators != null) {
-      applyOps.add(zeroAccumulators);
-    }
-    apply = tf.withControlDependencies(applyOps).withName("apply").noOp();
   }
 
   /**
@@ -210,9 +371,19 @@ public final class TrainGraph {
     return tf.range(tf.constant(0), tf.rank(x), tf.constant(1));
   }
 
-  /** The micro-batch's inputs, forward pass and loss. */
+  /** Replica 0's micro-batch: its inputs, forward pass and loss. */
   public BatchGraph batch() {
-    return batch;
+    return replicas.get(0).batch();
+  }
+
+  /** Every replica's share of the micro-batch and optimizer feeds, replica 0 first. */
+  public List<Replica> replicas() {
+    return replicas;
+  }
+
+  /** The micro-batch's loss parts: replica 0's batch's, or with several replicas the whole batch's. */
+  public LossParts loss() {
+    return loss;
   }
 
   /** The global norm of the (averaged, unclipped) gradients, scalar f32. */
@@ -225,18 +396,19 @@ public final class TrainGraph {
     return finite;
   }
 
-  /** Adds one micro-batch's gradients to the accumulators, or null without accumulation. */
+  /** Adds one micro-batch's gradients to the accumulators (every replica's), or null without accumulation. */
   public Op accumulate() {
     return accumulate;
   }
 
-  /** The optimizer update (and accumulator reset). */
+  /** The optimizer update (and accumulator reset) of every replica. */
   public Op apply() {
     return apply;
   }
 
+  /** Replica 0's optimizer. */
   public AdamW optimizer() {
-    return optimizer;
+    return replicas.get(0).optimizer();
   }
 
   /** The weights the forward pass reads (with LoRA: merged), for export. */

@@ -26,7 +26,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import io.liquidj.framework.distributed.Collectives;
+import io.liquidj.framework.distributed.DistributedSettings;
+import java.util.ArrayList;
+import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
@@ -36,7 +43,9 @@ import org.tensorflow.proto.OptimizerOptions;
 
 /**
  * One training run: its graph and session, the variables (parameters, LoRA adapters, optimizer
- * state), the step, checkpoints, TensorBoard and the console. A recipe drives it:
+ * state), the step, checkpoints, TensorBoard and the console. With {@code distributed.devices = N > 1}
+ * each device holds a replica of every variable; checkpoints and exports read replica 0's, and loading
+ * or resuming fills replica 0's and copies them to the others. A recipe drives it:
  * {@code resume → while (!done()) step(source) → checkpoint → exportModel → close}.
  */
 public final class TrainingRun implements AutoCloseable {
@@ -57,6 +66,8 @@ public final class TrainingRun implements AutoCloseable {
   private final VariableStore adapters;
   private final VariableStore optimizerState;
   private final TrainGraph trainGraph;
+  /** Copies replica 0's variables into the other replicas'; null with one device. */
+  private final Op copyFromFirst;
   private final Session session;
   private final TrainStep trainStep;
   private final CheckpointManager checkpoints;
@@ -81,23 +92,43 @@ public final class TrainingRun implements AutoCloseable {
     TrainerSettings trainer = settings.trainer();
     try {
       Ops tf = Ops.create(graph);
-      parameters = BackboneVariables.create(tf, backbone, trainer.seed());
-      adapters = new VariableStore(tf);
-      if (settings.lora().enabled()) {
-        List<String> adapted = LoraWeights.createAdapters(adapters, backbone.parameters(), settings.lora(),
-            trainer.seed());
-        if (adapted.isEmpty()) {
-          throw new UserError("lora.targets match no 2-D parameter of " + backbone.config().source());
+      DistributedSettings distributed = settings.distributed();
+      int n = distributed.devices();
+      boolean gpus = n > 1 && GpuProbe.gpuVisible();
+      List<Ops> scopes = new ArrayList<>();
+      List<TrainGraph.ReplicaStores> stores = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        // Every replica's variables carry the same names; a variable is its device's (research §"One process").
+        Ops scope = n == 1 ? tf : tf.withSubScope("replica" + i).withDevice(DeviceSpec.newBuilder()
+            .deviceType(gpus ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU).deviceIndex(i).build());
+        VariableStore replicaAdapters = new VariableStore(scope);
+        VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed());
+        if (settings.lora().enabled()) {
+          List<String> adapted = LoraWeights.createAdapters(replicaAdapters, backbone.parameters(), settings.lora(),
+              trainer.seed());
+          if (adapted.isEmpty()) {
+            throw new UserError("lora.targets match no 2-D parameter of " + backbone.config().source());
+          }
         }
+        scopes.add(scope);
+        stores.add(new TrainGraph.ReplicaStores(replicaParameters, replicaAdapters, new VariableStore(scope)));
       }
-      optimizerState = new VariableStore(tf);
-      trainGraph = new TrainGraph(tf, backbone, parameters, adapters, optimizerState, settings, vocabulary);
-      session = new Session(graph, sessionConfig(trainer.xla()));
-      adapters.initializeAll(session);
-      optimizerState.initializeAll(session);
+      parameters = stores.get(0).parameters();
+      adapters = stores.get(0).adapters();
+      optimizerState = stores.get(0).optimizerState();
+      trainGraph = new TrainGraph(scopes, stores, backbone, settings, vocabulary,
+          i -> new Collectives(n, gpus ? "nccl" : "auto"));
+      copyFromFirst = n == 1 ? null : copyFromFirst(scopes, stores);
+      session = new Session(graph, sessionConfig(trainer.xla(), gpus ? 1 : n));
+      for (TrainGraph.ReplicaStores replica : stores) {
+        replica.adapters().initializeAll(session);
+        replica.optimizerState().initializeAll(session);
+      }
       loader.load(session, parameters);
+      copyFromFirst();
       trainStep = new TrainStep(session, trainGraph,
-          settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer);
+          settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer,
+          n == 1 ? null : Collectives.runOptions(distributed.timeoutSeconds()));
       checkpoints = new CheckpointManager(trainer.outputDir().resolve("checkpoints"), trainer.keepLast());
       tensorBoard = new TensorBoard(trainer.outputDir().resolve("tensorboard"));
       parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
@@ -112,7 +143,13 @@ public final class TrainingRun implements AutoCloseable {
    * that grows on demand, and XLA auto-clustering when asked for.
    */
   public static ConfigProto sessionConfig(boolean xla) {
+    return sessionConfig(xla, 1);
+  }
+
+  /** {@link #sessionConfig(boolean)} with {@code cpuDevices} CPU devices (replicas on a machine without GPUs). */
+  public static ConfigProto sessionConfig(boolean xla, int cpuDevices) {
     ConfigProto.Builder config = ConfigProto.newBuilder()
+        .putDeviceCount("CPU", cpuDevices)
         .setAllowSoftPlacement(true)
         .setGpuOptions(GPUOptions.newBuilder().setAllowGrowth(true));
     if (xla) {
@@ -120,6 +157,33 @@ public final class TrainingRun implements AutoCloseable {
           OptimizerOptions.newBuilder().setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1)));
     }
     return config.build();
+  }
+
+  /** One op that copies replica 0's variables (parameters, adapters, optimizer state) into the others'. */
+  private static Op copyFromFirst(List<Ops> scopes, List<TrainGraph.ReplicaStores> stores) {
+    TrainGraph.ReplicaStores first = stores.get(0);
+    Ops read = scopes.get(0).withSubScope("copy_to_replicas");
+    List<Op> copies = new ArrayList<>();
+    for (int i = 1; i < stores.size(); i++) {
+      Ops write = scopes.get(i).withSubScope("copy_from_replica0");
+      TrainGraph.ReplicaStores to = stores.get(i);
+      List<VariableStore> sources = List.of(first.parameters(), first.adapters(), first.optimizerState());
+      List<VariableStore> targets = List.of(to.parameters(), to.adapters(), to.optimizerState());
+      for (int s = 0; s < sources.size(); s++) {
+        for (VariableStore.Variable v : sources.get(s).all()) {
+          Operand<TFloat32> value = read.readVariableOp(v.handle(), TFloat32.class);
+          copies.add(write.assignVariableOp(targets.get(s).get(v.spec().name()).handle(), value));
+        }
+      }
+    }
+    return scopes.get(0).withControlDependencies(copies).withName("copy_to_replicas").noOp();
+  }
+
+  /** With several replicas: makes every replica's variables replica 0's (after loading or resuming). */
+  private void copyFromFirst() {
+    if (copyFromFirst != null) {
+      session.runner().addTarget(copyFromFirst).run();
+    }
   }
 
   /**
@@ -140,6 +204,7 @@ public final class TrainingRun implements AutoCloseable {
     }
     TrainerState state = CheckpointManager.load(latest.get(), session, List.of(parameters, adapters),
         optimizerState, NOT_SAVED);
+    copyFromFirst();
     trainStep.restore(new TrainStep.State(state.step(), state.appliedUpdates(), state.nonFiniteInARow()));
     source.seek(state.dataPosition());
     lastCheckpoint = latest.get();

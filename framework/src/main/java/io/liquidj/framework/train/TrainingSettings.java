@@ -1,27 +1,30 @@
 package io.liquidj.framework.train;
 
 import com.typesafe.config.Config;
+import io.liquidj.framework.distributed.DistributedSettings;
 import io.liquidj.framework.optim.FreezeSettings;
 import io.liquidj.framework.optim.LoraSettings;
 import io.liquidj.framework.optim.OptimizerSettings;
 import io.liquidj.framework.optim.ScheduleSettings;
 
-/** Everything the training engine reads: the trainer, optimizer, schedule, lora and freeze sections. */
+/** Everything the training engine reads: the trainer, optimizer, schedule, lora, freeze and distributed sections. */
 public record TrainingSettings(
     TrainerSettings trainer,
     OptimizerSettings optimizer,
     ScheduleSettings schedule,
     LoraSettings lora,
-    FreezeSettings freeze) {
+    FreezeSettings freeze,
+    DistributedSettings distributed) {
 
-  /** Reads the five sections of the resolved configuration. */
+  /** Reads the six sections of the resolved configuration. */
   public static TrainingSettings from(Config root) {
     return new TrainingSettings(
         TrainerSettings.from(root.getConfig("trainer")),
         OptimizerSettings.from(root.getConfig("optimizer")),
         ScheduleSettings.from(root.getConfig("schedule")),
         LoraSettings.from(root.getConfig("lora")),
-        FreezeSettings.from(root.getConfig("freeze")));
+        FreezeSettings.from(root.getConfig("freeze")),
+        DistributedSettings.from(root.getConfig("distributed"), GpuProbe::gpuCount));
   }
 
   /** Whether {@code name} (a backbone parameter) is trained directly (LoRA adapters are separate). */

@@ -1,0 +1,118 @@
+package io.liquidj.framework.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquidj.framework.data.Batch;
+import io.liquidj.framework.data.BatchSource;
+import io.liquidj.framework.tf.ParameterSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data parallelism is an implementation detail: 2 replicas × 4 rows train exactly as 1 device × 8 rows
+ * (per-step losses and final weights within 1e-5), on the same global batches.
+ */
+class DataParallelTest {
+  private static final int STEPS = 20;
+  private static final double TOLERANCE = 1e-5;
+  @TempDir Path dir;
+
+  @Test
+  void twoReplicasTrainAsOneDeviceOnTheWholeBatch() throws Exception {
+    assertSameTraining();
+  }
+
+  @Test
+  void twoReplicasWithGradientAccumulationTrainAsOneDevice() throws Exception {
+    assertSameTraining("trainer.grad-accum = 2");
+  }
+
+  @Test
+  void twoReplicasWithLoraTrainAsOneDevice() throws Exception {
+    assertSameTraining("lora.enabled = true", "lora.rank = 2", "lora.alpha = 4");
+  }
+
+  private void assertSameTraining(String... overrides) throws Exception {
+    Trained one = train(1, overrides);
+    Trained two = train(2, overrides);
+    for (int s = 0; s < STEPS; s++) {
+      assertEquals(one.losses.get(s), two.losses.get(s), TOLERANCE, "loss of step " + (s + 1));
+    }
+    assertTrue(one.losses.get(STEPS - 1) < one.losses.get(0) - 0.1, "the model learned: " + one.losses);
+    for (var e : one.values.entrySet()) {
+      float[] expected = e.getValue();
+      float[] actual = two.values.get(e.getKey());
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], actual[i], TOLERANCE, e.getKey() + "[" + i + "]");
+      }
+    }
+  }
+
+  private record Trained(List<Double> losses, Map<String, float[]> values) {}
+
+  private Trained train(int devices, String... overrides) throws Exception {
+    String[] all = Stream.concat(Stream.of("trainer.steps = " + STEPS, "trainer.batch-size = 8",
+        "distributed.devices = " + devices, "distributed.timeout-seconds = 30", "trainer.output-dir = \"" + dir.resolve("d" + devices) + "\""),
+        Stream.of(overrides)).toArray(String[]::new);
+    TrainingSettings settings = TestSettings.of(dir, all);
+    List<Double> losses = new ArrayList<>();
+    Map<String, float[]> values = new LinkedHashMap<>();
+    try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
+            new PrintStream(new ByteArrayOutputStream()));
+        BatchSource source = new UnevenTargets(new ListBatchSource(8, 8, TinyBackbone.VOCAB, 5))) {
+      while (!run.done()) {
+        losses.add(run.step(source).loss());
+      }
+      for (ParameterSpec p : run.parameters().specs()) {
+        values.put(p.name(), run.parameters().read(run.session(), p.name()));
+      }
+      for (ParameterSpec p : run.adapters().specs()) {
+        values.put(p.name(), run.adapters().read(run.session(), p.name()));
+      }
+    }
+    return new Trained(losses, values);
+  }
+
+  /**
+   * Rows with different numbers of trained targets (row 1 none, row 2 half), so that the replicas' shares
+   * of a batch weigh differently in its loss.
+   */
+  private record UnevenTargets(BatchSource source) implements BatchSource {
+    @Override
+    public Batch next() {
+      Batch b = source.next();
+      float[] weights = b.lossWeights().clone();
+      for (int t = 0; t < b.length(); t++) {
+        weights[b.length() + t] = 0;
+        if (t % 2 == 0) {
+          weights[2 * b.length() + t] = 0;
+        }
+      }
+      return new Batch(b.batch(), b.length(), b.inputIds(), b.targetIds(), b.positions(), b.segmentIds(), weights);
+    }
+
+    @Override
+    public String position() {
+      return source.position();
+    }
+
+    @Override
+    public void seek(String position) {
+      source.seek(position);
+    }
+
+    @Override
+    public void close() {
+      source.close();
+    }
+  }
+}
