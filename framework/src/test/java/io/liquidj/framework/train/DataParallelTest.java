@@ -41,6 +41,24 @@ class DataParallelTest {
     assertSameTraining("lora.enabled = true", "lora.rank = 2", "lora.alpha = 4");
   }
 
+  @Test
+  void twoReplicasResumeFromACheckpointAsIfUninterrupted() throws Exception {
+    Trained uninterrupted = train(1);
+    assertEquals(STEPS, uninterrupted.losses.size());
+    // Steps 1-10 write a checkpoint at step 10; the second run resumes there: replica 1 must get replica 0's
+    // weights and optimizer state from it.
+    train(2, 10, "trainer.checkpoint-every = 10");
+    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "trainer.resume = true");
+    assertEquals(STEPS - 10, resumed.losses.size());
+    for (var e : uninterrupted.values.entrySet()) {
+      float[] expected = e.getValue();
+      float[] actual = resumed.values.get(e.getKey());
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], actual[i], TOLERANCE, e.getKey() + "[" + i + "]");
+      }
+    }
+  }
+
   private void assertSameTraining(String... overrides) throws Exception {
     Trained one = train(1, overrides);
     Trained two = train(2, overrides);
@@ -60,7 +78,12 @@ class DataParallelTest {
   private record Trained(List<Double> losses, Map<String, float[]> values) {}
 
   private Trained train(int devices, String... overrides) throws Exception {
-    String[] all = Stream.concat(Stream.of("trainer.steps = " + STEPS, "trainer.batch-size = 8",
+    return train(devices, STEPS, overrides);
+  }
+
+  /** Trains (or resumes) until step {@code until}. */
+  private Trained train(int devices, int until, String... overrides) throws Exception {
+    String[] all = Stream.concat(Stream.of("trainer.steps = " + STEPS, "schedule.kind = cosine", "trainer.batch-size = 8",
         "distributed.devices = " + devices, "distributed.timeout-seconds = 30", "trainer.output-dir = \"" + dir.resolve("d" + devices) + "\""),
         Stream.of(overrides)).toArray(String[]::new);
     TrainingSettings settings = TestSettings.of(dir, all);
@@ -69,7 +92,8 @@ class DataParallelTest {
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
             new PrintStream(new ByteArrayOutputStream()));
         BatchSource source = new UnevenTargets(new ListBatchSource(8, 8, TinyBackbone.VOCAB, 5))) {
-      while (!run.done()) {
+      run.resumeIfAsked(source);
+      while (run.state().step() < until) {
         losses.add(run.step(source).loss());
       }
       for (ParameterSpec p : run.parameters().specs()) {
