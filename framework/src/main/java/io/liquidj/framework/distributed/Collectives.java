@@ -44,18 +44,35 @@ public final class Collectives {
 
   /** Σ over replicas of {@code x} (any shape f32), the same value on every replica. */
   public Operand<TFloat32> sum(Ops tf, Operand<TFloat32> x) {
-    Output<?> out = tf.scope().opBuilder("CollectiveReduceV2", "all_reduce")
+    return build(tf, "CollectiveReduceV2", "all_reduce", x, true);
+  }
+
+  /**
+   * x: [N, s] → [N, s] whose row j is replica j's row i (on replica i): the reduce-scatter's exchange
+   * (CollectiveReduceScatterV2 has no CPU kernel; the caller sums the rows).
+   */
+  public Operand<TFloat32> allToAll(Ops tf, Operand<TFloat32> x) {
+    return build(tf, "CollectiveAllToAllV2", "all_to_all", x, false);
+  }
+
+  /** x: [s] → [N·s], the replicas' x concatenated in replica order. */
+  public Operand<TFloat32> gather(Ops tf, Operand<TFloat32> x) {
+    return build(tf, "CollectiveGatherV2", "all_gather", x, false);
+  }
+
+  private Operand<TFloat32> build(Ops tf, String type, String name, Operand<TFloat32> x, boolean reduce) {
+    var builder = tf.scope().opBuilder(type, name)
         .addInput(x.asOutput())
         .addInput(tf.constant(groupSize).asOutput())
         .addInput(tf.constant(GROUP_KEY).asOutput())
         .addInput(tf.constant(nextInstanceKey++).asOutput())
         .addInputList(new Output<?>[0])
-        .setAttr("merge_op", "Add")
-        .setAttr("final_op", "Id")
         .setAttr("communication_hint", communicationHint)
-        .setAttr("timeout_seconds", 0f)
-        .build()
-        .output(0);
+        .setAttr("timeout_seconds", 0f);
+    if (reduce) {
+      builder.setAttr("merge_op", "Add").setAttr("final_op", "Id");
+    }
+    Output<?> out = builder.build().output(0);
     @SuppressWarnings("unchecked")
     Output<TFloat32> typed = (Output<TFloat32>) out;
     return typed;

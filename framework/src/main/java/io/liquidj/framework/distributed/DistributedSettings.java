@@ -9,10 +9,19 @@ import java.util.function.IntSupplier;
  * The {@code distributed} section (see liquidj/trainer.conf for each key's meaning).
  *
  * @param devices replicas in this process (auto already resolved)
+ * @param shard what each replica keeps only its share of
  * @param bucketBytes gradient bytes per all-reduce
  * @param timeoutSeconds how long one step may wait for its collectives
  */
-public record DistributedSettings(int devices, long bucketBytes, int timeoutSeconds) {
+public record DistributedSettings(int devices, Shard shard, long bucketBytes, int timeoutSeconds) {
+  /** What the replicas split among themselves instead of each holding all of it. */
+  public enum Shard {
+    /** Nothing: plain data parallelism. */
+    NONE,
+    /** ZeRO-1: AdamW's moments (and the update's arithmetic); weights and gradients stay whole. */
+    OPTIMIZER
+  }
+
   public DistributedSettings {
     if (devices < 1 || bucketBytes < 1 || timeoutSeconds < 1) {
       throw new IllegalArgumentException("distributed settings must be positive, got devices " + devices
@@ -22,7 +31,7 @@ public record DistributedSettings(int devices, long bucketBytes, int timeoutSeco
 
   /** One device, as before this section existed. */
   public static DistributedSettings single() {
-    return new DistributedSettings(1, 32L << 20, 300);
+    return new DistributedSettings(1, Shard.NONE, 32L << 20, 300);
   }
 
   /**
@@ -40,7 +49,8 @@ public record DistributedSettings(int devices, long bucketBytes, int timeoutSeco
     } else {
       throw Settings.bad(config, "devices", "expected a positive number or auto");
     }
-    return new DistributedSettings(devices, (long) Settings.positiveInt(config, "bucket-mib") << 20,
+    Shard shard = Shard.valueOf(Settings.oneOf(config, "shard", "none", "optimizer").toUpperCase(java.util.Locale.ROOT));
+    return new DistributedSettings(devices, shard, (long) Settings.positiveInt(config, "bucket-mib") << 20,
         Settings.positiveInt(config, "timeout-seconds"));
   }
 

@@ -4,6 +4,7 @@ import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -60,6 +61,11 @@ public final class AdamW {
    * TensorFlow skips (a TF1 {@code cond} without the merge; ops built here need no gradient).
    */
   public List<Op> apply(Ops tf, List<Update> updates, Operand<TBool> apply) {
+    return apply(tf, updates, apply, settings::decays);
+  }
+
+  /** {@link #apply} with {@code decays} deciding which variables decay (by name), not optimizer.no-decay. */
+  public List<Op> apply(Ops tf, List<Update> updates, Operand<TBool> apply, Predicate<String> decays) {
     Ops scope = tf.withSubScope("adamw");
     Operand<TFloat32> lr = scope.switchCond(feeds.learningRate(), apply).outputTrue();
     Operand<TFloat32> beta1 = scope.constant((float) settings.beta1());
@@ -73,7 +79,7 @@ public final class AdamW {
       Ops param = scope.withName(spec.name().replace('/', '_')); // not withSubScope: that walks the whole graph per call
       Operand<TFloat32> gradient = param.switchCond(u.gradient(), apply).outputTrue();
       Ops afterDecay = param;
-      if (settings.decays(spec.name())) {
+      if (decays.test(spec.name())) {
         // Decoupled weight decay: w ← w − lr·wd·w, before the Adam step (PyTorch AdamW: p.mul_(1 − lr·wd)).
         Operand<TFloat32> decay = param.math.mul(param.math.mul(lr, param.constant((float) settings.weightDecay())),
             param.switchCond(u.value(), apply).outputTrue());

@@ -2,6 +2,7 @@ package io.liquidj.framework.train;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.distributed.Collectives;
+import io.liquidj.framework.distributed.DistributedSettings;
 import io.liquidj.framework.distributed.ReplicaGraphs;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
@@ -149,7 +150,8 @@ public final class TrainGraph {
     List<Op> accumulates = new ArrayList<>();
     List<Op> applies = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      Step step = new Step(scopes.get(i), stores.get(i), passes.get(i), settings, n == 1 ? null : collectives.apply(i));
+      Step step = new Step(scopes.get(i), i, n, stores.get(i), passes.get(i), settings,
+          n == 1 ? null : collectives.apply(i));
       replicas.add(new Replica(passes.get(i).batch(), step.optimizer));
       if (step.accumulate != null) {
         accumulates.add(step.accumulate);
@@ -224,7 +226,8 @@ public final class TrainGraph {
     private final Op accumulate;
     private final Op apply;
 
-    Step(Ops tf, ReplicaStores stores, Backward pass, TrainingSettings settings, Collectives collectives) {
+    Step(Ops tf, int replica, int replicas, ReplicaStores stores, Backward pass, TrainingSettings settings,
+        Collectives collectives) {
       TrainerSettings trainer = settings.trainer();
       List<VariableStore.Variable> variables = pass.trained().stream().map(stores::variable).toList();
       List<Operand<TFloat32>> gradients = pass.gradients();
@@ -285,33 +288,43 @@ public final class TrainGraph {
       } else {
         accumulate = null;
       }
-      if (collectives != null) {
-        // Each replica accumulated its own micro-batches; one sum over the replicas per update.
-        total = collectives.sumInBuckets(tf.withSubScope("all_reduce"), total,
-            variables.stream().map(v -> v.spec().shape()).toList(), settings.distributed().bucketBytes());
-      }
-
-      Ops clip = tf.withSubScope("clip");
-      List<Operand<TFloat32>> squares = new ArrayList<>();
-      for (Operand<TFloat32> g : total) {
-        squares.add(clip.reduceSum(clip.math.square(g), allAxes(clip, g)));
-      }
-      gradNorm = clip.withName("global_norm").math.sqrt(clip.math.addN(squares));
-      finite = clip.withName("finite").math.logicalAnd(clip.math.isFinite(gradNorm), clip.math.isFinite(loss.total()));
-      List<Operand<TFloat32>> clipped = new ArrayList<>();
-      if (trainer.clipNorm() > 0) {
-        // g · clip / max(‖g‖, clip) (torch.nn.utils.clip_grad_norm_ up to its 1e-6)
-        Operand<TFloat32> threshold = clip.constant((float) trainer.clipNorm());
-        Operand<TFloat32> scale = clip.math.div(threshold, clip.math.maximum(gradNorm, threshold));
-        total.forEach(g -> clipped.add(clip.math.mul(g, scale)));
+      List<Op> applyOps = new ArrayList<>();
+      if (collectives != null && settings.distributed().shard() == DistributedSettings.Shard.OPTIMIZER) {
+        OptimizerShards shards = new OptimizerShards(tf, replica, replicas, variables, pass.reads(), total,
+            loss.total(), optimizer, stores.optimizerState(), settings.optimizer(), trainer.clipNorm(),
+            settings.distributed().bucketBytes(), collectives);
+        gradNorm = shards.gradNorm;
+        finite = shards.finite;
+        applyOps.addAll(shards.updates);
       } else {
-        clipped.addAll(total);
+        if (collectives != null) {
+          // Each replica accumulated its own micro-batches; one sum over the replicas per update.
+          total = collectives.sumInBuckets(tf.withSubScope("all_reduce"), total,
+              variables.stream().map(v -> v.spec().shape()).toList(), settings.distributed().bucketBytes());
+        }
+
+        Ops clip = tf.withSubScope("clip");
+        List<Operand<TFloat32>> squares = new ArrayList<>();
+        for (Operand<TFloat32> g : total) {
+          squares.add(clip.reduceSum(clip.math.square(g), allAxes(clip, g)));
+        }
+        gradNorm = clip.withName("global_norm").math.sqrt(clip.math.addN(squares));
+        finite = clip.withName("finite").math.logicalAnd(clip.math.isFinite(gradNorm), clip.math.isFinite(loss.total()));
+        List<Operand<TFloat32>> clipped = new ArrayList<>();
+        if (trainer.clipNorm() > 0) {
+          // g · clip / max(‖g‖, clip) (torch.nn.utils.clip_grad_norm_ up to its 1e-6)
+          Operand<TFloat32> threshold = clip.constant((float) trainer.clipNorm());
+          Operand<TFloat32> scale = clip.math.div(threshold, clip.math.maximum(gradNorm, threshold));
+          total.forEach(g -> clipped.add(clip.math.mul(g, scale)));
+        } else {
+          clipped.addAll(total);
+        }
+        List<AdamW.Update> updates = new ArrayList<>();
+        for (int i = 0; i < variables.size(); i++) {
+          updates.add(new AdamW.Update(variables.get(i), pass.reads().get(i), clipped.get(i)));
+        }
+        applyOps.addAll(optimizer.apply(tf, updates, finite));
       }
-      List<AdamW.Update> updates = new ArrayList<>();
-      for (int i = 0; i < variables.size(); i++) {
-        updates.add(new AdamW.Update(variables.get(i), pass.reads().get(i), clipped.get(i)));
-      }
-      List<Op> applyOps = new ArrayList<>(optimizer.apply(tf, updates, finite));
       // The apply target: the (gated) updates and, always, zeroing the accumulators.
       // (withControlDependencies replaces, not extends, a scope's dependencies: one list.)
       if (zeroAccumulators != null) {

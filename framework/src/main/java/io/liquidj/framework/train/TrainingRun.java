@@ -55,7 +55,8 @@ public final class TrainingRun implements AutoCloseable {
     void load(Session session, VariableStore parameters);
   }
 
-  private static final Predicate<String> NOT_SAVED = name -> name.endsWith(".grad_accum");
+  private static final Predicate<String> NOT_SAVED = name -> name.endsWith(".grad_accum")
+      || name.startsWith(OptimizerShards.PREFIX);
 
   private final Backbone backbone;
   private final TrainingSettings settings;
@@ -94,6 +95,10 @@ public final class TrainingRun implements AutoCloseable {
       Ops tf = Ops.create(graph);
       DistributedSettings distributed = settings.distributed();
       int n = distributed.devices();
+      if (n > 1 && distributed.shard() == DistributedSettings.Shard.OPTIMIZER && trainer.resume()) {
+        throw new UserError("trainer.resume with distributed.shard = optimizer is not supported yet: its checkpoints "
+            + "hold the weights but not the sharded AdamW moments; resume with distributed.shard = none");
+      }
       boolean gpus = n > 1 && GpuProbe.gpuVisible();
       List<Ops> scopes = new ArrayList<>();
       List<TrainGraph.ReplicaStores> stores = new ArrayList<>();
@@ -171,6 +176,9 @@ public final class TrainingRun implements AutoCloseable {
       List<VariableStore> targets = List.of(to.parameters(), to.adapters(), to.optimizerState());
       for (int s = 0; s < sources.size(); s++) {
         for (VariableStore.Variable v : sources.get(s).all()) {
+          if (v.spec().name().startsWith(OptimizerShards.PREFIX)) {
+            continue; // each replica's own share of the moments
+          }
           Operand<TFloat32> value = read.readVariableOp(v.handle(), TFloat32.class);
           copies.add(write.assignVariableOp(targets.get(s).get(v.spec().name()).handle(), value));
         }

@@ -42,6 +42,17 @@ class DataParallelTest {
   }
 
   @Test
+  void optimizerShardsTrainAsOneDevice() throws Exception {
+    assertSameTraining("distributed.shard = optimizer");
+  }
+
+  @Test
+  void optimizerShardsWithGradientAccumulationAndLoraTrainAsOneDevice() throws Exception {
+    assertSameTraining("distributed.shard = optimizer", "trainer.grad-accum = 2", "lora.enabled = true",
+        "lora.rank = 2", "lora.alpha = 4");
+  }
+
+  @Test
   void twoReplicasResumeFromACheckpointAsIfUninterrupted() throws Exception {
     Trained uninterrupted = train(1);
     assertEquals(STEPS, uninterrupted.losses.size());
