@@ -1,0 +1,40 @@
+package io.liquidj.framework.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MemoryEstimateTest {
+  @TempDir Path dir;
+
+  /**
+   * TinyBackbone: vocab 16, hidden 8, intermediate 8, 1 layer, 1 head; 16·8 + 8·8 + 8 + 16·8 = 328
+   * parameters, all trained.
+   * batch 8 × seq-len 8 on 2 devices: 32 tokens per replica.
+   * Per token: a layer keeps 8·8 + 4·8 + 2·1·8 = 112 floats, the head 2·16 = 32; without recomputation
+   * 1·112 + 8 + 32 = 152, with it (1+1)·8 + 112 + 32 = 160.
+   */
+  @Test
+  void estimateCountsWeightsGradientsMomentsAndActivationsByHand() {
+    TinyBackbone tiny = new TinyBackbone();
+    List<String> base = List.of("trainer.batch-size = 8", "trainer.seq-len = 8", "distributed.devices = 2");
+    MemoryEstimate plain = MemoryEstimate.of(tiny.config(), tiny.parameters(), 328,
+        TestSettings.of(dir, base.toArray(String[]::new)));
+    assertEquals(4 * 328, plain.weights());
+    assertEquals(4 * 328, plain.gradients());
+    assertEquals(4 * 2 * 328, plain.optimizer());
+    assertEquals(4 * 32 * 152, plain.activations());
+    assertEquals(4 * 328 * 4 + 4 * 32 * 152, plain.total());
+
+    MemoryEstimate zeroOneAccumulatingRecomputing = MemoryEstimate.of(tiny.config(), tiny.parameters(), 328,
+        TestSettings.of(dir, "trainer.batch-size = 8", "trainer.seq-len = 8", "distributed.devices = 2",
+            "distributed.shard = optimizer", "trainer.grad-accum = 4", "trainer.recompute-activations = true"));
+    assertEquals(4 * 328, zeroOneAccumulatingRecomputing.weights());
+    assertEquals(4 * 2 * 328, zeroOneAccumulatingRecomputing.gradients(), "gradients and accumulators");
+    assertEquals(4 * 328, zeroOneAccumulatingRecomputing.optimizer(), "half of the two moments");
+    assertEquals(4 * 32 * 160, zeroOneAccumulatingRecomputing.activations());
+  }
+}
