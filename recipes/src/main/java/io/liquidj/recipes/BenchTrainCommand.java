@@ -13,6 +13,7 @@ import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.metrics.Throughput;
+import io.liquidj.framework.train.MemoryEstimate;
 import io.liquidj.framework.train.StepResult;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingRun;
@@ -47,7 +48,7 @@ final class BenchTrainCommand implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("bench-train", "trainer", "optimizer", "lora", "freeze");
+    return List.of("bench-train", "trainer", "optimizer", "lora", "freeze", "distributed");
   }
 
   @Override
@@ -75,6 +76,8 @@ final class BenchTrainCommand implements Command {
     out.printf(Locale.ROOT, "bench-train: %s, vocab %d, batch %d x %d, %s, xla %s, %d warmup + %d timed steps%n",
         model.source(), model.vocabSize(), trainer.batchSize(), trainer.seqLen(), trainer.precision(), trainer.xla(),
         warmup, timed);
+    out.println("memory estimate (" + settings.distributed().devices() + " device(s)):");
+    out.println(MemoryEstimate.of(model, backbone.parameters(), settings).describe());
     long start = System.nanoTime();
     List<Double> seconds = new ArrayList<>();
     long params;

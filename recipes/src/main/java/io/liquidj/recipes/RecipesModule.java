@@ -15,6 +15,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
     commands.addBinding("train").to(TrainRecipe.class);
     commands.addBinding("bench-train").to(BenchTrainCommand.class);
+    commands.addBinding("plan-memory").to(PlanMemoryCommand.class);
     commands.addBinding("train-tokenizer").to(TrainTokenizerCommand.class);
     commands.addBinding("demo").to(io.liquidj.recipes.demo.DemoRecipe.class);
     commands.addBinding("demo-report").to(io.liquidj.recipes.demo.DemoReportRecipe.class);

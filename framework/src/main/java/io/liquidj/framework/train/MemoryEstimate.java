@@ -31,6 +31,19 @@ public record MemoryEstimate(long weights, long gradients, long optimizer, long 
     return weights + gradients + optimizer + activations;
   }
 
+  /** {@link #of(ModelConfig, List, long, TrainingSettings)} counting the trained parameters from the settings. */
+  public static MemoryEstimate of(ModelConfig config, List<ParameterSpec> parameters, TrainingSettings settings) {
+    long trained = 0;
+    for (ParameterSpec p : parameters) {
+      if (settings.trainsParameter(p.name())) {
+        trained += p.size();
+      } else if (settings.lora().adapts(p.name()) && p.shape().length == 2) {
+        trained += (long) settings.lora().rank() * (p.shape()[0] + p.shape()[1]); // B [out,r] + A [r,in]
+      }
+    }
+    return of(config, parameters, trained, settings);
+  }
+
   /**
    * The estimate for {@code config}'s model with {@code parameters} (its specs), training settings
    * {@code settings}.

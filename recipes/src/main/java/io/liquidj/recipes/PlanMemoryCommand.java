@@ -1,0 +1,56 @@
+package io.liquidj.recipes;
+
+import com.typesafe.config.Config;
+import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.train.MemoryEstimate;
+import io.liquidj.framework.train.TrainerSettings;
+import io.liquidj.framework.train.TrainingSettings;
+import jakarta.inject.Inject;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code ./liquid plan-memory conf/recipes/liquid-paper.conf distributed.devices=8 distributed.shard=optimizer}:
+ * the memory one device needs for a training configuration ({@link MemoryEstimate}), without building a graph.
+ */
+final class PlanMemoryCommand implements Command {
+  private final Backbones backbones;
+
+  @Inject
+  PlanMemoryCommand(Backbones backbones) {
+    this.backbones = backbones;
+  }
+
+  @Override
+  public String summary() {
+    return "Estimate the memory per device of a training configuration (weights, gradients, optimizer, activations)";
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("trainer", "optimizer", "lora", "freeze", "distributed");
+  }
+
+  @Override
+  public int run(Invocation invocation) {
+    Config config = invocation.config();
+    TrainingSettings settings = TrainingSettings.from(config);
+    TrainerSettings trainer = settings.trainer();
+    ModelConfig model = backbones.config(BackboneSettings.from(config));
+    if (trainer.imageCodes() > 0 && model.liquid() == null) {
+      model = VocabularyExtension.extendedConfig(model, VocabularyExtension.Plan.appended(trainer.imageCodes()));
+    }
+    var parameters = backbones.create(model, trainer.precision()).parameters();
+    invocation.out().printf(Locale.ROOT, "%s, vocab %d, batch %d x %d on %d device(s), shard %s, recompute %s, "
+            + "grad-accum %d, lora %s%n", model.source(), model.vocabSize(), trainer.batchSize(), trainer.seqLen(),
+        settings.distributed().devices(), settings.distributed().shard().name().toLowerCase(Locale.ROOT),
+        trainer.recomputeActivations(), trainer.gradAccum(), settings.lora().enabled());
+    invocation.out().println(MemoryEstimate.of(model, parameters, settings).describe());
+    return 0;
+  }
+}
