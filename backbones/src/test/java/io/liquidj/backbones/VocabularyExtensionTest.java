@@ -178,7 +178,7 @@ class VocabularyExtensionTest {
     float[] before;
     try (FixtureModel m = extended(LLAMA, Plan.appended(64))) {
       before = m.logits(ids);
-      BackboneCheckpoints.save(m.session, m.store, m.config, saved, DType.F32);
+      BackboneCheckpoints.save(m.session, m.weights, m.backbone, saved);
     }
     ModelConfig reread = ModelConfig.read(saved);
     assertEquals(OLD_VOCAB + 67, reread.vocabSize());

@@ -16,6 +16,7 @@ import io.liquidj.framework.data.PackedBatchSource;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
 import io.liquidj.framework.train.TrainerSettings;
+import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.nio.file.Path;

@@ -2,28 +2,23 @@ package io.liquidj.framework.train;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneCheckpoints;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.checkpoint.CheckpointManager;
 import io.liquidj.framework.checkpoint.TrainerState;
-import io.liquidj.framework.checkpoint.VariableFiles;
 import io.liquidj.framework.data.BatchSource;
-import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.metrics.ConsoleProgress;
 import io.liquidj.framework.metrics.TensorBoard;
 import io.liquidj.framework.metrics.Throughput;
 import io.liquidj.framework.optim.LoraWeights;
-import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.tf.VariableStore;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import org.tensorflow.Graph;
@@ -222,19 +217,7 @@ public final class TrainingRun implements AutoCloseable {
    * projections.
    */
   public Path exportModel(Path dir) throws IOException {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    backbone.parameters().forEach(p -> shapes.put(p.name(), p.shape()));
-    DType dtype = switch (backbone.config().dtype()) {
-      case "bfloat16" -> DType.BF16;
-      case "float16" -> DType.F16;
-      default -> DType.F32;
-    };
-    AtomicFiles.writeDirectory(dir, tmp -> {
-      Files.writeString(tmp.resolve("config.json"), backbone.config().toJson());
-      VariableFiles.write(tmp.resolve("model.safetensors"), session, trainGraph.weights(), shapes, dtype,
-          Map.of("format", "pt"));
-    });
-    return dir;
+    return BackboneCheckpoints.save(session, trainGraph.weights(), backbone, dir);
   }
 
   public Session session() {

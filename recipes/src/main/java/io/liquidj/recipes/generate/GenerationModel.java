@@ -8,7 +8,6 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.export.ResourceSaver;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.generate.GenerationClient;
@@ -20,6 +19,7 @@ import io.liquidj.framework.safetensors.Checkpoint;
 import io.liquidj.framework.safetensors.TensorReader;
 import io.liquidj.framework.tf.VariableStore;
 import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.tokenizers.text.ChatFormat;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.vqgan.Vqgan;
@@ -27,7 +27,6 @@ import io.liquidj.tokenizers.vqgan.VqganConfig;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -67,19 +66,17 @@ public final class GenerationModel implements AutoCloseable {
       GenerateSettings settings, boolean withPng) {
     Path dir = backbone.checkpoint().orElseThrow(() -> new UserError(
         "checkpoint is empty: generation needs a trained model folder (config.json, safetensors, tokenizer.json)"));
-    ModelConfig config = VocabularyExtension.recognise(ModelConfig.read(dir));
-    MultimodalVocabulary vocabulary = config.liquid() == null ? null : MultimodalVocabulary.of(config);
     Path tokenizerDir = settings.tokenizer().orElse(dir);
     if (Files.isDirectory(tokenizerDir) && !Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))) {
       throw new UserError("no tokenizer.json in " + tokenizerDir + ": set generate.tokenizer to the model's tokenizer "
           + "folder (a trainer's export holds only config.json and the weights)");
     }
-    TextTokenizer tokenizer = tokenizers.load(tokenizerDir);
-    if (vocabulary != null) {
-      tokenizer = TextTokenizers.withSpecialTokens(tokenizer, Map.of("<boi>", vocabulary.boiTokenId(),
-          "<eoi>", vocabulary.eoiTokenId(), "<unconditional>", vocabulary.unconditionalTokenId()));
-    }
-    ChatFormat chat = tokenizers.chatFormat(tokenizerDir);
+    LiquidModel liquid = LiquidModel.resolve(backbones, tokenizers, backbone, "generate.tokenizer",
+        settings.tokenizer(), 0);
+    ModelConfig config = liquid.config();
+    MultimodalVocabulary vocabulary = liquid.vocabulary();
+    TextTokenizer tokenizer = liquid.tokenizer();
+    ChatFormat chat = tokenizers.chatFormat(liquid.tokenizerDir());
     Vqgan vqgan = withPng && vocabulary != null && settings.imageTokenizer().isPresent()
         ? vqgan(settings.imageTokenizer().get(), vocabulary) : null;
     Backbone model = backbones.create(config, Precision.F32);

@@ -18,7 +18,6 @@ import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
-import io.liquidj.framework.safetensors.DType;
 import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
@@ -68,7 +67,7 @@ class GenerateCliTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       var store = BackboneVariables.create(Ops.create(g), llama, 7);
       store.initializeAll(s);
-      BackboneCheckpoints.save(s, store, config, trained, DType.F32);
+      BackboneCheckpoints.save(s, store.weights(), llama, trained);
     }
     model = Files.createDirectories(tmp.resolve("model"));
     for (String f : List.of("config.json", "model.safetensors")) {
