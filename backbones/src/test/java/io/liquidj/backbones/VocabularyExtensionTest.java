@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
@@ -45,7 +45,7 @@ class VocabularyExtensionTest {
 
   private static FixtureModel extended(Path baseDir, Plan plan) {
     ModelConfig config = VocabularyExtension.extendedConfig(ModelConfig.read(baseDir), plan);
-    return new FixtureModel(config, new LlamaFactory(), Precision.F32, (session, store) -> {
+    return new FixtureModel(config, LlamaBackbone::new, Precision.F32, (session, store) -> {
       try (Checkpoint base = Checkpoint.open(baseDir)) {
         VocabularyExtension.loadExtended(session, store, base, 7);
       }
@@ -56,7 +56,7 @@ class VocabularyExtensionTest {
   void openGrowsASmallerCheckpointIntoTheExtendedBackbone() {
     ModelConfig config = VocabularyExtension.extendedConfig(ModelConfig.read(LLAMA), Plan.appended(32));
     try (Graph g = new Graph(); Session s = new Session(g); Checkpoint base = Checkpoint.open(LLAMA)) {
-      Backbone backbone = new LlamaFactory().create(config, Precision.F32);
+      Backbone backbone = new LlamaBackbone(config, Precision.F32);
       VariableStore store = BackboneVariables.open(Ops.create(g), s, backbone, Optional.of(LLAMA), 7);
       float[] embed = store.read(s, "model.embed_tokens.weight");
       float[] old = base.readFloats("model.embed_tokens.weight");
@@ -80,7 +80,7 @@ class VocabularyExtensionTest {
   void extensionLeavesExistingTokenLogitsUnchanged() {
     int[][] ids = ids();
     float[] before;
-    try (FixtureModel base = new FixtureModel(LLAMA, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel base = new FixtureModel(LLAMA, LlamaBackbone::new, Precision.F32)) {
       before = base.logits(ids);
     }
     try (FixtureModel m = extended(LLAMA, Plan.appended(VocabularyExtension.DEFAULT_IMAGE_CODES))) {
@@ -116,7 +116,7 @@ class VocabularyExtensionTest {
     }
     int[][] ids = ids();
     float[] before;
-    try (FixtureModel base = new FixtureModel(untied, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel base = new FixtureModel(untied, LlamaBackbone::new, Precision.F32)) {
       before = base.logits(ids);
     }
     try (FixtureModel m = extended(untied, Plan.appended(16))) {
@@ -135,7 +135,7 @@ class VocabularyExtensionTest {
   void meanResizedRowsKeepTheNextTokenDistributionClose() {
     int[][] ids = ids();
     float[] before;
-    try (FixtureModel base = new FixtureModel(LLAMA, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel base = new FixtureModel(LLAMA, LlamaBackbone::new, Precision.F32)) {
       before = base.logits(ids);
     }
     try (FixtureModel m = extended(LLAMA, Plan.appended(13))) {
@@ -185,7 +185,7 @@ class VocabularyExtensionTest {
     assertEquals(OLD_VOCAB, reread.liquid().imageCodeOffset());
     assertEquals(64, reread.liquid().numImageCodes());
     assertEquals(OLD_VOCAB + 64 + 2, reread.liquid().unconditionalTokenId());
-    try (FixtureModel m = new FixtureModel(saved, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel m = new FixtureModel(saved, LlamaBackbone::new, Precision.F32)) {
       assertArrayEquals(before, m.logits(ids));
     }
   }

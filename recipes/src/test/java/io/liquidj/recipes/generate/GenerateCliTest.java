@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
@@ -62,7 +62,7 @@ class GenerateCliTest {
   static void tinyExtendedModel() throws Exception {
     ModelConfig config = VocabularyExtension.extendedConfig(Backbones.shape("tiny-llama"),
         VocabularyExtension.Plan.appended(128));
-    Backbone llama = new LlamaFactory().create(config, Precision.F32);
+    Backbone llama = new LlamaBackbone(config, Precision.F32);
     trained = tmp.resolve("trained");
     try (Graph g = new Graph(); Session s = new Session(g)) {
       var store = BackboneVariables.create(Ops.create(g), llama, 7);
