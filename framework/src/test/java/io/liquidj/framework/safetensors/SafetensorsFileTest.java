@@ -112,6 +112,15 @@ class SafetensorsFileTest {
   }
 
   @Test
+  void shapeWhoseElementCountOverflowsIsRejectedNamingFileAndTensor() throws Exception {
+    String header = "{\"huge\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776],\"data_offsets\":[0,8]}}";
+    Path file = write("overflow.safetensors", -1, header, 8);
+    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    assertTrue(e.getMessage().contains("overflow.safetensors") && e.getMessage().contains("\"huge\"")
+        && e.getMessage().contains("too many elements"), e.getMessage());
+  }
+
+  @Test
   void missingTensorNamesTheFile() {
     try (SafetensorsFile f = SafetensorsFile.open(Fixtures.fixture("hf/llama3/model.safetensors"))) {
       UserError e = assertThrows(UserError.class, () -> f.info("lm_head.weight"));
