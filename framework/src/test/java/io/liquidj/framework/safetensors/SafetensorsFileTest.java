@@ -144,6 +144,24 @@ class SafetensorsFileTest {
   }
 
   @Test
+  void unusedCheckpointTensorsAreAnErrorNamingThemButRotaryCachesOnlyAWarning() throws Exception {
+    Path ckpt = dir.resolve("ckpt");
+    Files.createDirectories(ckpt);
+    new SafetensorsWriter()
+        .addFloats("model.layers.0.w", DType.F32, new long[] {1}, new float[] {1})
+        .addFloats("model.layers.0.self_attn.rotary_emb.inv_freq", DType.F32, new long[] {1}, new float[] {1})
+        .addFloats("model.layers.1.w", DType.F32, new long[] {1}, new float[] {1})
+        .write(ckpt.resolve("model.safetensors"));
+    var warnings = new java.io.ByteArrayOutputStream();
+    try (Checkpoint c = Checkpoint.open(ckpt); var out = new java.io.PrintStream(warnings, true, StandardCharsets.UTF_8)) {
+      UserError e = assertThrows(UserError.class, () -> c.requireAllUsed(List.of("model.layers.0.w"), out));
+      assertTrue(e.getMessage().contains("model.layers.1.w") && !e.getMessage().contains("inv_freq"), e.getMessage());
+      c.requireAllUsed(List.of("model.layers.0.w", "model.layers.1.w"), out);
+    }
+    assertTrue(warnings.toString(StandardCharsets.UTF_8).contains("rotary_emb.inv_freq"), warnings.toString());
+  }
+
+  @Test
   void folderWithoutWeightsListsWhatItHas() throws Exception {
     Files.writeString(dir.resolve("config.json"), "{}");
     UserError e = assertThrows(UserError.class, () -> Checkpoint.open(dir));

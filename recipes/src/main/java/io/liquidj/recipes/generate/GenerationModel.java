@@ -98,7 +98,8 @@ public final class GenerationModel implements AutoCloseable {
       ResourceSaver.build(tf, store);
       session = new Session(graph);
       try (Checkpoint weights = Checkpoint.open(dir)) {
-        store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null);
+        weights.requireAllUsed(store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null),
+            System.err);
       }
       if (vqgan != null) {
         Path file = VqganTokenizer.weightsFile(settings.imageTokenizer().get());
