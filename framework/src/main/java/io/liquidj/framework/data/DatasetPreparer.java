@@ -8,9 +8,7 @@ import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.tokenizer.ImageBatch;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.TextTokenizer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -136,8 +134,7 @@ public final class DatasetPreparer {
     }
     List<String> names = new ArrayList<>();
     Path base = file.toAbsolutePath().getParent();
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      long lineNo = 0;
+    try (Utf8Text.Lines in = new Utf8Text.Lines(file)) {
       for (int chunk = 0; ; chunk++) {
         String name = prefix + stem(file) + String.format("-%05d.lqd", chunk);
         Path target = settings.out().resolve(name);
@@ -145,18 +142,20 @@ public final class DatasetPreparer {
         PairShard pairShard = pairs && !done ? new PairShard(pool) : null;
         TextShard textShard = !pairs && !done ? new TextShard() : null;
         int read = 0;
-        String line;
-        while (read < settings.shardSize() && (line = in.readLine()) != null) {
+        Utf8Text.Line line;
+        while (read < settings.shardSize() && (line = in.next()) != null) {
           read++;
-          lineNo++;
-          if (done || line.isBlank()) {
+          Utf8Text.Decoded text = line.decoded();
+          if (done || (text.ok() && text.text().isBlank())) {
             continue;
           }
-          String where = file.getFileName() + ":" + lineNo;
+          String where = file.getFileName() + ":" + line.number();
+          RawRecord record = !text.ok() ? RawRecord.bad(where, SkipReason.BAD_UTF8, text.problem())
+              : pairs ? manifestRecord(where, text.text(), base) : textRecord(where, text.text());
           if (pairs) {
-            pairShard.add(manifestRecord(where, line, base));
+            pairShard.add(record);
           } else {
-            textShard.add(textRecord(where, line));
+            textShard.add(record);
           }
         }
         if (read == 0 && chunk > 0) {

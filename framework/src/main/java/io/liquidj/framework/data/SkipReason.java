@@ -4,6 +4,8 @@ package io.liquidj.framework.data;
 public enum SkipReason {
   /** A line of a JSONL file that is not a JSON object. */
   BAD_JSON("bad-json"),
+  /** A JSONL line or a tar caption whose bytes are not valid UTF-8 ({@link Utf8Text}). */
+  BAD_UTF8("bad-utf8"),
   /** The manifest names an image file that does not exist or cannot be read. */
   MISSING_FILE("missing-file"),
   /** The image bytes cannot be decoded (corrupt, truncated or an unsupported format such as WebP). */

@@ -139,6 +139,34 @@ class DatasetPreparerTest {
     }
   }
 
+  @Test
+  void invalidUtf8LinesAndCaptionsAreSkippedAsBadUtf8WithTheirLine() throws IOException {
+    byte[] latin1 = "{\"text\": \"caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(dir.resolve("text.jsonl"), concat("{\"text\": \"ok\"}\n".getBytes(StandardCharsets.UTF_8), latin1,
+        "\n{\"text\": \"fine\"}\n".getBytes(StandardCharsets.UTF_8)));
+    Files.write(dir.resolve("manifest.jsonl"), concat("{\"image\": \"red.png\", \"caption\": \"r\u00e9d\"}\n"
+        .getBytes(StandardCharsets.ISO_8859_1), "{\"image\": \"red.png\", \"caption\": \"red\"}\n".getBytes(StandardCharsets.UTF_8)));
+    Tar tar = new Tar();
+    tar.add("s/a.png", png(8, 8, Color.RED)).add("s/a.txt", "r\u00e9d".getBytes(StandardCharsets.ISO_8859_1));
+    tar.add("s/b.png", png(8, 8, Color.BLUE)).add("s/b.json", "{\"caption\": \"bl\u00fc\"}".getBytes(StandardCharsets.ISO_8859_1));
+    tar.add("s/c.png", png(8, 8, Color.GREEN)).add("s/c.txt", "green".getBytes(StandardCharsets.UTF_8));
+    Files.write(dir.resolve("tars/000.tar"), tar.bytes());
+    PrepareCounts total = prepare();
+    assertEquals(4, total.skipped(SkipReason.BAD_UTF8));
+    assertEquals(2 + 1 + 1, total.writtenCount());
+    var samples = new ObjectMapper().readTree(out.resolve(DatasetPreparer.REPORT).toFile()).path("total").path("samples");
+    assertTrue(samples.toString().contains("bad-utf8: text.jsonl:2 (invalid UTF-8 at byte"), samples.toString());
+    assertTrue(samples.toString().contains("bad-utf8: manifest.jsonl:1"), samples.toString());
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      b.writeBytes(p);
+    }
+    return b.toByteArray();
+  }
+
   static byte[] png(int w, int h, Color colour) throws IOException {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     var g = img.createGraphics();
