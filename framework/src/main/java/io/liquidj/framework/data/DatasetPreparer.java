@@ -25,10 +25,10 @@ import java.util.stream.Stream;
  * the backbone's text tokenizer, images through the image tokenizer, so training never runs the VQGAN.
  *
  * <p>Each input is cut into shards deterministically (one per {@code .tar}; one per {@code shard-size}
- * lines of a JSONL file), named after the input, and written atomically; a shard that exists is
- * finished and skipped, which makes a rerun resume. Bad records are counted with their reason and
- * never stop the run. Images are decoded and resized on all threads; tokenizers run on the caller's
- * thread (the image tokenizer may use the GPU).
+ * lines of a JSONL file), named after the input, and written atomically; a shard that exists whole
+ * (footer and checksum intact) is finished and skipped, which makes a rerun resume; a damaged one is
+ * redone. Bad records are counted with their reason and never stop the run. Images are decoded and
+ * resized on all threads; tokenizers run on the caller's thread (the image tokenizer may use the GPU).
  */
 public final class DatasetPreparer {
   /** The name of the report written next to the shards. */
@@ -116,7 +116,7 @@ public final class DatasetPreparer {
     }
     String name = prefix + stem(tar) + ".lqd";
     Path target = settings.out().resolve(name);
-    if (Files.exists(target)) {
+    if (finished(target)) {
       listener.shard(name, true);
       return name;
     }
@@ -125,6 +125,11 @@ public final class DatasetPreparer {
     shard.finish(target);
     listener.shard(name, false);
     return name;
+  }
+
+  /** Whether {@code target} is a whole shard; a damaged one (cut short, failing its checksum, older format) is redone. */
+  private static boolean finished(Path target) {
+    return Files.exists(target) && Shard.damage(target) == null;
   }
 
   /** Cuts a JSONL file into chunks of shard-size lines, each one shard; finished chunks are skipped unread. */
@@ -138,7 +143,7 @@ public final class DatasetPreparer {
       for (int chunk = 0; ; chunk++) {
         String name = prefix + stem(file) + String.format("-%05d.lqd", chunk);
         Path target = settings.out().resolve(name);
-        boolean done = Files.exists(target);
+        boolean done = finished(target);
         PairShard pairShard = pairs && !done ? new PairShard(pool) : null;
         TextShard textShard = !pairs && !done ? new TextShard() : null;
         int read = 0;

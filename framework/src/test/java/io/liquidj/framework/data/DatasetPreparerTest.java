@@ -2,9 +2,11 @@ package io.liquidj.framework.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liquidj.framework.UserError;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -125,6 +127,38 @@ class DatasetPreparerTest {
     assertEquals(List.of("p00-manifest-00001.lqd"), written);
     assertArrayEquals(before, Files.readAllBytes(out.resolve("p00-manifest-00001.lqd")));
     assertEquals(8, total.writtenCount());
+  }
+
+  @Test
+  void rerunRedoesATruncatedOrDamagedShard() throws IOException {
+    prepare();
+    Path cut = out.resolve("p00-manifest-00001.lqd");
+    Path flipped = out.resolve("t00-text-00000.lqd");
+    byte[] cutBefore = Files.readAllBytes(cut);
+    byte[] flippedBefore = Files.readAllBytes(flipped);
+    Files.write(cut, Arrays.copyOf(cutBefore, 20)); // inside the header
+    byte[] damaged = flippedBefore.clone();
+    damaged[damaged.length - 20] ^= 1; // a token id, which only the checksum notices
+    Files.write(flipped, damaged);
+    written.clear();
+    PrepareCounts total = prepare();
+    assertEquals(List.of("p00-manifest-00001.lqd", "t00-text-00000.lqd"), written);
+    assertArrayEquals(cutBefore, Files.readAllBytes(cut));
+    assertArrayEquals(flippedBefore, Files.readAllBytes(flipped));
+    assertEquals(8, total.writtenCount());
+  }
+
+  @Test
+  void trainingOnATruncatedShardNamesItAndSaysToRerunPrepare() throws IOException {
+    prepare();
+    Path cut = out.resolve("p01-000.lqd");
+    byte[] bytes = Files.readAllBytes(cut);
+    for (int length : new int[] {20, bytes.length / 2, bytes.length - 1}) {
+      Files.write(cut, Arrays.copyOf(bytes, length));
+      UserError e = assertThrows(UserError.class, () -> PreparedDataset.open(out, TestData.TOKENIZER.size(), 64));
+      assertTrue(e.getMessage().contains("p01-000.lqd") && e.getMessage().contains("rerun ./liquid prepare"),
+          e.getMessage());
+    }
   }
 
   @Test
