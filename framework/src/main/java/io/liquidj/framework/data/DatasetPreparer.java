@@ -58,7 +58,8 @@ public final class DatasetPreparer {
     this.text = text;
     this.images = images;
     this.listener = listener;
-    this.decoder = new ImageDecoder(settings.imageSize(), settings.minImageSize(), settings.maxAspectRatio());
+    this.decoder = new ImageDecoder(settings.imageSize(), settings.minImageSize(), settings.maxAspectRatio(),
+        settings.maxImagePixels());
     if (images != null && settings.imageSize() % images.downsampleFactor() != 0) {
       throw new UserError("data.prepare.image-size " + settings.imageSize() + " must be a multiple of the image "
           + "tokenizer's downsample factor " + images.downsampleFactor());

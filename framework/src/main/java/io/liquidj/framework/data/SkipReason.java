@@ -12,6 +12,8 @@ public enum SkipReason {
   UNREADABLE("unreadable"),
   /** The shorter side is below {@code data.prepare.min-image-size}. */
   TOO_SMALL("too-small"),
+  /** The header declares more pixels than {@code data.prepare.max-image-pixels} (never decoded). */
+  TOO_LARGE("too-large"),
   /** The long/short side ratio exceeds {@code data.prepare.max-aspect-ratio}. */
   ASPECT_RATIO("aspect-ratio"),
   /** A pair record without a caption (or an empty one). */

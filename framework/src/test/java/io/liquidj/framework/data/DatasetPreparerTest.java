@@ -65,7 +65,7 @@ class DatasetPreparerTest {
 
   private PrepareCounts prepare() throws IOException {
     PrepareSettings settings = new PrepareSettings(out, List.of(dir.resolve("manifest.jsonl"), dir.resolve("tars")),
-        List.of(dir.resolve("text.jsonl")), dir, dir, "test", 8, 4, 2.0, 3, 2, 2);
+        List.of(dir.resolve("text.jsonl")), dir, dir, "test", 8, 4, 2.0, 1000, 3, 2, 2);
     return new DatasetPreparer(settings, new CharTokenizer(), new AverageColourQuantizer(), new DatasetPreparer.Listener() {
       @Override
       public void records(int n, PrepareCounts shardSoFar) {}
@@ -191,6 +191,19 @@ class DatasetPreparerTest {
     var samples = new ObjectMapper().readTree(out.resolve(DatasetPreparer.REPORT).toFile()).path("total").path("samples");
     assertTrue(samples.toString().contains("bad-utf8: text.jsonl:2 (invalid UTF-8 at byte"), samples.toString());
     assertTrue(samples.toString().contains("bad-utf8: manifest.jsonl:1"), samples.toString());
+  }
+
+  @Test
+  void imagesOverThePixelLimitAreSkippedFromTheirHeaderWithoutDecoding() throws IOException {
+    Files.write(dir.resolve("big.png"), png(40, 40, Color.RED)); // 1600 pixels, over the test limit of 1000
+    Files.write(dir.resolve("bomb.png"), io.liquidj.framework.image.TestImages.hugeHeaderPng(png(16, 16, Color.RED)));
+    Files.writeString(dir.resolve("manifest.jsonl"), "{\"image\": \"big.png\", \"caption\": \"big\"}\n"
+        + "{\"image\": \"bomb.png\", \"caption\": \"bomb\"}\n{\"image\": \"red.png\", \"caption\": \"red\"}\n");
+    PrepareCounts total = prepare();
+    assertEquals(2, total.skipped(SkipReason.TOO_LARGE));
+    assertEquals(1 + 3 + 2, total.writtenCount());
+    var samples = new ObjectMapper().readTree(out.resolve(DatasetPreparer.REPORT).toFile()).path("total").path("samples");
+    assertTrue(samples.toString().contains("too-large: manifest.jsonl:2 bomb.png (20000x20000"), samples.toString());
   }
 
   private static byte[] concat(byte[]... parts) {
