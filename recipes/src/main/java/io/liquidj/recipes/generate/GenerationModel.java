@@ -51,8 +51,6 @@ public final class GenerationModel implements AutoCloseable {
   private GenerationModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, ChatFormat chat,
       Graph graph, Session session, GenerationGraph generation, PromptTemplates templates,
       GenerationGraph.Shapes shapes) {
-    this.templates = templates;
-    this.shapes = shapes;
     this.config = config;
     this.vocabulary = vocabulary;
     this.tokenizer = tokenizer;
@@ -60,6 +58,8 @@ public final class GenerationModel implements AutoCloseable {
     this.graph = graph;
     this.session = session;
     this.generation = generation;
+    this.templates = templates;
+    this.shapes = shapes;
   }
 
   /**
@@ -146,7 +146,7 @@ public final class GenerationModel implements AutoCloseable {
     return chat.trimsMessage() ? text.strip() : text;
   }
 
-  /** Refuses (before running the graph) a text → image prompt that, with its template and the codes, overflows the context. */
+  /** Refuses, before anything runs, a text → image prompt that with its template and the codes overflows the context. */
   void requireImagePromptFits(int[] prompt) {
     requireFits("prompt", prompt.length, templates.imagePrefix().length + templates.imageSuffix().length,
         shapes.gridHeight() * shapes.gridWidth(), "image codes (generate.grid-height × grid-width)");
@@ -171,7 +171,7 @@ public final class GenerationModel implements AutoCloseable {
       throw new UserError("the " + what + " is " + tokens + " tokens; with " + templateTokens + " template tokens and "
           + newTokens + " " + newWhat + " that is " + positions + " positions, more than the model's context of "
           + config.maxPositionEmbeddings() + " (max_position_embeddings in " + config.source() + "): shorten the "
-          + what);
+          + what + " or generate fewer tokens");
     }
   }
 
