@@ -89,6 +89,10 @@ final class LogitsCommand implements Command {
             + config.vocabSize() + ")");
       }
     }
+    if (shape[1] > config.maxPositionEmbeddings()) {
+      throw new UserError(in + ": input_ids has " + shape[1] + " positions, more than the model's context of "
+          + config.maxPositionEmbeddings() + " (max_position_embeddings in " + config.source() + ")");
+    }
     Backbone backbone = backbones.create(config, Precision.F32);
 
     int rows = Math.toIntExact(shape[0]);

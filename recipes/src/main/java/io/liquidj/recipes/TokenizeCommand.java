@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.data.Utf8Text;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -52,10 +51,13 @@ final class TokenizeCommand implements Command {
       throw new UserError("--jsonl " + file + ": expected a file of {\"text\": ...} lines, found none");
     }
     ObjectMapper mapper = new ObjectMapper();
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      int lineNumber = 0;
-      for (String line; (line = in.readLine()) != null; ) {
-        lineNumber++;
+    try (Utf8Text.Lines in = new Utf8Text.Lines(file)) {
+      for (Utf8Text.Line next; (next = in.next()) != null; ) {
+        long lineNumber = next.number();
+        if (!next.decoded().ok()) {
+          throw new UserError(file + ":" + lineNumber + ": expected UTF-8 text, found " + next.decoded().problem());
+        }
+        String line = next.decoded().text();
         if (line.isBlank()) {
           continue;
         }

@@ -72,6 +72,7 @@ public final class BackboneVariables {
     try (Checkpoint reader = Checkpoint.open(checkpoint.get())) {
       long rows = reader.info("model.embed_tokens.weight").shape()[0];
       if (rows < config.vocabSize() && config.liquid() != null && rows == config.liquid().imageCodeOffset()) {
+        reader.requireAllUsed(variableNames(store), System.err);
         VocabularyExtension.loadExtended(session, store, reader, seed);
         return;
       }
@@ -97,7 +98,8 @@ public final class BackboneVariables {
    * from the memory-mapped files into native TensorFlow tensors, several variables per session run.
    *
    * @return the names loaded
-   * @throws io.liquidj.framework.UserError naming the missing tensor or the mismatched shape
+   * @throws io.liquidj.framework.UserError naming the missing tensor, the mismatched shape or the tensors the
+   *     backbone would not use
    */
   public static List<String> load(Session session, VariableStore store, Path dir) {
     try (Checkpoint checkpoint = Checkpoint.open(dir)) {
@@ -113,8 +115,13 @@ public final class BackboneVariables {
               + ", the backbone expects " + Arrays.toString(v.spec().shape()) + " (does config.json match the weights?)");
         }
       }
+      checkpoint.requireAllUsed(variableNames(store), System.err);
       return store.load(session, checkpoint, java.util.function.Function.identity());
     }
+  }
+
+  private static List<String> variableNames(VariableStore store) {
+    return store.all().stream().map(v -> v.spec().name()).toList();
   }
 
   /** Converts a tensor's little-endian F32/BF16/F16 bytes into a TensorFlow buffer, in bulk chunks. */

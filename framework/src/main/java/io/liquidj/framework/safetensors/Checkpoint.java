@@ -4,15 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The tensors of a Hugging Face checkpoint folder: {@code model.safetensors}, or the shards listed
@@ -20,6 +23,8 @@ import java.util.Map;
  */
 public final class Checkpoint implements TensorReader {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The suffix of transformers' rotary frequency buffers, saved by some older checkpoints. */
+  private static final String ROTARY_CACHE = "rotary_emb.inv_freq";
 
   private final Path dir;
   private final Map<String, SafetensorsFile> byTensor;
@@ -93,6 +98,32 @@ public final class Checkpoint implements TensorReader {
       return "unreadable";
     }
     return names.isEmpty() ? "nothing" : String.join(", ", names.stream().sorted().limit(20).toList());
+  }
+
+  /**
+   * Checks that the model reads every tensor of this checkpoint: tensors it would ignore mean that
+   * config.json does not describe the weights (a second layer beside {@code num_hidden_layers = 1}),
+   * so they are an error naming them; rotary caches ({@code *.rotary_emb.inv_freq}, recomputed from
+   * config.json) are only listed in a warning on {@code warnings}.
+   */
+  public void requireAllUsed(Collection<String> used, PrintStream warnings) {
+    Set<String> usedNames = Set.copyOf(used);
+    List<String> unused = names().stream().filter(n -> !usedNames.contains(n)).toList();
+    List<String> harmless = unused.stream().filter(n -> n.endsWith(ROTARY_CACHE)).toList();
+    List<String> unexpected = unused.stream().filter(n -> !n.endsWith(ROTARY_CACHE)).toList();
+    if (!unexpected.isEmpty()) {
+      throw new UserError("checkpoint " + dir + " holds " + unexpected.size() + " tensor(s) the model built from "
+          + "config.json does not use: " + sample(unexpected) + " (does config.json match the weights?)");
+    }
+    if (!harmless.isEmpty()) {
+      warnings.println("warning: checkpoint " + dir + ": ignoring " + harmless.size()
+          + " rotary cache tensor(s), recomputed from config.json: " + sample(harmless));
+    }
+  }
+
+  private static String sample(List<String> names) {
+    int shown = Math.min(names.size(), 5);
+    return String.join(", ", names.subList(0, shown)) + (names.size() > shown ? ", …" : "");
   }
 
   /** The folder. */

@@ -44,9 +44,12 @@ public final class GenerationModel implements AutoCloseable {
   final Graph graph;
   final Session session;
   final GenerationGraph generation;
+  private final PromptTemplates templates;
+  private final GenerationGraph.Shapes shapes;
 
   private GenerationModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, ChatFormat chat,
-      Graph graph, Session session, GenerationGraph generation) {
+      Graph graph, Session session, GenerationGraph generation, PromptTemplates templates,
+      GenerationGraph.Shapes shapes) {
     this.config = config;
     this.vocabulary = vocabulary;
     this.tokenizer = tokenizer;
@@ -54,6 +57,8 @@ public final class GenerationModel implements AutoCloseable {
     this.graph = graph;
     this.session = session;
     this.generation = generation;
+    this.templates = templates;
+    this.shapes = shapes;
   }
 
   /**
@@ -95,7 +100,8 @@ public final class GenerationModel implements AutoCloseable {
       ResourceSaver.build(tf, store);
       session = new Session(graph);
       try (Checkpoint weights = Checkpoint.open(dir)) {
-        store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null);
+        weights.requireAllUsed(store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null),
+            System.err);
       }
       if (vqgan != null) {
         Path file = VqganTokenizer.weightsFile(settings.imageTokenizer().get());
@@ -103,7 +109,8 @@ public final class GenerationModel implements AutoCloseable {
           store.load(session, weights, Vqgan::checkpointName);
         }
       }
-      return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation);
+      return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation, templates,
+          settings.shapes());
     } catch (RuntimeException e) {
       if (session != null) {
         session.close();
@@ -134,6 +141,35 @@ public final class GenerationModel implements AutoCloseable {
   /** The user's text as the chat template sees it (stripped where the template trims the message). */
   public String message(String text) {
     return chat.trimsMessage() ? text.strip() : text;
+  }
+
+  /** Refuses, before anything runs, a text → image prompt that with its template and the codes overflows the context. */
+  void requireImagePromptFits(int[] prompt) {
+    requireFits("prompt", prompt.length, templates.imagePrefix().length + templates.imageSuffix().length,
+        shapes.gridHeight() * shapes.gridWidth(), "image codes (generate.grid-height × grid-width)");
+  }
+
+  /** Refuses a caption question that, with the template, the image's codes and the answer, overflows the context. */
+  void requireCaptionFits(int[] question) {
+    int template = templates.captionPrefix().length + 2 + shapes.gridHeight() * shapes.gridWidth()
+        + templates.captionAfterImage().length + templates.captionSuffix().length; // 2: <boi>, <eoi>
+    requireFits("question", question.length, template, shapes.maxNewTokens(), "answer tokens (generate.max-new-tokens)");
+  }
+
+  /** Refuses a text prompt that, with its template and the answer, overflows the context. */
+  void requireTextPromptFits(int[] prompt) {
+    requireFits("prompt", prompt.length, templates.textPrefix().length + templates.textSuffix().length,
+        shapes.maxNewTokens(), "answer tokens (generate.max-new-tokens)");
+  }
+
+  private void requireFits(String what, int tokens, int templateTokens, int newTokens, String newWhat) {
+    long positions = (long) tokens + templateTokens + newTokens;
+    if (positions > config.maxPositionEmbeddings()) {
+      throw new UserError("the " + what + " is " + tokens + " tokens; with " + templateTokens + " template tokens and "
+          + newTokens + " " + newWhat + " that is " + positions + " positions, more than the model's context of "
+          + config.maxPositionEmbeddings() + " (max_position_embeddings in " + config.source() + "): shorten the "
+          + what + " or generate fewer tokens");
+    }
   }
 
   /** The vocabulary, or a user error for a model without image codes. */

@@ -114,6 +114,17 @@ class GenerateCliTest {
   }
 
   @Test
+  void promptsLongerThanTheContextAreRefusedInOneLine() throws Exception {
+    String longPrompt = "a red square ".repeat(100); // 1300 characters, far over tiny-llama's 256 positions
+    for (String mode : List.of("image", "text", "caption")) {
+      assertEquals(2, run(args("generate", GENERATE, "checkpoint=" + model, "mode=" + mode, "prompt=" + longPrompt,
+          "image=" + tmp.resolve("never-read.png"), "out=" + tmp.resolve("long-" + mode))), out.toString());
+      String error = err.toString();
+      assertTrue(error.contains("more than the model's context of 256") && error.strip().lines().count() == 1, error);
+    }
+  }
+
+  @Test
   void exportOfATrainersFolderServesPngsThatTheVqganDecodes() throws Exception {
     Path exported = tmp.resolve("export/1");
     assertEquals(0, run(args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
