@@ -25,6 +25,8 @@ public final class Checkpoint implements TensorReader {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The suffix of transformers' rotary frequency buffers, saved by some older checkpoints. */
   private static final String ROTARY_CACHE = "rotary_emb.inv_freq";
+  private static final String LM_HEAD = "lm_head.weight";
+  private static final String EMBEDDING = "model.embed_tokens.weight";
 
   private final Path dir;
   private final Map<String, SafetensorsFile> byTensor;
@@ -103,21 +105,25 @@ public final class Checkpoint implements TensorReader {
   /**
    * Checks that the model reads every tensor of this checkpoint: tensors it would ignore mean that
    * config.json does not describe the weights (a second layer beside {@code num_hidden_layers = 1}),
-   * so they are an error naming them; rotary caches ({@code *.rotary_emb.inv_freq}, recomputed from
-   * config.json) are only listed in a warning on {@code warnings}.
+   * so they are an error naming them. Two kinds are only listed in a warning on {@code warnings}, as
+   * transformers ignores them too: rotary caches ({@code *.rotary_emb.inv_freq}, recomputed from
+   * config.json) and an {@code lm_head.weight} beside tied embeddings (the model reads the embedding).
    */
   public void requireAllUsed(Collection<String> used, PrintStream warnings) {
     Set<String> usedNames = Set.copyOf(used);
+    java.util.function.Predicate<String> harmlessName = n -> n.endsWith(ROTARY_CACHE)
+        || (n.equals(LM_HEAD) && usedNames.contains(EMBEDDING));
     List<String> unused = names().stream().filter(n -> !usedNames.contains(n)).toList();
-    List<String> harmless = unused.stream().filter(n -> n.endsWith(ROTARY_CACHE)).toList();
-    List<String> unexpected = unused.stream().filter(n -> !n.endsWith(ROTARY_CACHE)).toList();
+    List<String> harmless = unused.stream().filter(harmlessName).toList();
+    List<String> unexpected = unused.stream().filter(harmlessName.negate()).toList();
     if (!unexpected.isEmpty()) {
       throw new UserError("checkpoint " + dir + " holds " + unexpected.size() + " tensor(s) the model built from "
           + "config.json does not use: " + sample(unexpected) + " (does config.json match the weights?)");
     }
     if (!harmless.isEmpty()) {
       warnings.println("warning: checkpoint " + dir + ": ignoring " + harmless.size()
-          + " rotary cache tensor(s), recomputed from config.json: " + sample(harmless));
+          + " tensor(s) the model recomputes or ties (rotary caches, an LM head tied to the embedding): "
+          + sample(harmless));
     }
   }
 

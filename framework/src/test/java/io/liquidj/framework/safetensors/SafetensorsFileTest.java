@@ -162,6 +162,24 @@ class SafetensorsFileTest {
   }
 
   @Test
+  void anLmHeadBesideTiedEmbeddingsIsOnlyAWarningAsInTransformers() throws Exception {
+    Path ckpt = dir.resolve("tied");
+    Files.createDirectories(ckpt);
+    new SafetensorsWriter()
+        .addFloats("model.embed_tokens.weight", DType.F32, new long[] {1}, new float[] {1})
+        .addFloats("lm_head.weight", DType.F32, new long[] {1}, new float[] {1})
+        .write(ckpt.resolve("model.safetensors"));
+    var warnings = new java.io.ByteArrayOutputStream();
+    try (Checkpoint c = Checkpoint.open(ckpt); var out = new java.io.PrintStream(warnings, true, StandardCharsets.UTF_8)) {
+      c.requireAllUsed(List.of("model.embed_tokens.weight"), out);
+      // Without the embedding among the model's tensors, an unread LM head is a real mismatch.
+      UserError e = assertThrows(UserError.class, () -> c.requireAllUsed(List.of("model.norm.weight"), out));
+      assertTrue(e.getMessage().contains("lm_head.weight"), e.getMessage());
+    }
+    assertTrue(warnings.toString(StandardCharsets.UTF_8).contains("lm_head.weight"), warnings.toString());
+  }
+
+  @Test
   void folderWithoutWeightsListsWhatItHas() throws Exception {
     Files.writeString(dir.resolve("config.json"), "{}");
     UserError e = assertThrows(UserError.class, () -> Checkpoint.open(dir));
