@@ -120,6 +120,38 @@ public final class FixtureModel implements AutoCloseable {
     return norms(tokens, names, dys);
   }
 
+  /**
+   * The gradients of the probe objective {@code Σ probe ⊙ logits} (probe: [B, T, V] flattened, a fixed
+   * linear functional of the logits) w.r.t. every parameter read, as flat arrays by name.
+   */
+  public Map<String, float[]> probeGradients(int[][] tokens, float[] probe) {
+    Operand<TFloat32> weightsOfLogits = tf.reshape(tf.constant(probe), tf.shape(logits));
+    Operand<TFloat32> objective = tf.reduceSum(tf.math.mul(logits, weightsOfLogits), tf.constant(new int[] {0, 1, 2}));
+    List<String> names = new ArrayList<>(weights.reads().keySet());
+    var grads = tf.gradients(objective, names.stream().map(n -> (Operand<?>) weights.reads().get(n)).toList());
+    Map<String, float[]> out = new LinkedHashMap<>();
+    try (TInt32 t = ints(tokens); TInt32 m = ones(tokens)) {
+      Session.Runner runner = session.runner().feed(ids, t).feed(attentionMask, m);
+      grads.dy().forEach(runner::fetch);
+      try (Result r = runner.run()) {
+        for (int i = 0; i < names.size(); i++) {
+          out.put(names.get(i), floats((TFloat32) r.get(i)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The probe objective {@code Σ probe ⊙ logits} at the variables' current values, summed in double on the host. */
+  public double probe(int[][] tokens, float[] probe) {
+    float[] l = logits(tokens);
+    double sum = 0;
+    for (int i = 0; i < l.length; i++) {
+      sum += (double) probe[i] * l[i];
+    }
+    return sum;
+  }
+
   private Map<String, Double> norms(int[][] tokens, List<String> names, List<Operand<?>> grads) {
     Map<String, Double> norms = new LinkedHashMap<>();
     try (TInt32 t = ints(tokens); TInt32 m = ones(tokens)) {
