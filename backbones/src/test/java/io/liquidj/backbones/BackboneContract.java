@@ -187,6 +187,88 @@ public interface BackboneContract {
     }
   }
 
+  /**
+   * Packed documents never see each other: a row of three documents (11, 5 and 13 tokens: Gemma-2's
+   * sliding window of 8 is crossed) and padding, with the trainer's segment ids and positions restarting
+   * per document, gives each document the logits it gets alone.
+   */
+  @Test
+  default void packedDocumentsGiveTheLogitsOfEachDocumentAlone() {
+    int[][] rows;
+    try (SafetensorsFile io = SafetensorsFile.open(dir().resolve("io.safetensors"))) {
+      rows = inputIds(io);
+    }
+    int[][] documents = {
+        java.util.Arrays.copyOfRange(rows[0], 0, 11),
+        java.util.Arrays.copyOfRange(rows[1], 3, 8),
+        java.util.Arrays.copyOfRange(rows[1], 8, 21)};
+    int length = 11 + 5 + 13 + 3; // three padding tokens at the end
+    int[] tokens = new int[length];
+    int[] positions = new int[length];
+    int[] segments = new int[length];
+    int at = 0;
+    for (int d = 0; d < documents.length; d++) {
+      for (int t = 0; t < documents[d].length; t++, at++) {
+        tokens[at] = documents[d][t];
+        positions[at] = t;
+        segments[at] = d + 1;
+      }
+    }
+    try (FixtureModel m = load()) {
+      int vocab = m.config.vocabSize();
+      float[] packed = m.packedLogits(tokens, positions, segments);
+      int start = 0;
+      for (int d = 0; d < documents.length; d++) {
+        float[] alone = m.logits(new int[][] {documents[d]});
+        float[] inRow = java.util.Arrays.copyOfRange(packed, start * vocab, (start + documents[d].length) * vocab);
+        float diff = maxAbsDiff(alone, inRow);
+        System.out.println(fixture() + ": document " + (d + 1) + " packed vs alone, logits max|diff| = " + diff);
+        assertTrue(diff <= 1e-5f, fixture() + ": document " + (d + 1) + " packed vs alone, logits max|diff| = " + diff);
+        start += documents[d].length;
+      }
+    }
+  }
+
+  /**
+   * The bf16 backward pass (trainer.precision = bf16: matmuls in bf16, everything else f32) gives the f32
+   * gradients within bf16 precision, tensor by tensor — on CPU.
+   */
+  @Test
+  default void bf16GradientsAgreeWithF32() {
+    int[][] ids;
+    try (SafetensorsFile io = SafetensorsFile.open(dir().resolve("io.safetensors"))) {
+      ids = inputIds(io);
+    }
+    Map<String, float[]> f32;
+    try (FixtureModel m = load()) {
+      f32 = m.lossGradients(ids);
+    }
+    Map<String, float[]> bf16;
+    try (FixtureModel m = new FixtureModel(dir(), factory(), Precision.BF16)) {
+      bf16 = m.lossGradients(ids);
+    }
+    assertEquals(f32.keySet(), bf16.keySet());
+    double worst = 0;
+    double least = Double.MAX_VALUE;
+    for (String name : f32.keySet()) {
+      double error = 0;
+      double norm = 0;
+      float[] reference = f32.get(name);
+      float[] low = bf16.get(name);
+      for (int i = 0; i < reference.length; i++) {
+        error += ((double) low[i] - reference[i]) * ((double) low[i] - reference[i]);
+        norm += (double) reference[i] * reference[i];
+      }
+      double relative = Math.sqrt(error / norm);
+      worst = Math.max(worst, relative);
+      least = Math.min(least, relative);
+      assertTrue(relative <= 3e-2, fixture() + ": bf16 gradient of " + name + " is " + relative
+          + " (relative L2) away from f32");
+    }
+    System.out.printf("%s: bf16 vs f32 gradients, relative L2 per tensor %.4f .. %.4f%n", fixture(), least, worst);
+    assertTrue(least > 1e-4, "bf16 is in effect: the gradients differ from f32 (least relative L2 " + least + ")");
+  }
+
   @Test
   default void greedyContinuationMatchesTransformers() {
     try (SafetensorsFile io = SafetensorsFile.open(dir().resolve("io.safetensors")); FixtureModel m = load()) {
