@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Precision;
@@ -26,7 +26,7 @@ class InconsistentCheckpointTest {
     config.put("num_hidden_layers", 1);
     Files.writeString(dir.resolve("config.json"), config.toString());
     Files.copy(LLAMA.resolve("model.safetensors"), dir.resolve("model.safetensors"));
-    UserError e = assertThrows(UserError.class, () -> new FixtureModel(dir, new LlamaFactory(), Precision.F32).close());
+    UserError e = assertThrows(UserError.class, () -> new FixtureModel(dir, LlamaBackbone::new, Precision.F32).close());
     assertTrue(e.getMessage().contains("model.layers.1.") && e.getMessage().contains("config.json"), e.getMessage());
   }
 }

@@ -176,7 +176,7 @@ class VocabularyExtensionTest {
     Path untied = untiedCopy(dir);
     ModelConfig config = VocabularyExtension.extendedConfig(ModelConfig.read(untied), Plan.appended(4093));
     try (Graph g = new Graph(); Session s = new Session(g); Checkpoint base = Checkpoint.open(untied)) {
-      Backbone backbone = new LlamaFactory().create(config, Precision.F32);
+      Backbone backbone = new LlamaBackbone(config, Precision.F32);
       VariableStore store = BackboneVariables.open(Ops.create(g), s, backbone, Optional.of(untied), 7);
       for (String name : VocabularyExtension.VOCABULARY_MATRICES) {
         float[] old = base.readFloats(name);

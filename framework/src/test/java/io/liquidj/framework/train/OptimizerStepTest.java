@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
-import io.liquidj.framework.backbone.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.tf.VariableStore;
