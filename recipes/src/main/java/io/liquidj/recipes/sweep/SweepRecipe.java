@@ -105,7 +105,6 @@ public final class SweepRecipe implements Command {
     try (PrintStream log = new PrintStream(Files.newOutputStream(dir.resolve("log.txt"), StandardOpenOption.CREATE,
         StandardOpenOption.APPEND), true, StandardCharsets.UTF_8)) {
       try {
-        // The first override of a key wins: what the sweep manages, then the stage's, the point's, the sweep file's.
         Path train = dir.resolve("train");
         Config trainConfig = load(sweep, List.of("trainer.output-dir=" + train, "trainer.resume=true",
             "trainer.progress-bar=false"), List.of(), point);
@@ -123,7 +122,11 @@ public final class SweepRecipe implements Command {
     }
   }
 
-  private static Config load(SweepSettings sweep, List<String> managed, List<String> stage, SweepPoint point) {
+  /**
+   * A stage's configuration at a point: the base recipe under, in order of precedence, the keys the sweep
+   * manages (output folders), the stage's own (sweep.evaluate), the point's, and the sweep file's.
+   */
+  static Config load(SweepSettings sweep, List<String> managed, List<String> stage, SweepPoint point) {
     List<String> overrides = new ArrayList<>(managed);
     overrides.addAll(stage);
     overrides.addAll(point.overrides());
