@@ -79,12 +79,15 @@ final class SweepCharts {
   private static JFreeChart heldoutVsCompute(List<PointResult> finished, List<SweepReport.Fitted> fits) {
     XYSeriesCollection data = new XYSeriesCollection();
     List<Boolean> isFit = new ArrayList<>();
+    List<Color> colours = new ArrayList<>();
     for (String loss : List.of("text", "image")) {
+      Color colour = loss.equals("text") ? new Color(0x1f77b4) : new Color(0xd62728);
       ToDoubleFunction<PointResult> y = loss.equals("text") ? PointResult::heldoutText : PointResult::heldoutImage;
       XYSeries points = new XYSeries("held-out " + loss);
       finished.forEach(r -> points.add(r.flops(), Double.valueOf(y.applyAsDouble(r))));
       data.addSeries(points);
       isFit.add(false);
+      colours.add(colour);
       fits.stream().filter(f -> f.loss().equals(loss) && f.variable().equals("C") && f.fit() != null)
           .findFirst().ifPresent(f -> {
             XYSeries curve = new XYSeries(String.format(java.util.Locale.ROOT,
@@ -97,19 +100,22 @@ final class SweepCharts {
             }
             data.addSeries(curve);
             isFit.add(true);
+            colours.add(colour);
           });
     }
     JFreeChart chart = ChartFactory.createScatterPlot("Held-out loss against training compute", "C = 6·N·D (FLOPs)",
         "held-out cross-entropy (nats)", data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
-    plot.setDomainAxis(logAxis("C = 6·N·D (FLOPs)", data.getDomainLowerBound(false), data.getDomainUpperBound(false)));
+    plot.setDomainAxis(logAxis("C = 6·N·D (FLOPs)", data.getDomainLowerBound(false), data.getDomainUpperBound(false),
+        "0.#E0"));
     plot.setRangeAxis(logAxis("held-out cross-entropy (nats)", data.getRangeLowerBound(false),
-        data.getRangeUpperBound(false)));
+        data.getRangeUpperBound(false), "0.00"));
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer();
     for (int i = 0; i < isFit.size(); i++) {
       renderer.setSeriesLinesVisible(i, isFit.get(i));
       renderer.setSeriesShapesVisible(i, !isFit.get(i));
       renderer.setSeriesStroke(i, new BasicStroke(2f));
+      renderer.setSeriesPaint(i, colours.get(i));
     }
     plot.setRenderer(renderer);
     plot.setBackgroundPaint(Color.WHITE);
@@ -122,8 +128,10 @@ final class SweepCharts {
    * A base-10 log axis over [lo, hi] with a margin; its range is set, not found by JFreeChart, which
    * refuses a single value (one point) or no data at all (every point failed).
    */
-  private static LogAxis logAxis(String label, double lo, double hi) {
+  private static LogAxis logAxis(String label, double lo, double hi, String tickFormat) {
     LogAxis axis = new LogAxis(label);
+    axis.setNumberFormatOverride(new java.text.DecimalFormat(tickFormat,
+        java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
     if (!(lo > 0 && hi >= lo)) {
       lo = 1;
       hi = 10;
