@@ -35,7 +35,7 @@ final class LinearProbeBackbone implements Backbone {
    */
   LinearProbeBackbone(Map<String, long[]> shapes, Map<String, float[]> coefficients, ParameterSpec.Init init) {
     ObjectNode json = new ObjectMapper().createObjectNode();
-    json.put("model_type", "llama").put("vocab_size", 2).put("hidden_size", 1)
+    json.put("model_type", "llama").put("vocab_size", 2).put("hidden_size", 2)
         .put("intermediate_size", 1).put("num_hidden_layers", 1).put("num_attention_heads", 1); // metadata only: the probe has no layers
     config = ModelConfig.fromJson(json, "linear probe test backbone");
     this.coefficients = new LinkedHashMap<>(coefficients);
