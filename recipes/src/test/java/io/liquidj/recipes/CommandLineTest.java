@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Key;
 import com.google.inject.Module;
+import com.google.inject.TypeLiteral;
 import com.google.inject.multibindings.MapBinder;
+import com.typesafe.config.Config;
+import io.liquidj.framework.FrameworkModule;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
@@ -14,6 +19,7 @@ import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.CommandLine;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.config.RecipeConfig;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,6 +148,59 @@ class CommandLineTest {
     assertFalse(out().contains("# "), out());
   }
 
+  @Test
+  void anOverrideWrittenAsThreeWordsIsRejectedNamingIt() {
+    assertEquals(2, run("backbones", "trainer.lr", "=", "1e-3"));
+    assertTrue(err().contains("\"trainer.lr\"") && err().contains("key=value"), err());
+  }
+
+  @Test
+  void aSecondRecipeFileIsRejectedNamingIt() throws Exception {
+    Path first = Files.writeString(dir.resolve("first.conf"), "");
+    Path second = Files.writeString(dir.resolve("second.conf"), "");
+    assertEquals(2, run("backbones", first.toString(), second.toString()));
+    assertTrue(err().contains(second.toString()), err());
+  }
+
+  @Test
+  void aStrayWordIsRejectedNamingIt() {
+    assertEquals(2, run("backbones", "stray"));
+    assertTrue(err().contains("\"stray\""), err());
+  }
+
+  @Test
+  void aFlagTheCommandDoesNotReadIsRejectedNamingIt() {
+    assertEquals(2, run("backbones", "--resume"));
+    assertTrue(err().contains("--resume"), err());
+  }
+
+  @Test
+  void aRepeatedKeyKeepsItsLastValue() {
+    assertEquals(0, run(List.of(new EchoModule()), "echo", "samples=3", "samples=5"));
+    assertTrue(out().contains("samples 5"), out());
+  }
+
+  @Test
+  void everyCommandRejectsOneArgumentMoreThanItTakes() {
+    Config defaults = RecipeConfig.defaults(CommandLineTest.class.getClassLoader());
+    List<Module> modules = new ArrayList<>(LiquidModules.all());
+    modules.add(new FrameworkModule(defaults));
+    Map<String, Command> commands = Guice.createInjector(modules)
+        .getInstance(Key.get(new TypeLiteral<Map<String, Command>>() {}));
+    commands.forEach((name, command) -> {
+      if (command.maxArguments() == Integer.MAX_VALUE) {
+        return;
+      }
+      List<String> args = new ArrayList<>(List.of(name));
+      for (int i = 0; i <= command.maxArguments(); i++) {
+        args.add("word" + i);
+      }
+      err.reset();
+      assertEquals(2, run(args.toArray(String[]::new)), name + ": " + err());
+      assertTrue(err().contains("unexpected argument \"word" + command.maxArguments() + "\""), name + ": " + err());
+    });
+  }
+
   /** {@code echo}: prints its positional arguments and two config values. */
   static final class EchoModule extends AbstractModule {
     @Override
@@ -156,6 +216,11 @@ class CommandLineTest {
     @Override
     public String summary() {
       return "test only";
+    }
+
+    @Override
+    public int maxArguments() {
+      return Integer.MAX_VALUE;
     }
 
     @Override
