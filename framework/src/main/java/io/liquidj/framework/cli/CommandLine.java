@@ -28,7 +28,8 @@ import picocli.CommandLine.ParameterException;
  * configuration, builds the one injector and runs the command.
  *
  * <p>Exit codes: 0 success, 1 an internal failure (with a stack trace), 2 a user error (one line,
- * no stack trace unless {@code --debug}).
+ * no stack trace unless {@code --debug}): a {@link UserError}, a configuration error, or a file-system failure
+ * the user can fix ({@link FileSystemErrors}).
  */
 public final class CommandLine {
   private final Function<Config, List<Module>> modules;
@@ -76,9 +77,10 @@ public final class CommandLine {
     try {
       return dispatch(args);
     } catch (Exception e) {
-      Throwable user = userCause(e);
-      if (user != null) {
-        err.println("error: " + user.getMessage());
+      Optional<String> user = Optional.ofNullable(userCause(e)).map(Throwable::getMessage)
+          .or(() -> FileSystemErrors.explain(e));
+      if (user.isPresent()) {
+        err.println("error: " + user.get());
         if (args.debug) {
           e.printStackTrace(err);
         }

@@ -2,6 +2,7 @@ package io.liquidj.framework.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,12 +39,26 @@ public final class AtomicFiles {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         body.write(ch);
         ch.force(true);
+      } catch (FileSystemException e) {
+        throw e;
+      } catch (IOException e) {
+        throw naming(target, e);
       }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       syncDirectory(dir);
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * A failure that does not say which file it is about (a write into a full disk says only "No space left on
+   * device") as one that names {@code target}.
+   */
+  private static FileSystemException naming(Path target, IOException e) {
+    FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage());
+    named.initCause(e);
+    return named;
   }
 
   /** Writes a string file atomically. */
