@@ -40,7 +40,7 @@ public final class BackboneCheckpoints {
       default -> "float32";
     };
     json.put(json.has("dtype") ? "dtype" : "torch_dtype", torchName);
-    AtomicFiles.writeDirectory(dir, tmp -> {
+    AtomicFiles.writeDirectory(dir, /* overwrite= */ false, tmp -> {
       Files.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
       SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
       for (VariableStore.Variable v : store.all()) {

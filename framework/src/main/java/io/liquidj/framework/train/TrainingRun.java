@@ -18,6 +18,7 @@ import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.tf.VariableStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -66,7 +67,8 @@ public final class TrainingRun implements AutoCloseable {
   private Path lastCheckpoint;
 
   /**
-   * Builds the graph and session and fills the variables: parameters by {@code loader}, adapters
+   * Claims {@code trainer.output-dir} (see {@link RunFolder}: another run there is an error unless resume or
+   * overwrite), then builds the graph and session and fills the variables: parameters by {@code loader}, adapters
    * and optimizer state by their initializers.
    *
    * @param vocabulary the image-code range for the text/image loss split, or null
@@ -80,6 +82,7 @@ public final class TrainingRun implements AutoCloseable {
     this.out = out;
     TrainerSettings trainer = settings.trainer();
     try {
+      RunFolder.claim(trainer, out);
       Ops tf = Ops.create(graph);
       parameters = BackboneVariables.create(tf, backbone, trainer.seed());
       adapters = new VariableStore(tf);
@@ -98,9 +101,12 @@ public final class TrainingRun implements AutoCloseable {
       loader.load(session, parameters);
       trainStep = new TrainStep(session, trainGraph,
           settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer);
-      checkpoints = new CheckpointManager(trainer.outputDir().resolve("checkpoints"), trainer.keepLast());
-      tensorBoard = new TensorBoard(trainer.outputDir().resolve("tensorboard"));
+      checkpoints = new CheckpointManager(trainer.outputDir().resolve(RunFolder.CHECKPOINTS), trainer.keepLast());
+      tensorBoard = new TensorBoard(trainer.outputDir().resolve(RunFolder.TENSORBOARD));
       parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
+    } catch (IOException e) {
+      closeQuietly();
+      throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
       closeQuietly();
       throw e;
@@ -134,7 +140,7 @@ public final class TrainingRun implements AutoCloseable {
     }
     Optional<Path> latest = checkpoints.latest();
     if (latest.isEmpty()) {
-      out.println("trainer.resume = true but " + settings.trainer().outputDir().resolve("checkpoints")
+      out.println("trainer.resume = true but " + settings.trainer().outputDir().resolve(RunFolder.CHECKPOINTS)
           + " holds no checkpoint: starting at step 0");
       return latest;
     }
@@ -229,7 +235,7 @@ public final class TrainingRun implements AutoCloseable {
       case "float16" -> DType.F16;
       default -> DType.F32;
     };
-    AtomicFiles.writeDirectory(dir, tmp -> {
+    AtomicFiles.writeDirectory(dir, settings.trainer().overwrite(), tmp -> {
       Files.writeString(tmp.resolve("config.json"), backbone.config().toJson());
       VariableFiles.write(tmp.resolve("model.safetensors"), session, trainGraph.weights(), shapes, dtype,
           Map.of("format", "pt"));

@@ -151,4 +151,23 @@ class GenerateCliTest {
     }
     assertFalse(Files.exists(trained.resolve("tokenizer.json")));
   }
+
+  @Test
+  void exportIntoAFolderHoldingOtherFilesIsRefusedNamingTheKeyUnlessOverwrite() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("runs/demo"));
+    Path notes = Files.writeString(folder.resolve("notes.txt"), "a run of mine");
+    String[] export = args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
+        "export.dir=" + folder);
+    assertEquals(2, run(export));
+    assertTrue(err.toString().contains("export.dir = " + folder + " already holds files liquidj did not write (notes.txt)"),
+        err.toString());
+    assertTrue(err.toString().contains("export.overwrite=true"), err.toString());
+    assertTrue(Files.isRegularFile(notes));
+
+    List<String> overwrite = new ArrayList<>(List.of(export));
+    overwrite.add("export.overwrite=true");
+    assertEquals(0, run(overwrite.toArray(String[]::new)), err.toString());
+    assertFalse(Files.exists(notes));
+    assertTrue(Files.isRegularFile(folder.resolve("saved_model.pb")));
+  }
 }
