@@ -15,6 +15,8 @@ import java.util.List;
  * and {@code config.resolved.conf}. Before a run starts in it, what a killed run's atomic writes left is removed,
  * and another run's outputs stop it, unless {@code trainer.resume} (continue that run) or {@code
  * trainer.overwrite} (remove them first, so that none of the old run's checkpoints or events mix into the new one).
+ * A {@code model/} that liquidj did not write is refused too, unless overwrite, or resume of a run with
+ * checkpoints (whose {@code model/} it is, maybe written by an earlier version, without the marker).
  */
 final class RunFolder {
   static final String CHECKPOINTS = "checkpoints";
@@ -40,8 +42,11 @@ final class RunFolder {
       }
       out.println("trainer.overwrite = true: removed the previous run's " + names(dir, previous) + " from " + dir);
     }
-    AtomicFiles.checkReplaceable(dir.resolve(MODEL), "trainer.output-dir's " + MODEL + " folder", "trainer.overwrite",
-        trainer.overwrite());
+    boolean continuing = trainer.resume() && !new CheckpointManager(dir.resolve(CHECKPOINTS), 1).list().isEmpty();
+    if (!continuing) {
+      AtomicFiles.checkReplaceable(dir.resolve(MODEL), "trainer.output-dir's " + MODEL + " folder",
+          "trainer.overwrite", trainer.overwrite());
+    }
   }
 
   /** A run's outputs in {@code dir}: its checkpoints, its TensorBoard event files and its model folder. */

@@ -235,7 +235,8 @@ public final class TrainingRun implements AutoCloseable {
       case "float16" -> DType.F16;
       default -> DType.F32;
     };
-    AtomicFiles.writeDirectory(dir, settings.trainer().overwrite(), tmp -> {
+    // A resumed run replaces its own model/ (RunFolder.claim refused, at the start, one that is not the run's).
+    AtomicFiles.writeDirectory(dir, settings.trainer().overwrite() || settings.trainer().resume(), tmp -> {
       Files.writeString(tmp.resolve("config.json"), backbone.config().toJson());
       VariableFiles.write(tmp.resolve("model.safetensors"), session, trainGraph.weights(), shapes, dtype,
           Map.of("format", "pt"));

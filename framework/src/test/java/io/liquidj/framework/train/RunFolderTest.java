@@ -74,6 +74,28 @@ class RunFolderTest {
   }
 
   @Test
+  void aModelFolderLiquidjDidNotWriteIsRefusedBeforeTraining() throws Exception {
+    Path notes = Files.writeString(Files.createDirectories(dir.resolve("model")).resolve("notes.txt"), "mine");
+    UserError e = assertThrows(UserError.class, () -> start().close());
+    assertTrue(e.getMessage().contains(dir.resolve("model") + " already holds files liquidj did not write"),
+        e.getMessage());
+    assertTrue(Files.isRegularFile(notes));
+  }
+
+  @Test
+  void aResumedRunReplacesItsModelFolderThatAnEarlierVersionWroteWithoutTheMarker() throws Exception {
+    train(2);
+    Files.writeString(Files.createDirectories(dir.resolve("model")).resolve("config.json"), "{}");
+    try (TrainingRun run = start("trainer.resume = true", "trainer.steps = 3");
+        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 3)) {
+      run.resumeIfAsked(source);
+      run.step(source);
+      run.exportModel(dir.resolve("model"));
+    }
+    assertTrue(Files.isRegularFile(dir.resolve("model/model.safetensors")));
+  }
+
+  @Test
   void resumeAndOverwriteTogetherAreRejectedNamingBoth() {
     ConfigException.BadValue e = assertThrows(ConfigException.BadValue.class,
         () -> TestSettings.of(dir, "trainer.resume = true", "trainer.overwrite = true"));
