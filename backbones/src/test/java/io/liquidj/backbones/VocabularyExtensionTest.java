@@ -281,7 +281,7 @@ class VocabularyExtensionTest {
     float[] before;
     try (FixtureModel m = extended(LLAMA, Plan.appended(64))) {
       before = m.logits(ids);
-      BackboneCheckpoints.save(m.session, m.weights, m.backbone, saved);
+      BackboneCheckpoints.save(m.session, m.weights, m.backbone, saved, false);
     }
     ModelConfig reread = ModelConfig.read(saved);
     assertEquals(OLD_VOCAB + 67, reread.vocabSize());

@@ -56,6 +56,11 @@ final class LogitsCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return 3;
+  }
+
+  @Override
   public int run(Invocation invocation) throws Exception {
     Path checkpoint = Path.of(invocation.argument(0, "a Hugging Face checkpoint folder"));
     Path in = Path.of(invocation.argument(1, "an input .safetensors with input_ids [B,T]"));

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -35,6 +36,16 @@ final class TokenizeCommand implements Command {
   @Override
   public String usage() {
     return "<tokenizer-dir-or-file> [--no-special] (\"<text>\" | --jsonl <in.jsonl>)";
+  }
+
+  @Override
+  public int maxArguments() {
+    return 2;
+  }
+
+  @Override
+  public List<Flag> flags() {
+    return List.of(new Flag("--no-special", false), new Flag("--jsonl", true));
   }
 
   @Override

@@ -22,11 +22,13 @@ public final class BackboneCheckpoints {
   /**
    * Writes {@code dir}: {@code backbone}'s config.json (with the vocabulary extension, if any) and every
    * parameter as {@code weights} reads it (a training run's: LoRA merged into the projections), in the
-   * config's dtype, one tensor at a time.
+   * config's dtype, one tensor at a time. {@code dir} is replaced atomically when liquidj wrote it, or when
+   * {@code overwrite} says the user asked for it ({@link AtomicFiles#writeDirectory}).
    *
    * @return {@code dir}
    */
-  public static Path save(Session session, Weights weights, Backbone backbone, Path dir) throws IOException {
+  public static Path save(Session session, Weights weights, Backbone backbone, Path dir, boolean overwrite)
+      throws IOException {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     backbone.parameters().forEach(p -> shapes.put(p.name(), p.shape()));
     DType dtype = switch (backbone.config().dtype()) {
@@ -34,7 +36,7 @@ public final class BackboneCheckpoints {
       case "float16" -> DType.F16;
       default -> DType.F32;
     };
-    AtomicFiles.writeDirectory(dir, tmp -> {
+    AtomicFiles.writeDirectory(dir, overwrite, tmp -> {
       Files.writeString(tmp.resolve("config.json"), backbone.config().toJson());
       VariableFiles.write(tmp.resolve("model.safetensors"), session, weights, shapes, dtype, Map.of("format", "pt"));
     });

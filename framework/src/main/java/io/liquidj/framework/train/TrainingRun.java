@@ -16,6 +16,7 @@ import io.liquidj.framework.optim.LoraWeights;
 import io.liquidj.framework.tf.VariableStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -61,7 +62,8 @@ public final class TrainingRun implements AutoCloseable {
   private Path lastCheckpoint;
 
   /**
-   * Builds the graph and session and fills the variables: parameters by {@code loader}, adapters
+   * Claims {@code trainer.output-dir} (see {@link RunFolder}: another run there is an error unless resume or
+   * overwrite), then builds the graph and session and fills the variables: parameters by {@code loader}, adapters
    * and optimizer state by their initializers.
    *
    * @param vocabulary the image-code range for the text/image loss split, or null
@@ -75,6 +77,7 @@ public final class TrainingRun implements AutoCloseable {
     this.out = out;
     TrainerSettings trainer = settings.trainer();
     try {
+      RunFolder.claim(trainer, out);
       Ops tf = Ops.create(graph);
       parameters = BackboneVariables.create(tf, backbone, trainer.seed());
       adapters = new VariableStore(tf);
@@ -93,9 +96,12 @@ public final class TrainingRun implements AutoCloseable {
       loader.load(session, parameters);
       trainStep = new TrainStep(session, trainGraph,
           settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer);
-      checkpoints = new CheckpointManager(trainer.outputDir().resolve("checkpoints"), trainer.keepLast());
-      tensorBoard = new TensorBoard(trainer.outputDir().resolve("tensorboard"));
+      checkpoints = new CheckpointManager(trainer.outputDir().resolve(RunFolder.CHECKPOINTS), trainer.keepLast());
+      tensorBoard = new TensorBoard(trainer.outputDir().resolve(RunFolder.TENSORBOARD));
       parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
+    } catch (IOException e) {
+      closeQuietly();
+      throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
       closeQuietly();
       throw e;
@@ -129,7 +135,7 @@ public final class TrainingRun implements AutoCloseable {
     }
     Optional<Path> latest = checkpoints.latest();
     if (latest.isEmpty()) {
-      out.println("trainer.resume = true but " + settings.trainer().outputDir().resolve("checkpoints")
+      out.println("trainer.resume = true but " + settings.trainer().outputDir().resolve(RunFolder.CHECKPOINTS)
           + " holds no checkpoint: starting at step 0");
       return latest;
     }
@@ -217,7 +223,9 @@ public final class TrainingRun implements AutoCloseable {
    * projections.
    */
   public Path exportModel(Path dir) throws IOException {
-    return BackboneCheckpoints.save(session, trainGraph.weights(), backbone, dir);
+    // A resumed run replaces its own model/ (RunFolder.claim refused, at the start, one that is not the run's).
+    return BackboneCheckpoints.save(session, trainGraph.weights(), backbone, dir,
+        settings.trainer().overwrite() || settings.trainer().resume());
   }
 
   public Session session() {

@@ -124,13 +124,14 @@ public final class SweepRecipe implements Command {
 
   /**
    * A stage's configuration at a point: the base recipe under, in order of precedence, the keys the sweep
-   * manages (output folders), the stage's own (sweep.evaluate), the point's, and the sweep file's.
+   * manages (output folders), the stage's own (sweep.evaluate), the point's, and the sweep file's. The last
+   * occurrence of a key wins, so the list runs from the weakest to the strongest.
    */
   static Config load(SweepSettings sweep, List<String> managed, List<String> stage, SweepPoint point) {
-    List<String> overrides = new ArrayList<>(managed);
-    overrides.addAll(stage);
+    List<String> overrides = new ArrayList<>(sweep.common());
     overrides.addAll(point.overrides());
-    overrides.addAll(sweep.common());
+    overrides.addAll(stage);
+    overrides.addAll(managed);
     return RecipeConfig.load(Optional.of(sweep.recipe()), overrides, SweepRecipe.class.getClassLoader());
   }
 

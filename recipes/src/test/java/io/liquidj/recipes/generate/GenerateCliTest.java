@@ -67,7 +67,7 @@ class GenerateCliTest {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       var store = BackboneVariables.create(Ops.create(g), llama, 7);
       store.initializeAll(s);
-      BackboneCheckpoints.save(s, store.weights(), llama, trained);
+      BackboneCheckpoints.save(s, store.weights(), llama, trained, false);
     }
     model = Files.createDirectories(tmp.resolve("model"));
     for (String f : List.of("config.json", "model.safetensors")) {
@@ -160,5 +160,24 @@ class GenerateCliTest {
       assertEquals(2, caption.length);
     }
     assertFalse(Files.exists(trained.resolve("tokenizer.json")));
+  }
+
+  @Test
+  void exportIntoAFolderHoldingOtherFilesIsRefusedNamingTheKeyUnlessOverwrite() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("runs/demo"));
+    Path notes = Files.writeString(folder.resolve("notes.txt"), "a run of mine");
+    String[] export = args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
+        "export.dir=" + folder);
+    assertEquals(2, run(export));
+    assertTrue(err.toString().contains("export.dir = " + folder + " already holds files liquidj did not write (notes.txt)"),
+        err.toString());
+    assertTrue(err.toString().contains("export.overwrite=true"), err.toString());
+    assertTrue(Files.isRegularFile(notes));
+
+    List<String> overwrite = new ArrayList<>(List.of(export));
+    overwrite.add("export.overwrite=true");
+    assertEquals(0, run(overwrite.toArray(String[]::new)), err.toString());
+    assertFalse(Files.exists(notes));
+    assertTrue(Files.isRegularFile(folder.resolve("saved_model.pb")));
   }
 }
