@@ -1,18 +1,21 @@
 package io.liquidj.backbones;
 
 import com.google.inject.AbstractModule;
-import io.liquidj.backbones.gemma.GemmaModule;
-import io.liquidj.backbones.gemma2.Gemma2Module;
-import io.liquidj.backbones.llama.LlamaModule;
-import io.liquidj.backbones.qwen2.Qwen2Module;
+import com.google.inject.multibindings.MapBinder;
+import io.liquidj.backbones.gemma.GemmaBackbone;
+import io.liquidj.backbones.gemma2.Gemma2Backbone;
+import io.liquidj.backbones.llama.LlamaBackbone;
+import io.liquidj.backbones.qwen2.Qwen2Backbone;
+import io.liquidj.framework.backbone.BackboneFactory;
 
-/** Installs every backbone family's module; nothing else. */
+/** Registers every backbone family under its Hugging Face {@code model_type}: one line a family. */
 public final class BackbonesModule extends AbstractModule {
   @Override
   protected void configure() {
-    install(new LlamaModule());
-    install(new Qwen2Module());
-    install(new GemmaModule());
-    install(new Gemma2Module());
+    MapBinder<String, BackboneFactory> families = MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class);
+    families.addBinding("llama").toInstance(LlamaBackbone::new);
+    families.addBinding("qwen2").toInstance(Qwen2Backbone::new);
+    families.addBinding("gemma").toInstance(GemmaBackbone::new);
+    families.addBinding("gemma2").toInstance(Gemma2Backbone::new);
   }
 }

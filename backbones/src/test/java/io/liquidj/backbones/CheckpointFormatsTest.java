@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liquidj.backbones.gemma.GemmaFactory;
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.gemma.GemmaBackbone;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.Precision;
@@ -85,7 +85,7 @@ class CheckpointFormatsTest {
   @Test
   void bf16CheckpointLoadsAndRuns(@TempDir Path tmp) throws Exception {
     float[] expected = expectedLogits(LLAMA);
-    float[] actual = logits(copy(LLAMA, tmp.resolve("bf16"), DType.BF16, 1), new LlamaFactory(), Precision.F32,
+    float[] actual = logits(copy(LLAMA, tmp.resolve("bf16"), DType.BF16, 1), LlamaBackbone::new, Precision.F32,
         ids(LLAMA));
     float diff = BackboneContract.maxAbsDiff(expected, actual);
     System.out.println("bf16 weights: logits max|diff| = " + diff + " (max|logit| " + maxAbs(expected) + ")");
@@ -95,7 +95,7 @@ class CheckpointFormatsTest {
   @Test
   void f16CheckpointLoadsAndRuns(@TempDir Path tmp) throws Exception {
     float[] expected = expectedLogits(LLAMA);
-    float[] actual = logits(copy(LLAMA, tmp.resolve("f16"), DType.F16, 1), new LlamaFactory(), Precision.F32,
+    float[] actual = logits(copy(LLAMA, tmp.resolve("f16"), DType.F16, 1), LlamaBackbone::new, Precision.F32,
         ids(LLAMA));
     float diff = BackboneContract.maxAbsDiff(expected, actual);
     assertTrue(diff <= 0.005f * maxAbs(expected), "f16 logits max|diff| = " + diff);
@@ -104,16 +104,16 @@ class CheckpointFormatsTest {
   @Test
   void shardedCheckpointLoadsWithIdenticalLogits(@TempDir Path tmp) throws Exception {
     int[][] ids = ids(LLAMA);
-    float[] single = logits(LLAMA, new LlamaFactory(), Precision.F32, ids);
+    float[] single = logits(LLAMA, LlamaBackbone::new, Precision.F32, ids);
     Path sharded = copy(LLAMA, tmp.resolve("sharded"), DType.F32, 2);
     assertTrue(Files.exists(sharded.resolve("model-00002-of-00002.safetensors")));
-    assertArrayEquals(single, logits(sharded, new LlamaFactory(), Precision.F32, ids));
+    assertArrayEquals(single, logits(sharded, LlamaBackbone::new, Precision.F32, ids));
   }
 
   @Test
   void bf16PrecisionForwardRuns() {
-    for (var family : List.of(List.of(LLAMA, new LlamaFactory()),
-        List.of(Fixtures.fixture("hf/gemma"), new GemmaFactory()))) {
+    for (var family : List.of(List.of(LLAMA, (BackboneFactory) LlamaBackbone::new),
+        List.of(Fixtures.fixture("hf/gemma"), (BackboneFactory) GemmaBackbone::new))) {
       Path fixture = (Path) family.get(0);
       float[] expected = expectedLogits(fixture);
       float[] actual = logits(fixture, (BackboneFactory) family.get(1), Precision.BF16, ids(fixture));

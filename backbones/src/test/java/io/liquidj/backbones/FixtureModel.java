@@ -120,6 +120,65 @@ public final class FixtureModel implements AutoCloseable {
     return norms(tokens, names, dys);
   }
 
+  /**
+   * The gradients of the probe objective {@code Σ probe ⊙ logits} (probe: [B, T, V] flattened, a fixed
+   * linear functional of the logits) w.r.t. every parameter read, as flat arrays by name.
+   */
+  public Map<String, float[]> probeGradients(int[][] tokens, float[] probe) {
+    Operand<TFloat32> weightsOfLogits = tf.reshape(tf.constant(probe), tf.shape(logits));
+    return gradients(tf.reduceSum(tf.math.mul(logits, weightsOfLogits), tf.constant(new int[] {0, 1, 2})), tokens);
+  }
+
+  /** The gradients of {@code loss + 1e-4 · zloss} w.r.t. every parameter read, as flat arrays by name. */
+  public Map<String, float[]> lossGradients(int[][] tokens) {
+    return gradients(tf.math.add(loss, tf.math.mul(tf.constant(1e-4f), zLoss)), tokens);
+  }
+
+  private Map<String, float[]> gradients(Operand<TFloat32> objective, int[][] tokens) {
+    List<String> names = new ArrayList<>(weights.reads().keySet());
+    var grads = tf.gradients(objective, names.stream().map(n -> (Operand<?>) weights.reads().get(n)).toList());
+    Map<String, float[]> out = new LinkedHashMap<>();
+    try (TInt32 t = ints(tokens); TInt32 m = ones(tokens)) {
+      Session.Runner runner = session.runner().feed(ids, t).feed(attentionMask, m);
+      grads.dy().forEach(runner::fetch);
+      try (Result r = runner.run()) {
+        for (int i = 0; i < names.size(); i++) {
+          out.put(names.get(i), floats((TFloat32) r.get(i)));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Logits [1, T, V] flattened of one packed row as the trainer feeds it: {@code segments} numbers the
+   * documents from 1 (0 = padding), {@code positions} restart at 0 in each document.
+   */
+  public float[] packedLogits(int[] tokens, int[] positions, int[] segments) {
+    Ops p = tf.withSubScope("packed");
+    Placeholder<TInt32> packedIds = p.placeholder(TInt32.class, Placeholder.shape(Shape.of(1, -1)));
+    Placeholder<TInt32> packedPositions = p.placeholder(TInt32.class, Placeholder.shape(Shape.of(1, -1)));
+    Placeholder<TInt32> segmentIds = p.placeholder(TInt32.class, Placeholder.shape(Shape.of(1, -1)));
+    Operand<TFloat32> packed = backbone.forward(p, weights, ForwardInputs.full(packedIds, packedPositions,
+        AttentionMasks.causalWithinSegments(p, segmentIds))).logits();
+    try (TInt32 t = ints(new int[][] {tokens}); TInt32 pos = ints(new int[][] {positions});
+        TInt32 seg = ints(new int[][] {segments});
+        Result r = session.runner().feed(packedIds, t).feed(packedPositions, pos).feed(segmentIds, seg)
+            .fetch(packed).run()) {
+      return floats((TFloat32) r.get(0));
+    }
+  }
+
+  /** The probe objective {@code Σ probe ⊙ logits} at the variables' current values, summed in double on the host. */
+  public double probe(int[][] tokens, float[] probe) {
+    float[] l = logits(tokens);
+    double sum = 0;
+    for (int i = 0; i < l.length; i++) {
+      sum += (double) probe[i] * l[i];
+    }
+    return sum;
+  }
+
   private Map<String, Double> norms(int[][] tokens, List<String> names, List<Operand<?>> grads) {
     Map<String, Double> norms = new LinkedHashMap<>();
     try (TInt32 t = ints(tokens); TInt32 m = ones(tokens)) {

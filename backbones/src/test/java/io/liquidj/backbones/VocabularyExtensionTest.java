@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
@@ -45,7 +45,7 @@ class VocabularyExtensionTest {
 
   private static FixtureModel extended(Path baseDir, Plan plan) {
     ModelConfig config = VocabularyExtension.extendedConfig(ModelConfig.read(baseDir), plan);
-    return new FixtureModel(config, new LlamaFactory(), Precision.F32, (session, store) -> {
+    return new FixtureModel(config, LlamaBackbone::new, Precision.F32, (session, store) -> {
       try (Checkpoint base = Checkpoint.open(baseDir)) {
         VocabularyExtension.loadExtended(session, store, base, 7);
       }
@@ -56,7 +56,7 @@ class VocabularyExtensionTest {
   void openGrowsASmallerCheckpointIntoTheExtendedBackbone() {
     ModelConfig config = VocabularyExtension.extendedConfig(ModelConfig.read(LLAMA), Plan.appended(32));
     try (Graph g = new Graph(); Session s = new Session(g); Checkpoint base = Checkpoint.open(LLAMA)) {
-      Backbone backbone = new LlamaFactory().create(config, Precision.F32);
+      Backbone backbone = new LlamaBackbone(config, Precision.F32);
       VariableStore store = BackboneVariables.open(Ops.create(g), s, backbone, Optional.of(LLAMA), 7);
       float[] embed = store.read(s, "model.embed_tokens.weight");
       float[] old = base.readFloats("model.embed_tokens.weight");
@@ -80,7 +80,7 @@ class VocabularyExtensionTest {
   void extensionLeavesExistingTokenLogitsUnchanged() {
     int[][] ids = ids();
     float[] before;
-    try (FixtureModel base = new FixtureModel(LLAMA, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel base = new FixtureModel(LLAMA, LlamaBackbone::new, Precision.F32)) {
       before = base.logits(ids);
     }
     try (FixtureModel m = extended(LLAMA, Plan.appended(VocabularyExtension.DEFAULT_IMAGE_CODES))) {
@@ -94,8 +94,8 @@ class VocabularyExtensionTest {
     }
   }
 
-  @Test
-  void untiedLmHeadGrowsWithTheEmbedding(@TempDir Path dir) throws Exception {
+  /** A copy of the llama fixture with an untied LM head (0.5 · embedding + 0.01, so head ≠ embedding). */
+  private static Path untiedCopy(Path dir) throws Exception {
     Path untied = dir.resolve("untied");
     Files.createDirectories(untied);
     ObjectNode json = (ObjectNode) new ObjectMapper().readTree(LLAMA.resolve("config.json").toFile());
@@ -106,7 +106,6 @@ class VocabularyExtensionTest {
       for (String name : base.names()) {
         writer.add(name, base.info(name).dtype(), base.info(name).shape(), base.bytes(name));
       }
-      // An untied head: the embedding's transpose-free copy plus a shift, so head ≠ embedding.
       float[] head = base.readFloats("model.embed_tokens.weight");
       for (int i = 0; i < head.length; i++) {
         head[i] = head[i] * 0.5f + 0.01f;
@@ -114,9 +113,15 @@ class VocabularyExtensionTest {
       writer.addFloats("lm_head.weight", DType.F32, base.info("model.embed_tokens.weight").shape(), head);
       writer.write(untied.resolve("model.safetensors"));
     }
+    return untied;
+  }
+
+  @Test
+  void untiedLmHeadGrowsWithTheEmbedding(@TempDir Path dir) throws Exception {
+    Path untied = untiedCopy(dir);
     int[][] ids = ids();
     float[] before;
-    try (FixtureModel base = new FixtureModel(untied, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel base = new FixtureModel(untied, LlamaBackbone::new, Precision.F32)) {
       before = base.logits(ids);
     }
     try (FixtureModel m = extended(untied, Plan.appended(16))) {
@@ -135,7 +140,7 @@ class VocabularyExtensionTest {
   void meanResizedRowsKeepTheNextTokenDistributionClose() {
     int[][] ids = ids();
     float[] before;
-    try (FixtureModel base = new FixtureModel(LLAMA, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel base = new FixtureModel(LLAMA, LlamaBackbone::new, Precision.F32)) {
       before = base.logits(ids);
     }
     try (FixtureModel m = extended(LLAMA, Plan.appended(13))) {
@@ -159,6 +164,104 @@ class VocabularyExtensionTest {
     }
   }
 
+  /**
+   * The added rows follow the documented noise model (transformers' mean resizing): whitened by the
+   * noise covariance 1e-9 · Σ (Σ the old rows' covariance over their count), their deviations from the
+   * old rows' mean are standard normal — mean ≈ 0, covariance ≈ I, cross-terms included. 4096 added rows
+   * on the fixture's 512 × 64 matrices take the full-covariance path (the diagonal fallback starts above
+   * 2^33 multiply-adds). Zero rows, copies of old rows and the bare mean all fail.
+   */
+  @Test
+  void addedRowsAreTheOldMeanPlusNoiseShapedByTheOldCovariance(@TempDir Path dir) throws Exception {
+    Path untied = untiedCopy(dir);
+    ModelConfig config = VocabularyExtension.extendedConfig(ModelConfig.read(untied), Plan.appended(4093));
+    try (Graph g = new Graph(); Session s = new Session(g); Checkpoint base = Checkpoint.open(untied)) {
+      Backbone backbone = new LlamaBackbone(config, Precision.F32);
+      VariableStore store = BackboneVariables.open(Ops.create(g), s, backbone, Optional.of(untied), 7);
+      for (String name : VocabularyExtension.VOCABULARY_MATRICES) {
+        float[] old = base.readFloats(name);
+        float[] grown = store.read(s, name);
+        assertEquals(old.length + 4096 * 64, grown.length, name);
+        assertArrayEquals(old, Arrays.copyOf(grown, old.length), name + ": old rows");
+        assertMeanPlusScaledCovarianceNoise(name, old, Arrays.copyOfRange(grown, old.length, grown.length), 64);
+      }
+    }
+  }
+
+  private static void assertMeanPlusScaledCovarianceNoise(String name, float[] old, float[] added, int width) {
+    int n = old.length / width;
+    int count = added.length / width;
+    double[] mean = new double[width];
+    for (int r = 0; r < n; r++) {
+      for (int j = 0; j < width; j++) {
+        mean[j] += old[r * width + j] / (double) n;
+      }
+    }
+    double[][] noiseCovariance = new double[width][width]; // 1e-9 · Σ_r (x_r − μ)(x_r − μ)ᵀ / n
+    for (int r = 0; r < n; r++) {
+      for (int i = 0; i < width; i++) {
+        for (int j = 0; j < width; j++) {
+          noiseCovariance[i][j] += 1e-9 * (old[r * width + i] - mean[i]) * (old[r * width + j] - mean[j]) / n;
+        }
+      }
+    }
+    double[][] l = lowerCholesky(noiseCovariance);
+    double[] zMean = new double[width];
+    double[][] zCovariance = new double[width][width];
+    for (int a = 0; a < count; a++) {
+      double[] z = new double[width]; // L⁻¹ (row − μ), by forward substitution
+      for (int i = 0; i < width; i++) {
+        double v = added[a * width + i] - mean[i];
+        for (int k = 0; k < i; k++) {
+          v -= l[i][k] * z[k];
+        }
+        z[i] = v / l[i][i];
+      }
+      for (int i = 0; i < width; i++) {
+        zMean[i] += z[i] / count;
+        for (int j = 0; j < width; j++) {
+          zCovariance[i][j] += z[i] * z[j] / count;
+        }
+      }
+    }
+    double worstMean = 0;
+    double worstVariance = 0;
+    double worstCross = 0;
+    for (int i = 0; i < width; i++) {
+      worstMean = Math.max(worstMean, Math.abs(zMean[i]));
+      worstVariance = Math.max(worstVariance, Math.abs(zCovariance[i][i] - 1));
+      for (int j = 0; j < i; j++) {
+        worstCross = Math.max(worstCross, Math.abs(zCovariance[i][j]));
+      }
+    }
+    System.out.printf("%s: %d added rows whitened: max|mean| %.4f, max|variance - 1| %.4f, max|covariance| %.4f%n",
+        name, count, worstMean, worstVariance, worstCross);
+    // Sampling errors are N(0, 1/count) for means and cross-covariances, N(0, 2/count) for variances:
+    // 0.016 and 0.022 here; the bounds leave 5 to 7 standard deviations over 64 dimensions and 2016 pairs.
+    double sd = 1 / Math.sqrt(count);
+    assertTrue(worstMean <= 5 * sd, name + ": added rows are not centred on the old rows' mean (max|mean| "
+        + worstMean + " noise standard deviations)");
+    assertTrue(worstVariance <= 7 * Math.sqrt(2) * sd, name + ": added rows' spread is not 1e-9 · the old covariance "
+        + "(max|variance - 1| " + worstVariance + ")");
+    assertTrue(worstCross <= 6 * sd, name + ": added rows lack the old rows' cross-covariance (max|covariance| "
+        + worstCross + ")");
+  }
+
+  private static double[][] lowerCholesky(double[][] a) {
+    int d = a.length;
+    double[][] l = new double[d][d];
+    for (int i = 0; i < d; i++) {
+      for (int j = 0; j <= i; j++) {
+        double sum = a[i][j];
+        for (int k = 0; k < j; k++) {
+          sum -= l[i][k] * l[j][k];
+        }
+        l[i][j] = i == j ? Math.sqrt(sum) : sum / l[j][j];
+      }
+    }
+    return l;
+  }
+
   private static double logSumExp(float[] v, int offset, int n) {
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
@@ -178,14 +281,14 @@ class VocabularyExtensionTest {
     float[] before;
     try (FixtureModel m = extended(LLAMA, Plan.appended(64))) {
       before = m.logits(ids);
-      BackboneCheckpoints.save(m.session, m.store, m.config, saved, DType.F32);
+      BackboneCheckpoints.save(m.session, m.weights, m.backbone, saved, false);
     }
     ModelConfig reread = ModelConfig.read(saved);
     assertEquals(OLD_VOCAB + 67, reread.vocabSize());
     assertEquals(OLD_VOCAB, reread.liquid().imageCodeOffset());
     assertEquals(64, reread.liquid().numImageCodes());
     assertEquals(OLD_VOCAB + 64 + 2, reread.liquid().unconditionalTokenId());
-    try (FixtureModel m = new FixtureModel(saved, new LlamaFactory(), Precision.F32)) {
+    try (FixtureModel m = new FixtureModel(saved, LlamaBackbone::new, Precision.F32)) {
       assertArrayEquals(before, m.logits(ids));
     }
   }

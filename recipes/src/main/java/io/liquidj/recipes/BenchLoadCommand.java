@@ -51,6 +51,11 @@ final class BenchLoadCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return 1;
+  }
+
+  @Override
   public int run(Invocation invocation) throws Exception {
     String shape = invocation.arguments().isEmpty() ? "llama3.2-1b" : invocation.arguments().get(0);
     ModelConfig config = Backbones.shape(shape);

@@ -48,6 +48,11 @@ final class BenchTokenizeCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return 1;
+  }
+
+  @Override
   public int run(Invocation invocation) {
     TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.argument(0, "a tokenizer folder or tokenizer.json")));
     measure(invocation, tokenizer, "english", paragraphs(new Random(1), false));

@@ -30,6 +30,11 @@ final class DetokenizeCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return 2;
+  }
+
+  @Override
   public int run(Invocation invocation) {
     TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.argument(0, "a tokenizer folder or tokenizer.json")));
     String arg = invocation.argument(1, "a JSON array of token ids, e.g. \"[128000, 9906]\"");

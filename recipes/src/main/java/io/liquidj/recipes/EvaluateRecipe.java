@@ -25,6 +25,7 @@ import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.framework.train.BatchGraph;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingRun;
+import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.nio.file.Files;

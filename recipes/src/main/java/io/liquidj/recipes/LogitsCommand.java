@@ -56,6 +56,11 @@ final class LogitsCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return 3;
+  }
+
+  @Override
   public int run(Invocation invocation) throws Exception {
     Path checkpoint = Path.of(invocation.argument(0, "a Hugging Face checkpoint folder"));
     Path in = Path.of(invocation.argument(1, "an input .safetensors with input_ids [B,T]"));
@@ -88,6 +93,10 @@ final class LogitsCommand implements Command {
         throw new UserError(in + ": input_ids holds " + id + ", outside the checkpoint's vocabulary [0, "
             + config.vocabSize() + ")");
       }
+    }
+    if (shape[1] > config.maxPositionEmbeddings()) {
+      throw new UserError(in + ": input_ids has " + shape[1] + " positions, more than the model's context of "
+          + config.maxPositionEmbeddings() + " (max_position_embeddings in " + config.source() + ")");
     }
     Backbone backbone = backbones.create(config, Precision.F32);
 

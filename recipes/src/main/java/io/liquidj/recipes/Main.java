@@ -7,6 +7,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    System.setProperty("java.awt.headless", "true"); // images and charts are drawn off-screen
     int code = new CommandLine(config -> LiquidModules.all(), System.out, System.err).run(args);
     System.out.flush();
     System.exit(code);

@@ -12,6 +12,7 @@ import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -69,7 +70,12 @@ final class PrepareRecipe implements Command {
         images.close();
       }
     }
-    invocation.out().println("prepare: " + total.summary() + "; report " + settings.out().resolve(DatasetPreparer.REPORT));
+    Path report = settings.out().resolve(DatasetPreparer.REPORT);
+    if (total.writtenCount() == 0) {
+      throw new UserError("prepare wrote no examples: " + total.summary() + "; check data.prepare.pairs/texts (report "
+          + report + ")");
+    }
+    invocation.out().println("prepare: " + total.summary() + "; report " + report);
     return 0;
   }
 

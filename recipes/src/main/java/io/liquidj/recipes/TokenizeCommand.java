@@ -5,15 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.data.Utf8Text;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +39,16 @@ final class TokenizeCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return 2;
+  }
+
+  @Override
+  public List<Flag> flags() {
+    return List.of(new Flag("--no-special", false), new Flag("--jsonl", true));
+  }
+
+  @Override
   public int run(Invocation invocation) throws IOException {
     TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.argument(0, "a tokenizer folder or tokenizer.json")));
     boolean addSpecial = !invocation.flag("--no-special");
@@ -52,10 +62,13 @@ final class TokenizeCommand implements Command {
       throw new UserError("--jsonl " + file + ": expected a file of {\"text\": ...} lines, found none");
     }
     ObjectMapper mapper = new ObjectMapper();
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      int lineNumber = 0;
-      for (String line; (line = in.readLine()) != null; ) {
-        lineNumber++;
+    try (Utf8Text.Lines in = new Utf8Text.Lines(file)) {
+      for (Utf8Text.Line next; (next = in.next()) != null; ) {
+        long lineNumber = next.number();
+        if (!next.decoded().ok()) {
+          throw new UserError(file + ":" + lineNumber + ": expected UTF-8 text, found " + next.decoded().problem());
+        }
+        String line = next.decoded().text();
         if (line.isBlank()) {
           continue;
         }

@@ -16,6 +16,7 @@ import io.liquidj.framework.data.PackedBatchSource;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
 import io.liquidj.framework.train.TrainerSettings;
+import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
@@ -71,11 +72,12 @@ final class TrainRecipe implements Command {
     TrainingRun.ParameterLoader weights = (session, parameters) ->
         BackboneVariables.fill(session, parameters, model.config(), checkpoint, trainer.seed());
     Path outputDir = trainer.outputDir();
-    RecipeConfig.saveResolved(config, outputDir);
 
     try (BatchSource batches = PackedBatchSource.open(data, model.vocabulary(), model.tokenizer(), trainer.batchSize());
         TrainingRun run = new TrainingRun(backbone, model.vocabulary(), settings, weights,
             RecipeConfig.render(config, true), invocation.out())) {
+      // Saved once the run has claimed the folder (another run there, without resume or overwrite, stops it).
+      RecipeConfig.saveResolved(config, outputDir);
       // 2. Loop (resuming from the newest checkpoint, data position included, when trainer.resume = true).
       run.resumeIfAsked(batches);
       while (!run.done()) {

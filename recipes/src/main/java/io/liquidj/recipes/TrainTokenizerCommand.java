@@ -38,6 +38,11 @@ final class TrainTokenizerCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return Integer.MAX_VALUE;
+  }
+
+  @Override
   public int run(Invocation invocation) throws IOException {
     Path out = Path.of(invocation.argument(0, "the output folder"));
     String size = invocation.argument(1, "the vocabulary size (e.g. 512)");

@@ -6,6 +6,7 @@ import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.image.ImagePreprocessing;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
+import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.optim.OptimizerSettings;
 import io.liquidj.tokenizers.vqgan.VqganTrainSettings;
 import io.liquidj.tokenizers.vqgan.VqganTraining;
@@ -42,6 +43,8 @@ final class TrainVqRecipe implements Command {
   public int run(Invocation invocation) throws IOException {
     VqganTrainSettings s = VqganTrainSettings.from(invocation.config().getConfig("vqgan.train"));
     OptimizerSettings optimizer = OptimizerSettings.from(invocation.config().getConfig("optimizer"));
+    AtomicFiles.removeLeftoversOf(s.out());
+    AtomicFiles.checkReplaceable(s.out(), "vqgan.train.out", "vqgan.train.overwrite", s.overwrite());
     List<RgbImage> images = loadImages(s.images(), s.architecture().resolution());
     invocation.out().printf("train-vq: %d images of %dx%d from %s; %d steps of %d%n", images.size(),
         s.architecture().resolution(), s.architecture().resolution(), s.images(), s.steps(), s.batchSize());
@@ -64,7 +67,7 @@ final class TrainVqRecipe implements Command {
               step / ((System.nanoTime() - start) / 1e9));
         }
       }
-      training.save(s.out());
+      training.save(s.out(), s.overwrite());
     }
     invocation.out().printf("train-vq: wrote %s (config.json, model.safetensors)%n", s.out());
     return 0;

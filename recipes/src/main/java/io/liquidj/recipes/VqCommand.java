@@ -52,6 +52,16 @@ final class VqCommand implements Command {
   }
 
   @Override
+  public int maxArguments() {
+    return 4;
+  }
+
+  @Override
+  public List<Flag> flags() {
+    return List.of(new Flag("--grid", true));
+  }
+
+  @Override
   public List<String> configSections() {
     return List.of("vqgan");
   }

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Key;
 import com.google.inject.Module;
+import com.google.inject.TypeLiteral;
 import com.google.inject.multibindings.MapBinder;
+import com.typesafe.config.Config;
+import io.liquidj.framework.cli.FrameworkModule;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
@@ -14,14 +19,20 @@ import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.CommandLine;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.config.RecipeConfig;
 import jakarta.inject.Inject;
+import io.liquidj.framework.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,6 +152,141 @@ class CommandLineTest {
     assertFalse(out().contains("# "), out());
   }
 
+  @Test
+  void anOverrideWrittenAsThreeWordsIsRejectedNamingIt() {
+    assertEquals(2, run("backbones", "trainer.lr", "=", "1e-3"));
+    assertTrue(err().contains("\"trainer.lr\"") && err().contains("key=value"), err());
+  }
+
+  @Test
+  void aSecondRecipeFileIsRejectedNamingIt() throws Exception {
+    Path first = Files.writeString(dir.resolve("first.conf"), "");
+    Path second = Files.writeString(dir.resolve("second.conf"), "");
+    assertEquals(2, run("backbones", first.toString(), second.toString()));
+    assertTrue(err().contains(second.toString()), err());
+  }
+
+  @Test
+  void aStrayWordIsRejectedNamingIt() {
+    assertEquals(2, run("backbones", "stray"));
+    assertTrue(err().contains("\"stray\""), err());
+  }
+
+  @Test
+  void aFlagTheCommandDoesNotReadIsRejectedNamingIt() {
+    assertEquals(2, run("backbones", "--resume"));
+    assertTrue(err().contains("--resume"), err());
+  }
+
+  @Test
+  void aRepeatedKeyKeepsItsLastValue() {
+    assertEquals(0, run(List.of(new EchoModule()), "echo", "samples=3", "samples=5"));
+    assertTrue(out().contains("samples 5"), out());
+  }
+
+  @Test
+  void everyCommandRejectsOneArgumentMoreThanItTakes() {
+    Config defaults = RecipeConfig.defaults(CommandLineTest.class.getClassLoader());
+    List<Module> modules = new ArrayList<>(LiquidModules.all());
+    modules.add(new FrameworkModule(defaults));
+    Map<String, Command> commands = Guice.createInjector(modules)
+        .getInstance(Key.get(new TypeLiteral<Map<String, Command>>() {}));
+    commands.forEach((name, command) -> {
+      if (command.maxArguments() == Integer.MAX_VALUE) {
+        return;
+      }
+      List<String> args = new ArrayList<>(List.of(name));
+      for (int i = 0; i <= command.maxArguments(); i++) {
+        args.add("word" + i);
+      }
+      err.reset();
+      assertEquals(2, run(args.toArray(String[]::new)), name + ": " + err());
+      assertTrue(err().contains("unexpected argument \"word" + command.maxArguments() + "\""), name + ": " + err());
+    });
+  }
+
+  /** A tiny train-tokenizer run (the smallest vocabulary: bytes and special tokens) into {@code out}. */
+  private int trainTokenizer(Path out, String... flags) throws Exception {
+    Path texts = Files.writeString(dir.resolve("texts.jsonl"), "{\"text\": \"a red square\"}\n");
+    List<String> args = new ArrayList<>(List.of("train-tokenizer", out.toString(), "261", texts.toString()));
+    args.addAll(List.of(flags));
+    return run(args.toArray(String[]::new));
+  }
+
+  @Test
+  void anOutputFolderThatIsAFileIsAUserErrorNamingIt() throws Exception {
+    Path file = Files.writeString(dir.resolve("tokenizer"), "not a folder");
+    assertEquals(2, trainTokenizer(file));
+    assertTrue(err().contains(file + " is a file, but a folder is needed"), err());
+    assertFalse(err().contains("\tat "), err());
+  }
+
+  @Test
+  void anOutputFileThatIsAFolderIsAUserErrorNamingIt() throws Exception {
+    Path out = dir.resolve("tokenizer");
+    Files.createDirectories(out.resolve("tokenizer.json"));
+    assertEquals(2, trainTokenizer(out));
+    assertTrue(err().contains(out.resolve("tokenizer.json") + " is a folder, but a file is needed"), err());
+  }
+
+  @Test
+  void aReadOnlyFileSystemIsAUserErrorNamingThePathWithTheStackTraceOnlyUnderDebug() {
+    assertEquals(2, run(List.of(new FailModule()), "fail", "read-only"));
+    assertTrue(err().contains("/mnt/ro/out is on a read-only file system"), err());
+    assertFalse(err().contains("\tat "), err());
+    err.reset();
+    assertEquals(2, run(List.of(new FailModule()), "fail", "read-only", "--debug"));
+    assertTrue(err().contains("\tat "), err());
+  }
+
+  @Test
+  void aFullDiskIsAUserErrorNamingTheFileBeingWritten() {
+    assertEquals(2, run(List.of(new FailModule()), "fail", "no-space", dir.toString()));
+    assertTrue(err().contains("no space left on the device holding " + dir.resolve("out.bin")), err());
+    assertFalse(err().contains("\tat "), err());
+  }
+
+  @Test
+  void aPermissionDeniedIsAUserErrorNamingThePath() {
+    assertEquals(2, run(List.of(new FailModule()), "fail", "access-denied"));
+    assertTrue(err().contains("permission denied for /srv/out"), err());
+  }
+
+  /** {@code fail <kind>}: fails as the file system does (a write into a full disk goes through AtomicFiles). */
+  static final class FailModule extends AbstractModule {
+    @Override
+    protected void configure() {
+      MapBinder.newMapBinder(binder(), String.class, Command.class).addBinding("fail").to(FailCommand.class);
+    }
+  }
+
+  static final class FailCommand implements Command {
+    @Inject
+    FailCommand() {}
+
+    @Override
+    public String summary() {
+      return "test only";
+    }
+
+    @Override
+    public int maxArguments() {
+      return 2;
+    }
+
+    @Override
+    public int run(Invocation invocation) throws Exception {
+      switch (invocation.argument(0, "the kind of failure")) {
+        case "read-only" -> throw new FileSystemException("/mnt/ro/out", null, "Read-only file system");
+        case "access-denied" -> throw new AccessDeniedException("/srv/out");
+        default -> AtomicFiles.write(Path.of(invocation.argument(1, "a folder")).resolve("out.bin"), channel -> {
+          throw new IOException("No space left on device");
+        });
+      }
+      return 0;
+    }
+  }
+
   /** {@code echo}: prints its positional arguments and two config values. */
   static final class EchoModule extends AbstractModule {
     @Override
@@ -156,6 +302,11 @@ class CommandLineTest {
     @Override
     public String summary() {
       return "test only";
+    }
+
+    @Override
+    public int maxArguments() {
+      return Integer.MAX_VALUE;
     }
 
     @Override

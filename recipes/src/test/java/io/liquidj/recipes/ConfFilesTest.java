@@ -23,7 +23,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Every file under conf/ loads: recipes through RecipeConfig (and the settings their command reads), shapes as backbones. */
+/**
+ * Every file under conf/ loads: recipes through RecipeConfig (and the settings their command reads), shapes as
+ * backbones, sweeps (in SweepFilesTest) with every point's configuration.
+ */
 class ConfFilesTest {
   private static final Path CONF = Fixtures.projectRoot().resolve("conf");
   /** What a user adds on the command line of the training recipes. */
@@ -41,10 +44,12 @@ class ConfFilesTest {
   }
 
   @Test
-  void everyFileUnderConfIsARecipeOrABackboneShape() throws IOException {
+  void everyFileUnderConfIsARecipeABackboneShapeOrASweep() throws IOException {
     try (Stream<Path> s = Files.walk(CONF)) {
       List<Path> all = s.filter(Files::isRegularFile).toList();
-      assertEquals(files("recipes").size() + files("backbones").size(), all.size(), all.toString());
+      // conf/sweeps/ is loaded by io.liquidj.recipes.sweep.SweepFilesTest.
+      assertEquals(files("recipes").size() + files("backbones").size() + files("sweeps").size(), all.size(),
+          all.toString());
     }
   }
 
@@ -104,7 +109,7 @@ class ConfFilesTest {
   @Test
   void everyBackboneShapeBuildsItsFamily() throws IOException {
     List<Path> shapes = files("backbones");
-    assertEquals(14, shapes.size(), shapes.toString());
+    assertEquals(17, shapes.size(), shapes.toString());
     Backbones backbones = Guice.createInjector(LiquidModules.all()).getInstance(Backbones.class);
     for (Path shape : shapes) {
       Config config = RecipeConfig.load(Optional.empty(), List.of("backbone=" + shape),

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Module;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
@@ -47,7 +47,7 @@ class EvaluateRecipeTest {
 
   @TempDir Path dir;
   private final ModelConfig model = VocabularyExtension.extendedConfig(
-      new Backbones(Map.of("llama", new LlamaFactory())).config(new BackboneSettings("tiny-llama", Optional.empty())), VocabularyExtension.Plan.appended(CODES));
+      new Backbones(Map.of("llama", LlamaBackbone::new)).config(new BackboneSettings("tiny-llama", Optional.empty())), VocabularyExtension.Plan.appended(CODES));
   private final MultimodalVocabulary vocabulary = MultimodalVocabulary.of(model);
   private String sources;
 
@@ -83,7 +83,7 @@ class EvaluateRecipeTest {
   }
 
   private TrainingRun trainingRun() {
-    return new TrainingRun(new LlamaFactory().create(model, Precision.F32), vocabulary, TrainingSettings.from(config()),
+    return new TrainingRun(new LlamaBackbone(model, Precision.F32), vocabulary, TrainingSettings.from(config()),
         (s, p) -> p.initializeAll(s), "# test", new PrintStream(new ByteArrayOutputStream()));
   }
 

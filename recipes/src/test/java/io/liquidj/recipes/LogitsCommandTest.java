@@ -95,4 +95,14 @@ class LogitsCommandTest {
         () -> run(fixture.toString(), in.toString(), dir.resolve("out.safetensors").toString()));
     assertTrue(e.getMessage().contains("9999"), e.getMessage());
   }
+
+  @Test
+  void inputsLongerThanTheContextAreRefusedBeforeBuildingTheGraph(@TempDir Path dir) throws Exception {
+    Path in = dir.resolve("in.safetensors");
+    new SafetensorsWriter().addInts("input_ids", new long[] {1, 257}, new int[257]).write(in);
+    Path fixture = Fixtures.fixture("hf/llama3");
+    UserError e = assertThrows(UserError.class,
+        () -> run(fixture.toString(), in.toString(), dir.resolve("out.safetensors").toString()));
+    assertTrue(e.getMessage().contains("257 positions") && e.getMessage().contains("context of 256"), e.getMessage());
+  }
 }

@@ -108,4 +108,20 @@ class PrepareRecipeTest {
     assertEquals(1, shard.size());
     assertEquals("red", new CharTokenizer().decode(shard.get(0).textIds(), true));
   }
+
+  @Test
+  void prepareThatWritesNoExampleExitsTwoWithTheSkipCounts() throws Exception {
+    Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"Char\"}}");
+    Files.writeString(dir.resolve("t.jsonl"), "{\"txt\": \"wrong field\"}\nnot json\n");
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    List<Module> modules = new ArrayList<>(LiquidModules.all());
+    modules.add(new TestTokenizers());
+    int code = new CommandLine(c -> modules, System.out, new PrintStream(stderr, true, StandardCharsets.UTF_8)).run(
+        "prepare", "data.prepare.out=" + dir.resolve("prepared"), "data.prepare.texts=[\"" + dir.resolve("t.jsonl") + "\"]",
+        "data.prepare.tokenizer=" + dir);
+    String printed = stderr.toString(StandardCharsets.UTF_8);
+    assertEquals(2, code, printed);
+    assertTrue(printed.contains("0 examples written") && printed.contains("bad-json 1, empty-text 1"), printed);
+    assertEquals(1, printed.strip().lines().count(), printed);
+  }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
@@ -33,7 +33,7 @@ class TinyLlamaTrainingTest {
   @TempDir Path dir;
 
   private final ModelConfig model =
-      VocabularyExtension.extendedConfig(new Backbones(Map.of("llama", new LlamaFactory())).config(
+      VocabularyExtension.extendedConfig(new Backbones(Map.of("llama", LlamaBackbone::new)).config(
           new io.liquidj.framework.backbone.BackboneSettings("tiny-llama", java.util.Optional.empty())), VocabularyExtension.Plan.appended(CODES));
   private final MultimodalVocabulary vocabulary = MultimodalVocabulary.of(model);
 
@@ -43,7 +43,7 @@ class TinyLlamaTrainingTest {
                   grad-accum = 2, z-loss-weight = 1e-4, resume = %s, output-dir = "%s" }
         schedule { warmup-steps = 2 }
         """.formatted(resume, output)).withFallback(RecipeConfig.defaults(getClass().getClassLoader())).resolve();
-    Backbone backbone = new LlamaFactory().create(model, Precision.F32);
+    Backbone backbone = new LlamaBackbone(model, Precision.F32);
     List<Double> losses = new ArrayList<>();
     try (TrainingRun run = new TrainingRun(backbone, vocabulary, TrainingSettings.from(config),
             (s, p) -> p.initializeAll(s), "# test", new PrintStream(new ByteArrayOutputStream()));

@@ -76,4 +76,15 @@ class TokenizeCommandsTest {
     assertTrue(err.toString().contains("bad.jsonl:1"), err.toString());
     assertEquals(2, run("tokenize", dir.resolve("nothing").toString(), "hi"));
   }
+
+  @Test
+  void invalidUtf8LineInJsonlIsAUserErrorNamingTheLine() throws Exception {
+    Path tok = dir.resolve("tok");
+    BpeTrainer.write(List.of("hello"), 270, tok);
+    Path jsonl = dir.resolve("latin1.jsonl");
+    Files.write(jsonl, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', 'o', 'k', '"', '}', '\n',
+        '{', '"', 't', 'e', 'x', 't', '"', ':', '"', 'c', 'a', 'f', (byte) 0xE9, '"', '}', '\n'});
+    assertEquals(2, run("tokenize", tok.toString(), "--jsonl", jsonl.toString()));
+    assertTrue(err.toString().contains("latin1.jsonl:2") && err.toString().contains("UTF-8"), err.toString());
+  }
 }

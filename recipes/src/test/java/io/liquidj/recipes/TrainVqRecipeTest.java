@@ -10,6 +10,7 @@ import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -58,5 +59,19 @@ class TrainVqRecipeTest {
       int[][] codes = vq.encode(Images.toBatch(List.of(Images.read(images.resolve("im0.png")))));
       assertEquals(64, codes[0].length); // 16x16 image, factor 2 → 8x8 codes
     }
+  }
+
+  @Test
+  void anOutputFolderHoldingOtherFilesIsRefusedBeforeTrainingNamingTheKey() throws Exception {
+    Path out = Files.createDirectories(tmp.resolve("my-vq"));
+    Path weights = Files.writeString(out.resolve("vqgan.ckpt"), "downloaded weights");
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    int rc = new CommandLine(config -> LiquidModules.all(), new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(stderr, true, StandardCharsets.UTF_8)).run("train-vq",
+        "vqgan.train.images=" + tmp.resolve("images"), "vqgan.train.out=" + out);
+    assertEquals(2, rc);
+    assertTrue(stderr.toString().contains("vqgan.train.out = " + out + " already holds files liquidj did not write")
+        && stderr.toString().contains("vqgan.train.overwrite=true"), stderr.toString());
+    assertTrue(Files.isRegularFile(weights));
   }
 }

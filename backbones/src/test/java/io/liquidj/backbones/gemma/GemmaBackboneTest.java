@@ -11,6 +11,6 @@ class GemmaBackboneTest implements BackboneContract {
 
   @Override
   public BackboneFactory factory() {
-    return new GemmaFactory();
+    return GemmaBackbone::new;
   }
 }

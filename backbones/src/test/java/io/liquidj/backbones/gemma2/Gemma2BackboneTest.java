@@ -11,6 +11,6 @@ class Gemma2BackboneTest implements BackboneContract {
 
   @Override
   public BackboneFactory factory() {
-    return new Gemma2Factory();
+    return Gemma2Backbone::new;
   }
 }

@@ -11,6 +11,6 @@ class LlamaBackboneTest implements BackboneContract {
 
   @Override
   public BackboneFactory factory() {
-    return new LlamaFactory();
+    return LlamaBackbone::new;
   }
 }

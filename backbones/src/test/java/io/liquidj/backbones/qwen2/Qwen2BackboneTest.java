@@ -11,6 +11,6 @@ class Qwen2BackboneTest implements BackboneContract {
 
   @Override
   public BackboneFactory factory() {
-    return new Qwen2Factory();
+    return Qwen2Backbone::new;
   }
 }

@@ -1,70 +1,45 @@
 package io.liquidj.framework.backbone;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liquidj.framework.checkpoint.VariableFiles;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.safetensors.DType;
-import io.liquidj.framework.safetensors.SafetensorsWriter;
-import io.liquidj.framework.tf.VariableStore;
+import io.liquidj.framework.tf.Weights;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 
 /**
- * Saves a backbone's variables as a Hugging Face checkpoint folder ({@code config.json} +
- * {@code model.safetensors}) that transformers' {@code from_pretrained} loads, written atomically.
+ * Writes a backbone as a Hugging Face checkpoint folder ({@code config.json} + {@code model.safetensors})
+ * that transformers' {@code from_pretrained} loads, atomically: the one writer of model folders (a
+ * training run's export, and tests that need a saved model).
  */
 public final class BackboneCheckpoints {
   private BackboneCheckpoints() {}
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int CHUNK = 1 << 16;
-
   /**
-   * Writes {@code dir} with {@code config} (its {@code torch_dtype}/{@code dtype} set to the written
-   * dtype) and every variable of {@code store} in {@code dtype} (F32 or BF16), one variable at a time.
+   * Writes {@code dir}: {@code backbone}'s config.json (with the vocabulary extension, if any) and every
+   * parameter as {@code weights} reads it (a training run's: LoRA merged into the projections), in the
+   * config's dtype, one tensor at a time. {@code dir} is replaced atomically when liquidj wrote it, or when
+   * {@code overwrite} says the user asked for it ({@link AtomicFiles#writeDirectory}).
+   *
+   * @return {@code dir}
    */
-  public static void save(Session session, VariableStore store, ModelConfig config, Path dir, DType dtype)
+  public static Path save(Session session, Weights weights, Backbone backbone, Path dir, boolean overwrite)
       throws IOException {
-    if (dtype != DType.F32 && dtype != DType.BF16 && dtype != DType.F16) {
-      throw new IllegalArgumentException("weights are written as F32, BF16 or F16, not " + dtype);
-    }
-    ObjectNode json = (ObjectNode) JSON.readTree(config.toJson());
-    String torchName = switch (dtype) {
-      case BF16 -> "bfloat16";
-      case F16 -> "float16";
-      default -> "float32";
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    backbone.parameters().forEach(p -> shapes.put(p.name(), p.shape()));
+    DType dtype = switch (backbone.config().dtype()) {
+      case "bfloat16" -> DType.BF16;
+      case "float16" -> DType.F16;
+      default -> DType.F32;
     };
-    json.put(json.has("dtype") ? "dtype" : "torch_dtype", torchName);
-    AtomicFiles.writeDirectory(dir, tmp -> {
-      Files.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
-      SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
-      for (VariableStore.Variable v : store.all()) {
-        String name = v.spec().name();
-        writer.add(name, dtype, v.spec().shape(), out -> store.withValue(session, name, t -> {
-          FloatDataBuffer data = t.asRawTensor().data().asFloats();
-          float[] chunk = new float[CHUNK];
-          for (long start = 0; start < data.size(); start += CHUNK) {
-            int len = (int) Math.min(CHUNK, data.size() - start);
-            float[] part = len == CHUNK ? chunk : new float[len];
-            data.offset(start).read(part, 0, len);
-            ByteBuffer bytes = SafetensorsWriter.encodeFloats(part, dtype);
-            try {
-              while (bytes.hasRemaining()) {
-                out.write(bytes);
-              }
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }
-          return null;
-        }));
-      }
-      writer.write(tmp.resolve("model.safetensors"));
+    AtomicFiles.writeDirectory(dir, overwrite, tmp -> {
+      Files.writeString(tmp.resolve("config.json"), backbone.config().toJson());
+      VariableFiles.write(tmp.resolve("model.safetensors"), session, weights, shapes, dtype, Map.of("format", "pt"));
     });
+    return dir;
   }
 }

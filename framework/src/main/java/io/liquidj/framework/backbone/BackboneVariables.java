@@ -5,18 +5,11 @@ import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.VariableStore;
 import java.nio.file.Path;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.safetensors.Conversions;
-import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.TensorInfo;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.nio.ShortBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -33,7 +26,6 @@ public final class BackboneVariables {
 
   /** transformers' PretrainedConfig default for {@code initializer_range}. */
   public static final double DEFAULT_INITIALIZER_RANGE = 0.02;
-  private static final int CHUNK = 1 << 16;
 
   /**
    * Creates the variables of {@code backbone} in the graph of {@code tf}; their initializers draw
@@ -72,6 +64,7 @@ public final class BackboneVariables {
     try (Checkpoint reader = Checkpoint.open(checkpoint.get())) {
       long rows = reader.info("model.embed_tokens.weight").shape()[0];
       if (rows < config.vocabSize() && config.liquid() != null && rows == config.liquid().imageCodeOffset()) {
+        reader.requireAllUsed(variableNames(store), System.err);
         VocabularyExtension.loadExtended(session, store, reader, seed);
         return;
       }
@@ -93,11 +86,13 @@ public final class BackboneVariables {
 
   /**
    * Loads every variable from the checkpoint folder {@code dir} (model.safetensors or sharded;
-   * F32, BF16 or F16) through {@link VariableStore#load}: tensors are converted to f32 in chunks straight
-   * from the memory-mapped files into native TensorFlow tensors, several variables per session run.
+   * F32, BF16 or F16) through {@link VariableStore#load}: each tensor's bytes go unchanged from the
+   * memory-mapped files into native TensorFlow tensors and are cast to f32 in the graph, several variables
+   * per session run.
    *
    * @return the names loaded
-   * @throws io.liquidj.framework.UserError naming the missing tensor or the mismatched shape
+   * @throws io.liquidj.framework.UserError naming the missing tensor, the mismatched shape or the tensors the
+   *     backbone would not use
    */
   public static List<String> load(Session session, VariableStore store, Path dir) {
     try (Checkpoint checkpoint = Checkpoint.open(dir)) {
@@ -113,41 +108,12 @@ public final class BackboneVariables {
               + ", the backbone expects " + Arrays.toString(v.spec().shape()) + " (does config.json match the weights?)");
         }
       }
+      checkpoint.requireAllUsed(variableNames(store), System.err);
       return store.load(session, checkpoint, java.util.function.Function.identity());
     }
   }
 
-  /** Converts a tensor's little-endian F32/BF16/F16 bytes into a TensorFlow buffer, in bulk chunks. */
-  static void copy(ByteBuffer src, TensorInfo info, FloatDataBuffer dst) {
-    long n = info.numElements();
-    ByteBuffer bytes = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    switch (info.dtype()) {
-      case F32 -> {
-        float[] chunk = new float[CHUNK];
-        FloatBuffer floats = bytes.asFloatBuffer();
-        for (long start = 0; start < n; start += CHUNK) {
-          int len = (int) Math.min(CHUNK, n - start);
-          floats.get(chunk, 0, len);
-          dst.offset(start).write(chunk, 0, len);
-        }
-      }
-      case BF16, F16 -> {
-        boolean bf16 = info.dtype() == DType.BF16;
-        short[] raw = new short[CHUNK];
-        float[] chunk = new float[CHUNK];
-        ShortBuffer shorts = bytes.asShortBuffer();
-        for (long start = 0; start < n; start += CHUNK) {
-          int len = (int) Math.min(CHUNK, n - start);
-          shorts.get(raw, 0, len);
-          for (int i = 0; i < len; i++) {
-            // bf16 is the top half of an f32
-            chunk[i] = bf16 ? Float.intBitsToFloat((raw[i] & 0xffff) << 16) : Conversions.halfToFloat(raw[i]);
-          }
-          dst.offset(start).write(chunk, 0, len);
-        }
-      }
-      default -> throw new UserError(info.name() + " has dtype " + info.dtype()
-          + "; weights must be F32, BF16 or F16");
-    }
+  private static List<String> variableNames(VariableStore store) {
+    return store.all().stream().map(v -> v.spec().name()).toList();
   }
 }

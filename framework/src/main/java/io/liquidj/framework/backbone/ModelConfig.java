@@ -56,13 +56,52 @@ public record ModelConfig(
   public ModelConfig {
     layerTypes = List.copyOf(layerTypes);
     eosTokenIds = List.copyOf(eosTokenIds);
+    positive(source, "vocab_size", vocabSize);
+    positive(source, "hidden_size", hiddenSize);
+    positive(source, "intermediate_size", intermediateSize);
+    positive(source, "num_hidden_layers", numHiddenLayers);
+    positive(source, "num_attention_heads", numAttentionHeads);
+    positive(source, "num_key_value_heads", numKeyValueHeads);
+    positive(source, "head_dim", headDim);
+    positive(source, "max_position_embeddings", maxPositionEmbeddings);
+    if (headDim % 2 != 0) {
+      throw new UserError(source + ": \"head_dim\" must be even (rotary embeddings rotate pairs), found " + headDim);
+    }
+    if (!(rmsNormEps > 0) || Double.isInfinite(rmsNormEps)) {
+      throw new UserError(source + ": \"rms_norm_eps\" must be a positive number, found " + rmsNormEps);
+    }
+    if (!(rope.theta() > 0) || Double.isInfinite(rope.theta())) {
+      throw new UserError(source + ": \"rope_theta\" must be a positive number, found " + rope.theta());
+    }
+    notNegative(source, "query_pre_attn_scalar", queryPreAttnScalar);
+    notNegative(source, "attn_logit_softcapping", attnLogitSoftcapping);
+    notNegative(source, "final_logit_softcapping", finalLogitSoftcapping);
+    notNegative(source, "sliding_window", slidingWindow);
+    for (String type : layerTypes) {
+      if (!type.equals("full_attention") && !type.equals("sliding_attention")) {
+        throw new UserError(source + ": \"layer_types\" holds \"" + type
+            + "\", expected full_attention or sliding_attention");
+      }
+    }
     if (numAttentionHeads % numKeyValueHeads != 0) {
-      throw new UserError(source + ": num_attention_heads (" + numAttentionHeads
-          + ") must be a multiple of num_key_value_heads (" + numKeyValueHeads + ")");
+      throw new UserError(source + ": \"num_attention_heads\" (" + numAttentionHeads
+          + ") must be a multiple of \"num_key_value_heads\" (" + numKeyValueHeads + ")");
     }
     if (layerTypes.size() != numHiddenLayers) {
       throw new UserError(source + ": layer_types has " + layerTypes.size() + " entries, expected num_hidden_layers = "
           + numHiddenLayers);
+    }
+  }
+
+  private static void positive(String source, String field, int value) {
+    if (value <= 0) {
+      throw new UserError(source + ": \"" + field + "\" must be a positive integer, found " + value);
+    }
+  }
+
+  private static void notNegative(String source, String field, double value) {
+    if (!(value >= 0) || Double.isInfinite(value)) {
+      throw new UserError(source + ": \"" + field + "\" must be a non-negative number (0 = off), found " + value);
     }
   }
 
@@ -114,7 +153,8 @@ public record ModelConfig(
     int hidden = f.integer("hidden_size");
     int heads = f.integer("num_attention_heads");
     int layers = f.integer("num_hidden_layers");
-    int headDim = json.hasNonNull("head_dim") ? f.integer("head_dim") : hidden / heads;
+    // Without head_dim: hidden_size / num_attention_heads (a zero head count is rejected by the constructor).
+    int headDim = json.hasNonNull("head_dim") ? f.integer("head_dim") : heads > 0 ? hidden / heads : 0;
     int kvHeads = json.hasNonNull("num_key_value_heads") ? f.integer("num_key_value_heads") : heads;
 
     // Rotary settings: transformers >= 5 nests them in rope_parameters; older files use rope_theta + rope_scaling.

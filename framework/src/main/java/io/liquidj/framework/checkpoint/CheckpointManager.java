@@ -47,7 +47,8 @@ public final class CheckpointManager {
   public Path save(Session session, List<VariableStore> model, VariableStore optimizer, Predicate<String> skip,
       TrainerState state, String config) throws IOException {
     Path target = dir.resolve(String.format("step-%08d", state.step()));
-    AtomicFiles.writeDirectory(target, tmp -> {
+    // A step folder in the checkpoints folder is this trainer's by its name, marked or not (earlier versions).
+    AtomicFiles.writeDirectory(target, /* overwrite= */ true, tmp -> {
       writeStores(session, tmp.resolve("model.safetensors"), model, n -> false);
       writeStores(session, tmp.resolve("optimizer.safetensors"), List.of(optimizer), skip);
       Files.writeString(tmp.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));

@@ -11,12 +11,29 @@ import java.util.List;
  * it creates and closes them before returning.
  */
 public interface Command {
+  /** A {@code --flag} a command reads; {@code takesValue}: the next word is its value ({@code --grid 32x32}). */
+  record Flag(String name, boolean takesValue) {}
+
   /** One line for {@code ./liquid --help}. */
   String summary();
 
   /** The positional arguments after the command name, e.g. {@code "<checkpoint-dir> <in> <out>"}. */
   default String usage() {
     return "[conf-file] [key=value ...]";
+  }
+
+  /**
+   * The most positional arguments (words that are neither the recipe file, {@code key=value} nor a flag) this
+   * command takes, as its {@link #usage()} shows them; {@code Integer.MAX_VALUE} for a list. A word beyond them
+   * is an error, never ignored.
+   */
+  default int maxArguments() {
+    return 0;
+  }
+
+  /** The flags this command reads; any other {@code --flag} is an error. */
+  default List<Flag> flags() {
+    return List.of();
   }
 
   /**

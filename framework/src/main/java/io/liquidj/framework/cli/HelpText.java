@@ -21,6 +21,8 @@ final class HelpText {
     b.append("A word key=value is an override when key is a known key (any value, e.g. prompt=\"a red cat\"),\n");
     b.append("or a dotted path with a value without spaces (a misspelt key is then an error); any other\n");
     b.append("word, such as \"x=1\" or \"x=1 is text\", is a positional argument.\n");
+    b.append("Of a key given twice, the last value wins. A positional argument, flag or second conf-file that the\n");
+    b.append("command does not take is an error.\n");
     return b.toString();
   }
 

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import io.liquidj.framework.UserError;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -29,11 +30,17 @@ import java.util.TreeSet;
 public final class RecipeConfig {
   private RecipeConfig() {}
 
-  /** The resolved configuration for a run. */
+  /** The resolved configuration for a run; warnings (a missing optional include) go to standard error. */
   public static Config load(Optional<Path> recipeFile, List<String> overrides, ClassLoader loader) {
+    return load(recipeFile, overrides, loader, System.err);
+  }
+
+  /** The resolved configuration for a run; warnings (a missing optional include) go to {@code warnings}. */
+  public static Config load(Optional<Path> recipeFile, List<String> overrides, ClassLoader loader,
+      PrintStream warnings) {
     Config reference = ConfigFactory.defaultReference(loader);
     Config cli = parseOverrides(overrides);
-    Config recipe = recipeFile.map(RecipeConfig::parseRecipe).orElse(ConfigFactory.empty());
+    Config recipe = recipeFile.map(f -> parseRecipe(f, loader, warnings)).orElse(ConfigFactory.empty());
     Config user = cli.withFallback(recipe);
     Config merged;
     try {
@@ -72,21 +79,23 @@ public final class RecipeConfig {
     io.liquidj.framework.io.AtomicFiles.writeString(dir.resolve("config.resolved.conf"), render(config, true));
   }
 
-  private static Config parseRecipe(Path file) {
+  private static Config parseRecipe(Path file, ClassLoader loader, PrintStream warnings) {
     if (!Files.isRegularFile(file)) {
       throw new UserError("recipe file " + file + " does not exist (expected a .conf file, e.g. conf/recipes/demo.conf)");
     }
     try {
-      return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      // Absolute, so that `include "base.conf"` is looked for next to a recipe given as a bare file name too.
+      return ConfigFactory.parseFile(file.toAbsolutePath().toFile(), ConfigParseOptions.defaults()
+          .setAllowMissing(false).setClassLoader(loader).setIncluder(new RecipeIncluder(file, loader, warnings)));
     } catch (ConfigException e) {
       throw new UserError("cannot read recipe file " + file + ": " + e.getMessage(), e);
     }
   }
 
+  /** Overrides apply in order: of a key given twice, the last value wins (a later object merges into an earlier one). */
   private static Config parseOverrides(List<String> overrides) {
     Config result = ConfigFactory.empty();
-    for (int i = overrides.size() - 1; i >= 0; i--) {
-      String override = overrides.get(i);
+    for (String override : overrides) {
       int eq = override.indexOf('=');
       if (eq <= 0) {
         throw new UserError("command-line override \"" + override + "\" is not of the form key=value");

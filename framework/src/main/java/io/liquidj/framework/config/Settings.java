@@ -12,20 +12,20 @@ import java.util.Optional;
 public final class Settings {
   private Settings() {}
 
-  /** A value that must be &gt; 0. */
+  /** A finite value that must be &gt; 0 (NaN and Infinity are rejected). */
   public static double positive(Config c, String key) {
     double v = c.getDouble(key);
-    if (!(v > 0)) {
-      throw bad(c, key, "must be > 0, got " + v);
+    if (!(v > 0) || Double.isInfinite(v)) {
+      throw bad(c, key, "must be a finite number > 0, got " + v);
     }
     return v;
   }
 
-  /** A value that must be &gt;= 0. */
+  /** A finite value that must be &gt;= 0 (NaN and Infinity are rejected). */
   public static double nonNegative(Config c, String key) {
     double v = c.getDouble(key);
-    if (!(v >= 0)) {
-      throw bad(c, key, "must be >= 0, got " + v);
+    if (!(v >= 0) || Double.isInfinite(v)) {
+      throw bad(c, key, "must be a finite number >= 0, got " + v);
     }
     return v;
   }

@@ -8,9 +8,7 @@ import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.tokenizer.ImageBatch;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.TextTokenizer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,10 +25,10 @@ import java.util.stream.Stream;
  * the backbone's text tokenizer, images through the image tokenizer, so training never runs the VQGAN.
  *
  * <p>Each input is cut into shards deterministically (one per {@code .tar}; one per {@code shard-size}
- * lines of a JSONL file), named after the input, and written atomically; a shard that exists is
- * finished and skipped, which makes a rerun resume. Bad records are counted with their reason and
- * never stop the run. Images are decoded and resized on all threads; tokenizers run on the caller's
- * thread (the image tokenizer may use the GPU).
+ * lines of a JSONL file), named after the input, and written atomically; a shard that exists whole
+ * (footer and checksum intact) is finished and skipped, which makes a rerun resume; a damaged one is
+ * redone. Bad records are counted with their reason and never stop the run. Images are decoded and
+ * resized on all threads; tokenizers run on the caller's thread (the image tokenizer may use the GPU).
  */
 public final class DatasetPreparer {
   /** The name of the report written next to the shards. */
@@ -60,7 +58,8 @@ public final class DatasetPreparer {
     this.text = text;
     this.images = images;
     this.listener = listener;
-    this.decoder = new ImageDecoder(settings.imageSize(), settings.minImageSize(), settings.maxAspectRatio());
+    this.decoder = new ImageDecoder(settings.imageSize(), settings.minImageSize(), settings.maxAspectRatio(),
+        settings.maxImagePixels());
     if (images != null && settings.imageSize() % images.downsampleFactor() != 0) {
       throw new UserError("data.prepare.image-size " + settings.imageSize() + " must be a multiple of the image "
           + "tokenizer's downsample factor " + images.downsampleFactor());
@@ -118,7 +117,7 @@ public final class DatasetPreparer {
     }
     String name = prefix + stem(tar) + ".lqd";
     Path target = settings.out().resolve(name);
-    if (Files.exists(target)) {
+    if (finished(target)) {
       listener.shard(name, true);
       return name;
     }
@@ -129,6 +128,11 @@ public final class DatasetPreparer {
     return name;
   }
 
+  /** Whether {@code target} is a whole shard; a damaged one (cut short, failing its checksum, older format) is redone. */
+  private static boolean finished(Path target) {
+    return Files.exists(target) && Shard.damage(target) == null;
+  }
+
   /** Cuts a JSONL file into chunks of shard-size lines, each one shard; finished chunks are skipped unread. */
   private List<String> prepareJsonl(Path file, String prefix, boolean pairs, ExecutorService pool) throws IOException {
     if (!Files.isRegularFile(file)) {
@@ -136,27 +140,28 @@ public final class DatasetPreparer {
     }
     List<String> names = new ArrayList<>();
     Path base = file.toAbsolutePath().getParent();
-    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      long lineNo = 0;
+    try (Utf8Text.Lines in = new Utf8Text.Lines(file)) {
       for (int chunk = 0; ; chunk++) {
         String name = prefix + stem(file) + String.format("-%05d.lqd", chunk);
         Path target = settings.out().resolve(name);
-        boolean done = Files.exists(target);
+        boolean done = finished(target);
         PairShard pairShard = pairs && !done ? new PairShard(pool) : null;
         TextShard textShard = !pairs && !done ? new TextShard() : null;
         int read = 0;
-        String line;
-        while (read < settings.shardSize() && (line = in.readLine()) != null) {
+        Utf8Text.Line line;
+        while (read < settings.shardSize() && (line = in.next()) != null) {
           read++;
-          lineNo++;
-          if (done || line.isBlank()) {
+          Utf8Text.Decoded text = line.decoded();
+          if (done || (text.ok() && text.text().isBlank())) {
             continue;
           }
-          String where = file.getFileName() + ":" + lineNo;
+          String where = file.getFileName() + ":" + line.number();
+          RawRecord record = !text.ok() ? RawRecord.bad(where, SkipReason.BAD_UTF8, text.problem())
+              : pairs ? manifestRecord(where, text.text(), base) : textRecord(where, text.text());
           if (pairs) {
-            pairShard.add(manifestRecord(where, line, base));
+            pairShard.add(record);
           } else {
-            textShard.add(textRecord(where, line));
+            textShard.add(record);
           }
         }
         if (read == 0 && chunk > 0) {

@@ -22,6 +22,7 @@ public final class ImageDecoder {
   private final int imageSize;
   private final int minImageSize;
   private final double maxAspectRatio;
+  private final long maxPixels;
 
   /** A decoded image (pixels CHW, {@code 3·size·size}) or the reason it is skipped. */
   public record Result(float[] pixels, SkipReason skip, String detail) {
@@ -34,11 +35,13 @@ public final class ImageDecoder {
    * @param imageSize side of the square output
    * @param minImageSize shorter sides below this are {@link SkipReason#TOO_SMALL}
    * @param maxAspectRatio long/short side ratios above this are {@link SkipReason#ASPECT_RATIO}
+   * @param maxPixels images whose header declares more pixels are {@link SkipReason#TOO_LARGE}, never decoded
    */
-  public ImageDecoder(int imageSize, int minImageSize, double maxAspectRatio) {
+  public ImageDecoder(int imageSize, int minImageSize, double maxAspectRatio, long maxPixels) {
     this.imageSize = imageSize;
     this.minImageSize = minImageSize;
     this.maxAspectRatio = maxAspectRatio;
+    this.maxPixels = maxPixels;
   }
 
   /** Side of the square images produced. */
@@ -46,10 +49,18 @@ public final class ImageDecoder {
     return imageSize;
   }
 
-  /** Decodes, checks, resizes and crops one image. */
+  /** Decodes, checks, resizes and crops one image; the pixel limit is checked from the header, before decoding. */
   public Result decode(byte[] bytes) {
     BufferedImage image;
     try {
+      Images.Size size = Images.declaredSize(new ByteArrayInputStream(bytes));
+      if (size == null) {
+        return Result.skipped(SkipReason.UNREADABLE, "no decoder for this format");
+      }
+      if (size.pixels() > maxPixels) {
+        return Result.skipped(SkipReason.TOO_LARGE, size + " = " + size.pixels() + " pixels, over "
+            + "data.prepare.max-image-pixels " + maxPixels);
+      }
       image = ImageIO.read(new ByteArrayInputStream(bytes));
     } catch (IOException | RuntimeException e) {
       return Result.skipped(SkipReason.UNREADABLE, TarSamples.firstLine(String.valueOf(e.getMessage())));

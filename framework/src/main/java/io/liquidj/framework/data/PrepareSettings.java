@@ -17,6 +17,7 @@ import java.util.List;
  * @param imageSize side of the square images given to the image tokenizer
  * @param minImageSize shorter sides below this are skipped
  * @param maxAspectRatio long/short side ratios above this are skipped
+ * @param maxImagePixels images whose header declares more pixels are skipped without decoding
  * @param shardSize lines of a manifest or text file per shard
  * @param batchSize images per image tokenizer call
  * @param threads image decoding threads (all cores when 0 in the config)
@@ -31,6 +32,7 @@ public record PrepareSettings(
     int imageSize,
     int minImageSize,
     double maxAspectRatio,
+    long maxImagePixels,
     int shardSize,
     int batchSize,
     int threads) {
@@ -60,10 +62,15 @@ public record PrepareSettings(
     if (maxAspect < 1) {
       throw Settings.bad(prepare, "max-aspect-ratio", "must be >= 1 (long side / short side), got " + maxAspect);
     }
+    long maxImagePixels = prepare.getLong("max-image-pixels");
+    if (maxImagePixels <= 0) {
+      throw Settings.bad(prepare, "max-image-pixels", "must be a positive number of pixels, got " + maxImagePixels);
+    }
     int threads = Settings.nonNegativeInt(prepare, "threads");
     return new PrepareSettings(
         out, pairs, texts, tokenizer, imageTokenizer, prepare.getString("image-tokenizer-kind"), imageSize,
-        Settings.nonNegativeInt(prepare, "min-image-size"), maxAspect, Settings.positiveInt(prepare, "shard-size"),
+        Settings.nonNegativeInt(prepare, "min-image-size"), maxAspect, maxImagePixels,
+        Settings.positiveInt(prepare, "shard-size"),
         Settings.positiveInt(prepare, "batch-size"), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
   }
 }

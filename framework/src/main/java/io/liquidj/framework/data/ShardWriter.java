@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.zip.CRC32;
 
 /**
  * Collects prepared examples in memory and writes them as one shard file, atomically (a crash never
@@ -25,11 +26,15 @@ import java.util.Arrays;
  *                              int16 gridHeight, int16 gridWidth, int32 kind (0 pair, 1 text), int32 unused
  *   text ids                   int32 per token (caption or document ids, no BOS/EOS)
  *   codes                      uint16 per image code (row-major per image)
+ *   footer                     16 bytes: int64 length of everything before the footer, int32 CRC-32 of it,
+ *                              "LQJE" (a cut or damaged shard is recognised before any read)
  * </pre>
  */
 public final class ShardWriter {
   static final byte[] MAGIC = "LQJSHARD".getBytes(StandardCharsets.US_ASCII);
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  static final byte[] FOOTER_MAGIC = "LQJE".getBytes(StandardCharsets.US_ASCII);
+  static final int FOOTER_BYTES = 16;
   static final int INDEX_ENTRY_BYTES = 32;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -106,7 +111,8 @@ public final class ShardWriter {
     header.set("prepare", counts.toJson(JSON));
     byte[] headerBytes = JSON.writeValueAsBytes(header);
     int dataStart = align8(MAGIC.length + 4 + headerBytes.length);
-    long total = dataStart + (long) examples * INDEX_ENTRY_BYTES + 4L * textLength + 2L * codeLength;
+    long body = dataStart + (long) examples * INDEX_ENTRY_BYTES + 4L * textLength + 2L * codeLength;
+    long total = body + FOOTER_BYTES;
     if (total > Integer.MAX_VALUE) {
       throw new IllegalStateException("shard would be " + total + " bytes (limit 2 GiB); lower data.prepare.shard-size");
     }
@@ -122,6 +128,10 @@ public final class ShardWriter {
     b.asIntBuffer().put(text, 0, textLength);
     b.position(b.position() + 4 * textLength);
     b.asShortBuffer().put(codes, 0, codeLength);
+    CRC32 crc = new CRC32();
+    crc.update(b.duplicate().position(0).limit((int) body));
+    b.position((int) body);
+    b.putLong(body).putInt((int) crc.getValue()).put(FOOTER_MAGIC);
     b.position(0);
     AtomicFiles.write(target, (FileChannel ch) -> {
       while (b.hasRemaining()) {

@@ -4,12 +4,16 @@ package io.liquidj.framework.data;
 public enum SkipReason {
   /** A line of a JSONL file that is not a JSON object. */
   BAD_JSON("bad-json"),
+  /** A JSONL line or a tar caption whose bytes are not valid UTF-8 ({@link Utf8Text}). */
+  BAD_UTF8("bad-utf8"),
   /** The manifest names an image file that does not exist or cannot be read. */
   MISSING_FILE("missing-file"),
   /** The image bytes cannot be decoded (corrupt, truncated or an unsupported format such as WebP). */
   UNREADABLE("unreadable"),
   /** The shorter side is below {@code data.prepare.min-image-size}. */
   TOO_SMALL("too-small"),
+  /** The header declares more pixels than {@code data.prepare.max-image-pixels} (never decoded). */
+  TOO_LARGE("too-large"),
   /** The long/short side ratio exceeds {@code data.prepare.max-aspect-ratio}. */
   ASPECT_RATIO("aspect-ratio"),
   /** A pair record without a caption (or an empty one). */

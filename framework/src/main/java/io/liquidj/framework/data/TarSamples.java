@@ -140,18 +140,22 @@ final class TarSamples {
       }
     }
 
-    /** The caption, "" when there is none, or null when the json member is malformed (reported here). */
+    /** The caption, "" when there is none, or null when the member is malformed (reported here). */
     private String caption(String where) {
-      byte[] txt = members.get("txt");
-      if (txt != null) {
-        return new String(txt, StandardCharsets.UTF_8).strip();
-      }
-      byte[] json = members.get("json");
-      if (json == null) {
+      byte[] member = members.containsKey("txt") ? members.get("txt") : members.get("json");
+      if (member == null) {
         return "";
       }
+      Utf8Text.Decoded text = Utf8Text.decode(member);
+      if (!text.ok()) {
+        sink.accept(RawRecord.bad(where, SkipReason.BAD_UTF8, text.problem()));
+        return null;
+      }
+      if (members.containsKey("txt")) {
+        return text.text().strip();
+      }
       try {
-        JsonNode node = JSON.readTree(json);
+        JsonNode node = JSON.readTree(text.text());
         JsonNode c = node.has("caption") ? node.get("caption") : node.path("text");
         return c.isTextual() ? c.asText().strip() : "";
       } catch (IOException e) {

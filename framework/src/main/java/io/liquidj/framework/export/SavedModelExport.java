@@ -16,9 +16,13 @@ import org.tensorflow.Signature;
 public final class SavedModelExport {
   private SavedModelExport() {}
 
-  /** Exports {@code session}'s graph to {@code dir}, replacing it atomically if it exists. */
-  public static void write(Path dir, Session session, List<Signature> signatures) throws IOException {
-    AtomicFiles.writeDirectory(dir, tmp -> {
+  /**
+   * Exports {@code session}'s graph to {@code dir}, replacing it atomically if it exists and liquidj wrote it (or
+   * {@code overwrite}).
+   */
+  public static void write(Path dir, boolean overwrite, Session session, List<Signature> signatures)
+      throws IOException {
+    AtomicFiles.writeDirectory(dir, overwrite, tmp -> {
       // The exporter creates the folder itself; hand it a fresh path inside the temporary one, then
       // move its contents up.
       Path inner = tmp.resolve("model");

@@ -12,12 +12,15 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
@@ -30,13 +33,62 @@ public final class Images {
 
   private Images() {}
 
-  /** Reads a PNG or JPEG (or anything ImageIO reads) as RGB, transparency blended onto white. */
+  /**
+   * The most pixels {@link #read} decodes: a few hundred KB of PNG can declare 20000×20000 (1.6 GB of
+   * pixels), so larger images are refused from their header. {@code prepare} has its own setting
+   * ({@code data.prepare.max-image-pixels}).
+   */
+  public static final long MAX_READ_PIXELS = 64_000_000L;
+
+  /** The size an image's header declares. */
+  public record Size(int width, int height) {
+    public long pixels() {
+      return (long) width * height;
+    }
+
+    @Override
+    public String toString() {
+      return width + "x" + height;
+    }
+  }
+
+  /**
+   * The size the header of the encoded image in {@code in} declares, read without decoding any pixel
+   * (ImageIO's {@code ImageReader.getWidth/getHeight}), or null when no ImageIO reader knows the format.
+   *
+   * @throws IOException when the header is corrupt
+   */
+  public static Size declaredSize(InputStream in) throws IOException {
+    try (ImageInputStream stream = ImageIO.createImageInputStream(in)) {
+      Iterator<ImageReader> readers = stream == null ? null : ImageIO.getImageReaders(stream);
+      if (readers == null || !readers.hasNext()) {
+        return null;
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(stream, true, true);
+        return new Size(reader.getWidth(0), reader.getHeight(0));
+      } finally {
+        reader.dispose();
+      }
+    }
+  }
+
+  /**
+   * Reads a PNG or JPEG (or anything ImageIO reads) as RGB, transparency blended onto white; an image
+   * over {@link #MAX_READ_PIXELS} is a user error, found from its header before decoding.
+   */
   public static RgbImage read(Path path) {
     if (!Files.isRegularFile(path)) {
       throw new UserError("cannot read image " + path + ": no such file");
     }
     BufferedImage image;
-    try (InputStream in = Files.newInputStream(path)) {
+    try (InputStream header = Files.newInputStream(path); InputStream in = Files.newInputStream(path)) {
+      Size size = declaredSize(header);
+      if (size != null && size.pixels() > MAX_READ_PIXELS) {
+        throw new UserError("image " + path + " is " + size + " (" + size.pixels() + " pixels); images over "
+            + MAX_READ_PIXELS + " pixels are refused before decoding: scale it down first");
+      }
       image = ImageIO.read(in);
     } catch (IOException e) {
       throw new UserError("cannot read image " + path + ": " + e.getMessage(), e);

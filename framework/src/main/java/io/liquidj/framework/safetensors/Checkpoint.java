@@ -4,15 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The tensors of a Hugging Face checkpoint folder: {@code model.safetensors}, or the shards listed
@@ -20,6 +23,10 @@ import java.util.Map;
  */
 public final class Checkpoint implements TensorReader {
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The suffix of transformers' rotary frequency buffers, saved by some older checkpoints. */
+  private static final String ROTARY_CACHE = "rotary_emb.inv_freq";
+  private static final String LM_HEAD = "lm_head.weight";
+  private static final String EMBEDDING = "model.embed_tokens.weight";
 
   private final Path dir;
   private final Map<String, SafetensorsFile> byTensor;
@@ -93,6 +100,36 @@ public final class Checkpoint implements TensorReader {
       return "unreadable";
     }
     return names.isEmpty() ? "nothing" : String.join(", ", names.stream().sorted().limit(20).toList());
+  }
+
+  /**
+   * Checks that the model reads every tensor of this checkpoint: tensors it would ignore mean that
+   * config.json does not describe the weights (a second layer beside {@code num_hidden_layers = 1}),
+   * so they are an error naming them. Two kinds are only listed in a warning on {@code warnings}, as
+   * transformers ignores them too: rotary caches ({@code *.rotary_emb.inv_freq}, recomputed from
+   * config.json) and an {@code lm_head.weight} beside tied embeddings (the model reads the embedding).
+   */
+  public void requireAllUsed(Collection<String> used, PrintStream warnings) {
+    Set<String> usedNames = Set.copyOf(used);
+    java.util.function.Predicate<String> harmlessName = n -> n.endsWith(ROTARY_CACHE)
+        || (n.equals(LM_HEAD) && usedNames.contains(EMBEDDING));
+    List<String> unused = names().stream().filter(n -> !usedNames.contains(n)).toList();
+    List<String> harmless = unused.stream().filter(harmlessName).toList();
+    List<String> unexpected = unused.stream().filter(harmlessName.negate()).toList();
+    if (!unexpected.isEmpty()) {
+      throw new UserError("checkpoint " + dir + " holds " + unexpected.size() + " tensor(s) the model built from "
+          + "config.json does not use: " + sample(unexpected) + " (does config.json match the weights?)");
+    }
+    if (!harmless.isEmpty()) {
+      warnings.println("warning: checkpoint " + dir + ": ignoring " + harmless.size()
+          + " tensor(s) the model recomputes or ties (rotary caches, an LM head tied to the embedding): "
+          + sample(harmless));
+    }
+  }
+
+  private static String sample(List<String> names) {
+    int shown = Math.min(names.size(), 5);
+    return String.join(", ", names.subList(0, shown)) + (names.size() > shown ? ", …" : "");
   }
 
   /** The folder. */

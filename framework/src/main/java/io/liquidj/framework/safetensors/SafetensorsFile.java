@@ -120,11 +120,11 @@ public final class SafetensorsFile implements TensorReader {
     long elements = 1;
     for (int i = 0; i < shape.length; i++) {
       JsonNode d = shapeNode.get(i);
-      if (!d.canConvertToLong() || d.asLong() < 0) {
+      if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
         throw new UserError(where + ": shape " + shapeNode + " must hold non-negative integers");
       }
       shape[i] = d.asLong();
-      elements = Math.multiplyExact(elements, shape[i]);
+      elements = multiplyOrOverflow(elements, shape[i]);
     }
     long begin = offsets.get(0).asLong(-1);
     long end = offsets.get(1).asLong(-1);
@@ -132,12 +132,25 @@ public final class SafetensorsFile implements TensorReader {
       throw new UserError(where + ": data_offsets [" + begin + ", " + end + "] out of range (data section has "
           + dataSize + " bytes; truncated file?)");
     }
-    long expected = Math.multiplyExact(elements, dtype.bytes());
+    long expected = multiplyOrOverflow(elements, dtype.bytes());
+    if (expected < 0) {
+      throw new UserError(where + ": shape " + shapeNode + " has too many elements (its byte count overflows 64 bits)");
+    }
     if (end - begin != expected) {
       throw new UserError(where + ": shape " + shapeNode + " of " + dtype + " needs " + expected + " bytes but "
           + "data_offsets span " + (end - begin));
     }
     return new TensorInfo(name, dtype, shape, begin, end);
+  }
+
+  /** {@code a·b} for non-negative factors, or -1 once the product (or a factor) has overflowed. */
+  private static long multiplyOrOverflow(long a, long b) {
+    if (a < 0 || b < 0) {
+      return -1;
+    }
+    long high = Math.multiplyHigh(a, b);
+    long product = a * b;
+    return high != 0 || product < 0 ? -1 : product;
   }
 
   private static void checkNoOverlap(Path path, Map<String, TensorInfo> tensors) {

@@ -1,7 +1,7 @@
 package io.liquidj.framework.tf;
 
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.safetensors.Conversions;
+import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.TensorInfo;
 import io.liquidj.framework.safetensors.TensorReader;
 import java.nio.ByteBuffer;
@@ -9,19 +9,29 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.FloatDataBuffer;
+import org.tensorflow.ndarray.buffer.ByteDataBuffer;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.VarHandleOp;
+import org.tensorflow.types.TBfloat16;
+import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.family.TType;
 
 /**
  * The f32 resource variables of one graph, each named by its Hugging Face tensor name.
@@ -32,13 +42,25 @@ import org.tensorflow.types.TFloat32;
  * the same variables inside a while-loop body or other function.
  */
 public final class VariableStore {
-  /** The f32 bytes {@link #load} feeds per session run: one run per variable costs an executor each. */
+  /** The checkpoint bytes {@link #load} feeds per session run: one run per variable costs an executor each. */
   public static final long LOAD_BATCH_BYTES = 256L << 20;
+  /** The bulk copy's chunk: large enough to run at memory speed, small enough to stay in the caches. */
+  private static final int COPY_CHUNK_BYTES = 1 << 20;
+  private static final Map<DType, Class<? extends TType>> TENSOR_TYPES = Map.of(
+      DType.F32, TFloat32.class, DType.BF16, TBfloat16.class, DType.F16, TFloat16.class, DType.F64, TFloat64.class);
+
+  static {
+    if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+      throw new IllegalStateException("liquidj loads little-endian safetensors bytes unchanged: a big-endian host is not supported");
+    }
+  }
 
   private final Ops tf;
   private final Map<String, Variable> variables = new LinkedHashMap<>();
   /** The reads {@link #withValue} fetches, one per variable (not one new op per call). */
   private final Map<String, Operand<TFloat32>> hostReads = new LinkedHashMap<>();
+  /** Load ops per variable and checkpoint dtype other than f32, created on first use by {@link #load}. */
+  private final Map<String, LoadOps> loadOps = new HashMap<>();
 
   /** One variable: its spec, handle, and the ops that write it. */
   public record Variable(
@@ -157,11 +179,14 @@ public final class VariableStore {
   }
 
   /**
-   * Loads variables from a checkpoint, converting BF16/F16 to f32 on the fly, several variables per
-   * session run (up to {@link #LOAD_BATCH_BYTES} of f32, or one larger tensor alone): each tensor is
-   * filled from the memory-mapped file in 64K-element chunks and closed after its run, so no copy of
-   * the checkpoint is held on the Java heap and at most one batch of f32 tensors exists natively.
-   * Every name and shape is checked before the first assignment.
+   * Loads variables from a checkpoint, several variables per session run (up to {@link #LOAD_BATCH_BYTES}
+   * of checkpoint bytes, or one larger tensor alone). Each tensor's bytes are copied unchanged from the
+   * memory-mapped file into a TensorFlow tensor of the checkpoint's dtype (bulk copies, no per-element Java
+   * code), and the graph casts them to f32 on the way into the variable ({@code <name>_load_<dtype>} ops,
+   * created on first use): TensorFlow's vectorised, multi-threaded Cast does the BF16/F16/F64 conversion,
+   * and the cast's output becomes the variable's buffer without another copy. While one batch runs, the next
+   * is copied. No copy of the checkpoint is held on the Java heap, and at most two batches of input tensors
+   * exist natively. Every name, shape and dtype is checked before the first assignment.
    *
    * @param checkpointName maps a variable name to its tensor name in the checkpoint (identity for
    *     Hugging Face checkpoints), or null to skip that variable
@@ -173,7 +198,7 @@ public final class VariableStore {
 
   /** {@link #load} with another batch budget (tests). */
   List<String> load(Session session, TensorReader reader, Function<String, String> checkpointName, long batchBudget) {
-    List<Map.Entry<Variable, String>> sources = new ArrayList<>();
+    List<Map.Entry<Variable, TensorInfo>> sources = new ArrayList<>();
     for (Variable v : variables.values()) {
       String source = checkpointName.apply(v.spec().name());
       if (source == null) {
@@ -187,57 +212,140 @@ public final class VariableStore {
         throw new UserError("checkpoint tensor \"" + source + "\" has shape " + Arrays.toString(info.shape())
             + ", expected " + Arrays.toString(v.spec().shape()));
       }
-      sources.add(Map.entry(v, source));
+      tensorType(info);
+      sources.add(Map.entry(v, info));
     }
-    List<TFloat32> batch = new ArrayList<>();
-    try {
+    try (BackgroundRuns runs = new BackgroundRuns()) {
+      List<Tensor> batch = new ArrayList<>();
       Session.Runner runner = session.runner();
       long batchBytes = 0;
       for (var e : sources) {
-        Variable v = e.getKey();
-        long bytes = v.spec().size() * Float.BYTES;
-        if (!batch.isEmpty() && batchBytes + bytes > batchBudget) {
-          runAndClose(runner, batch);
+        TensorInfo info = e.getValue();
+        if (!batch.isEmpty() && batchBytes + info.byteSize() > batchBudget) {
+          runs.submit(runner, batch);
+          batch = new ArrayList<>();
           runner = session.runner();
           batchBytes = 0;
         }
-        TFloat32 t = TFloat32.tensorOf(Shape.of(v.spec().shape()));
+        Tensor t = Tensor.of(tensorType(info), Shape.of(info.shape()));
         batch.add(t);
-        copyInto(reader.bytes(e.getValue()), reader.info(e.getValue()), t.asRawTensor().data().asFloats());
-        runner.feed(v.value(), t).addTarget(v.assign());
-        batchBytes += bytes;
+        copyBytes(reader.bytes(info.name()), info, t.asRawTensor().data());
+        LoadOps ops = loadOps(e.getKey(), info.dtype());
+        runner.feed(ops.value(), t).addTarget(ops.assign());
+        batchBytes += info.byteSize();
       }
       if (!batch.isEmpty()) {
-        runAndClose(runner, batch);
+        runs.submit(runner, batch);
       }
-    } finally {
-      batch.forEach(TFloat32::close);
     }
     return sources.stream().map(e -> e.getKey().spec().name()).toList();
   }
 
-  private static void runAndClose(Session.Runner runner, List<TFloat32> batch) {
-    try (var unused = runner.run()) {
-      // targets only: the assignments
+  /** The feed and assignment that load one variable from a checkpoint tensor of one dtype. */
+  private record LoadOps(Operand<?> value, Op assign) {}
+
+  private LoadOps loadOps(Variable v, DType dtype) {
+    if (dtype == DType.F32) {
+      return new LoadOps(v.value(), v.assign());
     }
-    batch.forEach(TFloat32::close);
-    batch.clear();
+    return loadOps.computeIfAbsent(v.spec().name() + "/" + dtype, key -> {
+      String base = v.spec().name() + "_load_" + dtype.name().toLowerCase(java.util.Locale.ROOT);
+      Placeholder<?> value = placeholder(tf.withName(base), TENSOR_TYPES.get(dtype), Shape.of(v.spec().shape()));
+      Operand<TFloat32> f32 = tf.withName(base + "_f32").dtypes.cast(value, TFloat32.class);
+      return new LoadOps(value, tf.withName(base + "_assign").assignVariableOp(v.handle(), f32));
+    });
   }
 
-  /** Copies a checkpoint tensor's bytes into a TensorFlow buffer in chunks. */
-  static void copyInto(ByteBuffer src, TensorInfo info, FloatDataBuffer dst) {
-    long n = info.numElements();
-    int chunk = 1 << 16;
-    float[] tmp = new float[chunk];
-    int size = info.dtype().bytes();
-    ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    for (long start = 0; start < n; start += chunk) {
-      int len = (int) Math.min(chunk, n - start);
-      ByteBuffer part = b.duplicate();
-      part.position(Math.toIntExact(start * size)).limit(Math.toIntExact((start + len) * size));
-      TensorInfo slice = new TensorInfo(info.name(), info.dtype(), new long[] {len}, 0, (long) len * size);
-      Conversions.toFloats(part.slice().order(ByteOrder.LITTLE_ENDIAN), slice, tmp, 0);
-      dst.offset(start).write(tmp, 0, len);
+  private static <T extends TType> Placeholder<T> placeholder(Ops scope, Class<T> type, Shape shape) {
+    return scope.placeholder(type, Placeholder.shape(shape));
+  }
+
+  /** The TensorFlow type that holds the checkpoint tensor's bytes unchanged, or a UserError. */
+  private static Class<? extends TType> tensorType(TensorInfo info) {
+    Class<? extends TType> type = TENSOR_TYPES.get(info.dtype());
+    if (type == null) {
+      throw new UserError("checkpoint tensor \"" + info.name() + "\" has dtype " + info.dtype()
+          + ", expected a float type (F32, BF16, F16, F64)");
+    }
+    return type;
+  }
+
+  /**
+   * Copies a checkpoint tensor's little-endian bytes into a tensor's memory, in bulk chunks. TensorFlow
+   * tensors are in the host's byte order, which is little-endian on every platform TensorFlow Java ships
+   * natives for (checked when this class loads).
+   */
+  static void copyBytes(ByteBuffer src, TensorInfo info, ByteDataBuffer dst) {
+    if (src.remaining() != info.byteSize() || dst.size() != info.byteSize()) {
+      throw new UserError("checkpoint tensor \"" + info.name() + "\" holds " + src.remaining() + " bytes, expected "
+          + info.byteSize() + " for " + info.dtype() + " " + Arrays.toString(info.shape()));
+    }
+    ByteBuffer b = src.duplicate();
+    byte[] chunk = new byte[(int) Math.min(COPY_CHUNK_BYTES, Math.max(1, b.remaining()))];
+    for (long offset = 0; b.hasRemaining(); ) {
+      int len = Math.min(chunk.length, b.remaining());
+      b.get(chunk, 0, len);
+      dst.offset(offset).write(chunk, 0, len);
+      offset += len;
+    }
+  }
+
+  /**
+   * Session runs of loaded batches on one background thread, so that the next batch is copied while one
+   * runs; each batch's tensors are closed after its run. {@link #close} waits for the last run and rethrows
+   * its failure.
+   */
+  private static final class BackgroundRuns implements AutoCloseable {
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "liquidj-load");
+      t.setDaemon(true);
+      return t;
+    });
+    private Future<?> pending;
+
+    /** Waits for the previous run, then starts this one (at most two batches exist at a time). */
+    void submit(Session.Runner runner, List<Tensor> batch) {
+      try {
+        await();
+      } catch (RuntimeException e) {
+        batch.forEach(Tensor::close);
+        throw e;
+      }
+      pending = executor.submit(() -> {
+        try (var unused = runner.run()) {
+          // targets only: the assignments
+        } finally {
+          batch.forEach(Tensor::close);
+        }
+      });
+    }
+
+    private void await() {
+      if (pending == null) {
+        return;
+      }
+      try {
+        pending.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while loading a checkpoint", e);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IllegalStateException(e.getCause());
+      } finally {
+        pending = null;
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        await();
+      } finally {
+        executor.shutdown();
+      }
     }
   }
 

@@ -23,6 +23,7 @@ public record TrainerSettings(
     int checkpointEvery,
     int keepLast,
     boolean resume,
+    boolean overwrite,
     Path outputDir,
     long seed,
     int maxNonFiniteSteps,
@@ -32,6 +33,10 @@ public record TrainerSettings(
 
   /** Reads {@code config} (the {@code trainer} section). */
   public static TrainerSettings from(Config config) {
+    if (config.getBoolean("resume") && config.getBoolean("overwrite")) {
+      throw Settings.bad(config, "overwrite", "and trainer.resume are both true: resume continues the run in "
+          + "trainer.output-dir, overwrite replaces it; set one");
+    }
     return new TrainerSettings(
         Settings.positiveInt(config, "steps"),
         Settings.positiveInt(config, "batch-size"),
@@ -48,6 +53,7 @@ public record TrainerSettings(
         Settings.nonNegativeInt(config, "checkpoint-every"),
         Settings.positiveInt(config, "keep-last"),
         config.getBoolean("resume"),
+        config.getBoolean("overwrite"),
         Path.of(config.getString("output-dir")),
         config.getLong("seed"),
         Settings.positiveInt(config, "max-non-finite-steps"),

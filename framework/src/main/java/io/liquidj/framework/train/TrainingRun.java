@@ -2,28 +2,24 @@ package io.liquidj.framework.train;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneCheckpoints;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.checkpoint.CheckpointManager;
 import io.liquidj.framework.checkpoint.TrainerState;
-import io.liquidj.framework.checkpoint.VariableFiles;
 import io.liquidj.framework.data.BatchSource;
-import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.metrics.ConsoleProgress;
 import io.liquidj.framework.metrics.TensorBoard;
 import io.liquidj.framework.metrics.Throughput;
 import io.liquidj.framework.optim.LoraWeights;
-import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.tf.VariableStore;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import io.liquidj.framework.distributed.Collectives;
@@ -78,7 +74,8 @@ public final class TrainingRun implements AutoCloseable {
   private Path lastCheckpoint;
 
   /**
-   * Builds the graph and session and fills the variables: parameters by {@code loader}, adapters
+   * Claims {@code trainer.output-dir} (see {@link RunFolder}: another run there is an error unless resume or
+   * overwrite), then builds the graph and session and fills the variables: parameters by {@code loader}, adapters
    * and optimizer state by their initializers.
    *
    * @param vocabulary the image-code range for the text/image loss split, or null
@@ -92,6 +89,7 @@ public final class TrainingRun implements AutoCloseable {
     this.out = out;
     TrainerSettings trainer = settings.trainer();
     try {
+      RunFolder.claim(trainer, out);
       Ops tf = Ops.create(graph);
       DistributedSettings distributed = settings.distributed();
       int n = distributed.devices();
@@ -134,9 +132,12 @@ public final class TrainingRun implements AutoCloseable {
       trainStep = new TrainStep(session, trainGraph,
           settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer,
           n == 1 ? null : Collectives.runOptions(distributed.timeoutSeconds()));
-      checkpoints = new CheckpointManager(trainer.outputDir().resolve("checkpoints"), trainer.keepLast());
-      tensorBoard = new TensorBoard(trainer.outputDir().resolve("tensorboard"));
+      checkpoints = new CheckpointManager(trainer.outputDir().resolve(RunFolder.CHECKPOINTS), trainer.keepLast());
+      tensorBoard = new TensorBoard(trainer.outputDir().resolve(RunFolder.TENSORBOARD));
       parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
+    } catch (IOException e) {
+      closeQuietly();
+      throw new UncheckedIOException(e);
     } catch (RuntimeException e) {
       closeQuietly();
       throw e;
@@ -206,7 +207,7 @@ public final class TrainingRun implements AutoCloseable {
     }
     Optional<Path> latest = checkpoints.latest();
     if (latest.isEmpty()) {
-      out.println("trainer.resume = true but " + settings.trainer().outputDir().resolve("checkpoints")
+      out.println("trainer.resume = true but " + settings.trainer().outputDir().resolve(RunFolder.CHECKPOINTS)
           + " holds no checkpoint: starting at step 0");
       return latest;
     }
@@ -295,19 +296,9 @@ public final class TrainingRun implements AutoCloseable {
    * projections.
    */
   public Path exportModel(Path dir) throws IOException {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    backbone.parameters().forEach(p -> shapes.put(p.name(), p.shape()));
-    DType dtype = switch (backbone.config().dtype()) {
-      case "bfloat16" -> DType.BF16;
-      case "float16" -> DType.F16;
-      default -> DType.F32;
-    };
-    AtomicFiles.writeDirectory(dir, tmp -> {
-      Files.writeString(tmp.resolve("config.json"), backbone.config().toJson());
-      VariableFiles.write(tmp.resolve("model.safetensors"), session, trainGraph.weights(), shapes, dtype,
-          Map.of("format", "pt"));
-    });
-    return dir;
+    // A resumed run replaces its own model/ (RunFolder.claim refused, at the start, one that is not the run's).
+    return BackboneCheckpoints.save(session, trainGraph.weights(), backbone, dir,
+        settings.trainer().overwrite() || settings.trainer().resume());
   }
 
   public Session session() {

@@ -1,11 +1,15 @@
 package io.liquidj.framework.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,6 +79,33 @@ class RecipeConfigTest {
     UserError e = assertThrows(UserError.class,
         () -> RecipeConfig.load(Optional.of(dir.resolve("nope.conf")), List.of(), LOADER));
     assertTrue(e.getMessage().contains("nope.conf"), e.getMessage());
+  }
+
+  @Test
+  void theLastOverrideOfARepeatedKeyWins() {
+    Config c = RecipeConfig.load(Optional.empty(), List.of("test-section.alpha=2", "test-section.alpha=5"), LOADER);
+    assertEquals(5, c.getInt("test-section.alpha"));
+  }
+
+  @Test
+  void aMissingOptionalIncludeIsReportedNamingTheRecipeAndTheInclude() throws Exception {
+    Path recipe = dir.resolve("r.conf");
+    Files.writeString(recipe, "include \"base.conf\"\ntest-section.alpha = 7\n");
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    Config c = RecipeConfig.load(Optional.of(recipe), List.of(), LOADER,
+        new PrintStream(warnings, true, StandardCharsets.UTF_8));
+    assertEquals(7, c.getInt("test-section.alpha"));
+    String printed = warnings.toString(StandardCharsets.UTF_8);
+    assertTrue(printed.contains(recipe.toString()) && printed.contains(dir.resolve("base.conf").toString()), printed);
+  }
+
+  @Test
+  void aMissingRequiredIncludeNamesTheFileItLookedFor() throws Exception {
+    Path recipe = dir.resolve("r.conf");
+    Files.writeString(recipe, "include required(\"base.conf\")\ntest-section.alpha = 7\n");
+    UserError e = assertThrows(UserError.class, () -> RecipeConfig.load(Optional.of(recipe), List.of(), LOADER));
+    assertTrue(e.getMessage().contains(dir.resolve("base.conf").toString()), e.getMessage());
+    assertFalse(e.getMessage().contains("classpath"), e.getMessage());
   }
 
   @Test

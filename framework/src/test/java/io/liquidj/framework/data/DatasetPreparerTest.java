@@ -2,9 +2,11 @@ package io.liquidj.framework.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.liquidj.framework.UserError;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -63,7 +65,7 @@ class DatasetPreparerTest {
 
   private PrepareCounts prepare() throws IOException {
     PrepareSettings settings = new PrepareSettings(out, List.of(dir.resolve("manifest.jsonl"), dir.resolve("tars")),
-        List.of(dir.resolve("text.jsonl")), dir, dir, "test", 8, 4, 2.0, 3, 2, 2);
+        List.of(dir.resolve("text.jsonl")), dir, dir, "test", 8, 4, 2.0, 1000, 3, 2, 2);
     return new DatasetPreparer(settings, new CharTokenizer(), new AverageColourQuantizer(), new DatasetPreparer.Listener() {
       @Override
       public void records(int n, PrepareCounts shardSoFar) {}
@@ -128,6 +130,38 @@ class DatasetPreparerTest {
   }
 
   @Test
+  void rerunRedoesATruncatedOrDamagedShard() throws IOException {
+    prepare();
+    Path cut = out.resolve("p00-manifest-00001.lqd");
+    Path flipped = out.resolve("t00-text-00000.lqd");
+    byte[] cutBefore = Files.readAllBytes(cut);
+    byte[] flippedBefore = Files.readAllBytes(flipped);
+    Files.write(cut, Arrays.copyOf(cutBefore, 20)); // inside the header
+    byte[] damaged = flippedBefore.clone();
+    damaged[damaged.length - 20] ^= 1; // a token id, which only the checksum notices
+    Files.write(flipped, damaged);
+    written.clear();
+    PrepareCounts total = prepare();
+    assertEquals(List.of("p00-manifest-00001.lqd", "t00-text-00000.lqd"), written);
+    assertArrayEquals(cutBefore, Files.readAllBytes(cut));
+    assertArrayEquals(flippedBefore, Files.readAllBytes(flipped));
+    assertEquals(8, total.writtenCount());
+  }
+
+  @Test
+  void trainingOnATruncatedShardNamesItAndSaysToRerunPrepare() throws IOException {
+    prepare();
+    Path cut = out.resolve("p01-000.lqd");
+    byte[] bytes = Files.readAllBytes(cut);
+    for (int length : new int[] {20, bytes.length / 2, bytes.length - 1}) {
+      Files.write(cut, Arrays.copyOf(bytes, length));
+      UserError e = assertThrows(UserError.class, () -> PreparedDataset.open(out, TestData.TOKENIZER.size(), 64));
+      assertTrue(e.getMessage().contains("p01-000.lqd") && e.getMessage().contains("rerun ./liquid prepare"),
+          e.getMessage());
+    }
+  }
+
+  @Test
   void preparedFoldersFeedThePackedBatchSource() throws IOException {
     prepare();
     DataSettings settings = TestData.settings("max-length = 64, reverse-ratio = 0, cfg-dropout = 0, t2i-suffix = \"\", "
@@ -137,6 +171,47 @@ class DatasetPreparerTest {
       assertTrue(docs.stream().anyMatch(d -> d.length > 3 && d[d.length - 3] == TestData.VOCAB.imageToken(RED)),
           "a red image's codes appear");
     }
+  }
+
+  @Test
+  void invalidUtf8LinesAndCaptionsAreSkippedAsBadUtf8WithTheirLine() throws IOException {
+    byte[] latin1 = "{\"text\": \"caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+    Files.write(dir.resolve("text.jsonl"), concat("{\"text\": \"ok\"}\n".getBytes(StandardCharsets.UTF_8), latin1,
+        "\n{\"text\": \"fine\"}\n".getBytes(StandardCharsets.UTF_8)));
+    Files.write(dir.resolve("manifest.jsonl"), concat("{\"image\": \"red.png\", \"caption\": \"r\u00e9d\"}\n"
+        .getBytes(StandardCharsets.ISO_8859_1), "{\"image\": \"red.png\", \"caption\": \"red\"}\n".getBytes(StandardCharsets.UTF_8)));
+    Tar tar = new Tar();
+    tar.add("s/a.png", png(8, 8, Color.RED)).add("s/a.txt", "r\u00e9d".getBytes(StandardCharsets.ISO_8859_1));
+    tar.add("s/b.png", png(8, 8, Color.BLUE)).add("s/b.json", "{\"caption\": \"bl\u00fc\"}".getBytes(StandardCharsets.ISO_8859_1));
+    tar.add("s/c.png", png(8, 8, Color.GREEN)).add("s/c.txt", "green".getBytes(StandardCharsets.UTF_8));
+    Files.write(dir.resolve("tars/000.tar"), tar.bytes());
+    PrepareCounts total = prepare();
+    assertEquals(4, total.skipped(SkipReason.BAD_UTF8));
+    assertEquals(2 + 1 + 1, total.writtenCount());
+    var samples = new ObjectMapper().readTree(out.resolve(DatasetPreparer.REPORT).toFile()).path("total").path("samples");
+    assertTrue(samples.toString().contains("bad-utf8: text.jsonl:2 (invalid UTF-8 at byte"), samples.toString());
+    assertTrue(samples.toString().contains("bad-utf8: manifest.jsonl:1"), samples.toString());
+  }
+
+  @Test
+  void imagesOverThePixelLimitAreSkippedFromTheirHeaderWithoutDecoding() throws IOException {
+    Files.write(dir.resolve("big.png"), png(40, 40, Color.RED)); // 1600 pixels, over the test limit of 1000
+    Files.write(dir.resolve("bomb.png"), io.liquidj.framework.image.TestImages.hugeHeaderPng(png(16, 16, Color.RED)));
+    Files.writeString(dir.resolve("manifest.jsonl"), "{\"image\": \"big.png\", \"caption\": \"big\"}\n"
+        + "{\"image\": \"bomb.png\", \"caption\": \"bomb\"}\n{\"image\": \"red.png\", \"caption\": \"red\"}\n");
+    PrepareCounts total = prepare();
+    assertEquals(2, total.skipped(SkipReason.TOO_LARGE));
+    assertEquals(1 + 3 + 2, total.writtenCount());
+    var samples = new ObjectMapper().readTree(out.resolve(DatasetPreparer.REPORT).toFile()).path("total").path("samples");
+    assertTrue(samples.toString().contains("too-large: manifest.jsonl:2 bomb.png (20000x20000"), samples.toString());
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      b.writeBytes(p);
+    }
+    return b.toByteArray();
   }
 
   static byte[] png(int w, int h, Color colour) throws IOException {

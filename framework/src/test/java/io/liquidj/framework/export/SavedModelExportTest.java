@@ -60,7 +60,7 @@ class SavedModelExportTest {
     session = new Session(graph);
     store.initializeAll(session);
     exported = tmp.resolve("export");
-    SavedModelExport.write(exported, session, generation.signatures());
+    SavedModelExport.write(exported, /* overwrite= */ false, session, generation.signatures());
     bundle = SavedModelBundle.load(exported.toString(), "serve");
   }
 

@@ -96,4 +96,14 @@ class ImagesTest {
     assertEquals(255, image.get(0, 0, 1));
     assertEquals(128, image.get(0, 0, 2)); // 127.5 rounds up
   }
+
+  @Test
+  void readRefusesAnImageDeclaringTooManyPixelsBeforeDecoding() throws Exception {
+    Path bomb = dir.resolve("bomb.png");
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    ImageIO.write(new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB), "png", png);
+    java.nio.file.Files.write(bomb, TestImages.hugeHeaderPng(png.toByteArray()));
+    UserError e = assertThrows(UserError.class, () -> Images.read(bomb));
+    assertTrue(e.getMessage().contains("bomb.png is 20000x20000"), e.getMessage());
+  }
 }

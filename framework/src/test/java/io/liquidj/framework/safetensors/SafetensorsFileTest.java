@@ -112,6 +112,15 @@ class SafetensorsFileTest {
   }
 
   @Test
+  void shapeWhoseElementCountOverflowsIsRejectedNamingFileAndTensor() throws Exception {
+    String header = "{\"huge\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776],\"data_offsets\":[0,8]}}";
+    Path file = write("overflow.safetensors", -1, header, 8);
+    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    assertTrue(e.getMessage().contains("overflow.safetensors") && e.getMessage().contains("\"huge\"")
+        && e.getMessage().contains("too many elements"), e.getMessage());
+  }
+
+  @Test
   void missingTensorNamesTheFile() {
     try (SafetensorsFile f = SafetensorsFile.open(Fixtures.fixture("hf/llama3/model.safetensors"))) {
       UserError e = assertThrows(UserError.class, () -> f.info("lm_head.weight"));
@@ -132,6 +141,42 @@ class SafetensorsFileTest {
       assertArrayEquals(new float[] {1, 2}, c.readFloats("a"));
       assertArrayEquals(new float[] {3}, c.readFloats("b"));
     }
+  }
+
+  @Test
+  void unusedCheckpointTensorsAreAnErrorNamingThemButRotaryCachesOnlyAWarning() throws Exception {
+    Path ckpt = dir.resolve("ckpt");
+    Files.createDirectories(ckpt);
+    new SafetensorsWriter()
+        .addFloats("model.layers.0.w", DType.F32, new long[] {1}, new float[] {1})
+        .addFloats("model.layers.0.self_attn.rotary_emb.inv_freq", DType.F32, new long[] {1}, new float[] {1})
+        .addFloats("model.layers.1.w", DType.F32, new long[] {1}, new float[] {1})
+        .write(ckpt.resolve("model.safetensors"));
+    var warnings = new java.io.ByteArrayOutputStream();
+    try (Checkpoint c = Checkpoint.open(ckpt); var out = new java.io.PrintStream(warnings, true, StandardCharsets.UTF_8)) {
+      UserError e = assertThrows(UserError.class, () -> c.requireAllUsed(List.of("model.layers.0.w"), out));
+      assertTrue(e.getMessage().contains("model.layers.1.w") && !e.getMessage().contains("inv_freq"), e.getMessage());
+      c.requireAllUsed(List.of("model.layers.0.w", "model.layers.1.w"), out);
+    }
+    assertTrue(warnings.toString(StandardCharsets.UTF_8).contains("rotary_emb.inv_freq"), warnings.toString());
+  }
+
+  @Test
+  void anLmHeadBesideTiedEmbeddingsIsOnlyAWarningAsInTransformers() throws Exception {
+    Path ckpt = dir.resolve("tied");
+    Files.createDirectories(ckpt);
+    new SafetensorsWriter()
+        .addFloats("model.embed_tokens.weight", DType.F32, new long[] {1}, new float[] {1})
+        .addFloats("lm_head.weight", DType.F32, new long[] {1}, new float[] {1})
+        .write(ckpt.resolve("model.safetensors"));
+    var warnings = new java.io.ByteArrayOutputStream();
+    try (Checkpoint c = Checkpoint.open(ckpt); var out = new java.io.PrintStream(warnings, true, StandardCharsets.UTF_8)) {
+      c.requireAllUsed(List.of("model.embed_tokens.weight"), out);
+      // Without the embedding among the model's tensors, an unread LM head is a real mismatch.
+      UserError e = assertThrows(UserError.class, () -> c.requireAllUsed(List.of("model.norm.weight"), out));
+      assertTrue(e.getMessage().contains("lm_head.weight"), e.getMessage());
+    }
+    assertTrue(warnings.toString(StandardCharsets.UTF_8).contains("lm_head.weight"), warnings.toString());
   }
 
   @Test

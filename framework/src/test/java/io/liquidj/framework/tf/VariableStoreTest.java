@@ -8,9 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.safetensors.Checkpoint;
+import io.liquidj.framework.safetensors.DType;
+import io.liquidj.framework.safetensors.SafetensorsFile;
+import io.liquidj.framework.safetensors.SafetensorsWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -44,6 +51,61 @@ class VariableStoreTest {
           assertArrayEquals(ckpt.readFloats(name), store.read(s, name), name + " with budget " + budget);
         }
       }
+    }
+  }
+
+  @Test
+  void halfPrecisionAndDoubleCheckpointsConvertExactlyAsTheJavaConversions(@TempDir Path dir) throws Exception {
+    // Values that exercise each format's corners: signed zeros, subnormals, the largest finite values,
+    // infinities, NaN, and f64 values that round to f32 (ties included).
+    float[] f32 = {0f, -0f, 1f, -2.5f, 3.1415927f, 1e-8f, -6.1e-5f, 65504f, 3.3895314e38f, Float.MIN_VALUE,
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1.0000001f, 123456.79f, -0.33333334f};
+    double[] f64 = {0.0, -0.0, 1.0 + Math.ulp(1.0f) / 2, 1.0 + 3 * Math.ulp(1.0f) / 2, 1e-45, 1e-40, 3.4e38,
+        1e300, -1e300, Double.NaN, Math.PI, -Math.E, 1.0 / 3, 7e-46, 2.5e-324, 16777217.0};
+    ByteBuffer doubles = ByteBuffer.allocate(f64.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (double d : f64) {
+      doubles.putDouble(d);
+    }
+    long[] shape = {4, 4};
+    Path file = dir.resolve("mixed.safetensors");
+    new SafetensorsWriter()
+        .addFloats("bf16", DType.BF16, shape, f32)
+        .addFloats("f16", DType.F16, shape, f32)
+        .addFloats("f32", DType.F32, shape, f32)
+        .add("f64", DType.F64, shape, doubles.flip())
+        .write(file);
+    try (Graph g = new Graph(); Session s = new Session(g); SafetensorsFile ckpt = SafetensorsFile.open(file)) {
+      VariableStore store = new VariableStore(Ops.create(g));
+      List<String> names = List.of("bf16", "f16", "f32", "f64");
+      names.forEach(n -> store.create(new ParameterSpec(n, shape), ZEROS));
+      assertEquals(names, store.load(s, ckpt, Function.identity(), 1));
+      for (String name : names) {
+        float[] expected = ckpt.readFloats(name);
+        float[] loaded = store.read(s, name);
+        for (int i = 0; i < expected.length; i++) {
+          String where = name + "[" + i + "]: expected " + expected[i] + ", loaded " + loaded[i];
+          if (expected[i] != 0 && Math.abs(expected[i]) < Float.MIN_NORMAL && !name.equals("f32")) {
+            // TensorFlow's Cast runs with flush-to-zero, as every TensorFlow kernel does: an f32 subnormal
+            // would be read as zero by the first op that uses it anyway.
+            assertEquals(0f, Math.abs(loaded[i]), where);
+          } else {
+            assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(loaded[i]), where);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void anIntegerTensorIsRefusedBeforeAnyAssignment(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("ints.safetensors");
+    new SafetensorsWriter().addInts("model.norm.weight", new long[] {4}, new int[] {1, 2, 3, 4}).write(file);
+    try (Graph g = new Graph(); Session s = new Session(g); SafetensorsFile ckpt = SafetensorsFile.open(file)) {
+      VariableStore store = new VariableStore(Ops.create(g));
+      store.create(new ParameterSpec("model.norm.weight", new long[] {4}), ZEROS);
+      var e = assertThrows(UserError.class, () -> store.load(s, ckpt, Function.identity()));
+      assertEquals("checkpoint tensor \"model.norm.weight\" has dtype I32, expected a float type (F32, BF16, F16, F64)",
+          e.getMessage());
     }
   }
 

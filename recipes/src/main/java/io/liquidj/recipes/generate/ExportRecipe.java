@@ -7,6 +7,7 @@ import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.export.ExportSettings;
 import io.liquidj.framework.export.SavedModelExport;
 import io.liquidj.framework.generate.GenerateSettings;
+import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -44,9 +45,11 @@ public final class ExportRecipe implements Command {
   public int run(Invocation invocation) throws Exception {
     GenerateSettings generate = GenerateSettings.from(invocation.config());
     ExportSettings export = ExportSettings.from(invocation.config().getConfig("export"));
+    AtomicFiles.removeLeftoversOf(export.dir());
+    AtomicFiles.checkReplaceable(export.dir(), "export.dir", "export.overwrite", export.overwrite());
     try (GenerationModel model = GenerationModel.open(
         BackboneSettings.from(invocation.config()), backbones, textTokenizers, generate, true)) {
-      SavedModelExport.write(export.dir(), model.session, model.generation.signatures());
+      SavedModelExport.write(export.dir(), export.overwrite(), model.session, model.generation.signatures());
       invocation.out().println("wrote " + export.dir() + " with signatures "
           + model.generation.signatures().stream().map(Signature::key).toList());
     }

@@ -74,6 +74,7 @@ public final class GenerateRecipe implements Command {
   private void image(GenerationModel model, GenerateSettings s, Invocation invocation) throws Exception {
     MultimodalVocabulary vocabulary = model.requireImages();
     int[] prompt = model.tokenizer.encode(s.prompt(), false);
+    model.requireImagePromptFits(prompt);
     int[][] prompts = Collections.nCopies(s.samples(), prompt).toArray(int[][]::new);
     int[][] codes = model.client().generateImage(prompts, s.sampling());
     int h = s.shapes().gridHeight();
@@ -105,6 +106,9 @@ public final class GenerateRecipe implements Command {
   private void caption(GenerationModel model, GenerateSettings s, Invocation invocation) throws Exception {
     model.requireImages();
     Path file = s.image().orElseThrow(() -> new UserError("mode=caption needs image=<path to a PNG or JPEG>"));
+    String message = model.message(s.prompt());
+    int[] question = message.isEmpty() ? new int[0] : model.tokenizer.encode(message, false);
+    model.requireCaptionFits(question);
     int h = s.shapes().gridHeight();
     int w = s.shapes().gridWidth();
     int[][] codes;
@@ -116,15 +120,14 @@ public final class GenerateRecipe implements Command {
           : image.resize(w * f, h * f);
       codes = vqgan.encode(Images.toBatch(List.of(input)));
     }
-    String message = model.message(s.prompt());
-    int[] question = message.isEmpty() ? new int[0] : model.tokenizer.encode(message, false);
     int[][] answer = model.client().caption(codes, new int[][] {question}, s.textSampling());
     answer(model, s, invocation, answer[0], "caption.txt");
   }
 
   private void text(GenerationModel model, GenerateSettings s, Invocation invocation) throws Exception {
-    int[][] answer = model.client().generateText(
-        new int[][] {model.tokenizer.encode(model.message(s.prompt()), false)}, s.textSampling());
+    int[] prompt = model.tokenizer.encode(model.message(s.prompt()), false);
+    model.requireTextPromptFits(prompt);
+    int[][] answer = model.client().generateText(new int[][] {prompt}, s.textSampling());
     answer(model, s, invocation, answer[0], "text.txt");
   }
 

@@ -8,7 +8,6 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.export.ResourceSaver;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.generate.GenerationClient;
@@ -20,6 +19,7 @@ import io.liquidj.framework.safetensors.Checkpoint;
 import io.liquidj.framework.safetensors.TensorReader;
 import io.liquidj.framework.tf.VariableStore;
 import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.tokenizers.text.ChatFormat;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.vqgan.Vqgan;
@@ -27,7 +27,6 @@ import io.liquidj.tokenizers.vqgan.VqganConfig;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -45,9 +44,12 @@ public final class GenerationModel implements AutoCloseable {
   final Graph graph;
   final Session session;
   final GenerationGraph generation;
+  private final PromptTemplates templates;
+  private final GenerationGraph.Shapes shapes;
 
   private GenerationModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, ChatFormat chat,
-      Graph graph, Session session, GenerationGraph generation) {
+      Graph graph, Session session, GenerationGraph generation, PromptTemplates templates,
+      GenerationGraph.Shapes shapes) {
     this.config = config;
     this.vocabulary = vocabulary;
     this.tokenizer = tokenizer;
@@ -55,6 +57,8 @@ public final class GenerationModel implements AutoCloseable {
     this.graph = graph;
     this.session = session;
     this.generation = generation;
+    this.templates = templates;
+    this.shapes = shapes;
   }
 
   /**
@@ -67,19 +71,17 @@ public final class GenerationModel implements AutoCloseable {
       GenerateSettings settings, boolean withPng) {
     Path dir = backbone.checkpoint().orElseThrow(() -> new UserError(
         "checkpoint is empty: generation needs a trained model folder (config.json, safetensors, tokenizer.json)"));
-    ModelConfig config = VocabularyExtension.recognise(ModelConfig.read(dir));
-    MultimodalVocabulary vocabulary = config.liquid() == null ? null : MultimodalVocabulary.of(config);
     Path tokenizerDir = settings.tokenizer().orElse(dir);
     if (Files.isDirectory(tokenizerDir) && !Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))) {
       throw new UserError("no tokenizer.json in " + tokenizerDir + ": set generate.tokenizer to the model's tokenizer "
           + "folder (a trainer's export holds only config.json and the weights)");
     }
-    TextTokenizer tokenizer = tokenizers.load(tokenizerDir);
-    if (vocabulary != null) {
-      tokenizer = TextTokenizers.withSpecialTokens(tokenizer, Map.of("<boi>", vocabulary.boiTokenId(),
-          "<eoi>", vocabulary.eoiTokenId(), "<unconditional>", vocabulary.unconditionalTokenId()));
-    }
-    ChatFormat chat = tokenizers.chatFormat(tokenizerDir);
+    LiquidModel liquid = LiquidModel.resolve(backbones, tokenizers, backbone, "generate.tokenizer",
+        settings.tokenizer(), 0);
+    ModelConfig config = liquid.config();
+    MultimodalVocabulary vocabulary = liquid.vocabulary();
+    TextTokenizer tokenizer = liquid.tokenizer();
+    ChatFormat chat = tokenizers.chatFormat(liquid.tokenizerDir());
     Vqgan vqgan = withPng && vocabulary != null && settings.imageTokenizer().isPresent()
         ? vqgan(settings.imageTokenizer().get(), vocabulary) : null;
     Backbone model = backbones.create(config, Precision.F32);
@@ -98,7 +100,8 @@ public final class GenerationModel implements AutoCloseable {
       ResourceSaver.build(tf, store);
       session = new Session(graph);
       try (Checkpoint weights = Checkpoint.open(dir)) {
-        store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null);
+        weights.requireAllUsed(store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null),
+            System.err);
       }
       if (vqgan != null) {
         Path file = VqganTokenizer.weightsFile(settings.imageTokenizer().get());
@@ -106,7 +109,8 @@ public final class GenerationModel implements AutoCloseable {
           store.load(session, weights, Vqgan::checkpointName);
         }
       }
-      return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation);
+      return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation, templates,
+          settings.shapes());
     } catch (RuntimeException e) {
       if (session != null) {
         session.close();
@@ -137,6 +141,35 @@ public final class GenerationModel implements AutoCloseable {
   /** The user's text as the chat template sees it (stripped where the template trims the message). */
   public String message(String text) {
     return chat.trimsMessage() ? text.strip() : text;
+  }
+
+  /** Refuses, before anything runs, a text → image prompt that with its template and the codes overflows the context. */
+  void requireImagePromptFits(int[] prompt) {
+    requireFits("prompt", prompt.length, templates.imagePrefix().length + templates.imageSuffix().length,
+        shapes.gridHeight() * shapes.gridWidth(), "image codes (generate.grid-height × grid-width)");
+  }
+
+  /** Refuses a caption question that, with the template, the image's codes and the answer, overflows the context. */
+  void requireCaptionFits(int[] question) {
+    int template = templates.captionPrefix().length + 2 + shapes.gridHeight() * shapes.gridWidth()
+        + templates.captionAfterImage().length + templates.captionSuffix().length; // 2: <boi>, <eoi>
+    requireFits("question", question.length, template, shapes.maxNewTokens(), "answer tokens (generate.max-new-tokens)");
+  }
+
+  /** Refuses a text prompt that, with its template and the answer, overflows the context. */
+  void requireTextPromptFits(int[] prompt) {
+    requireFits("prompt", prompt.length, templates.textPrefix().length + templates.textSuffix().length,
+        shapes.maxNewTokens(), "answer tokens (generate.max-new-tokens)");
+  }
+
+  private void requireFits(String what, int tokens, int templateTokens, int newTokens, String newWhat) {
+    long positions = (long) tokens + templateTokens + newTokens;
+    if (positions > config.maxPositionEmbeddings()) {
+      throw new UserError("the " + what + " is " + tokens + " tokens; with " + templateTokens + " template tokens and "
+          + newTokens + " " + newWhat + " that is " + positions + " positions, more than the model's context of "
+          + config.maxPositionEmbeddings() + " (max_position_embeddings in " + config.source() + "): shorten the "
+          + what + " or generate fewer tokens");
+    }
   }
 
   /** The vocabulary, or a user error for a model without image codes. */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
@@ -18,7 +18,6 @@ import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
-import io.liquidj.framework.safetensors.DType;
 import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
@@ -63,12 +62,12 @@ class GenerateCliTest {
   static void tinyExtendedModel() throws Exception {
     ModelConfig config = VocabularyExtension.extendedConfig(Backbones.shape("tiny-llama"),
         VocabularyExtension.Plan.appended(128));
-    Backbone llama = new LlamaFactory().create(config, Precision.F32);
+    Backbone llama = new LlamaBackbone(config, Precision.F32);
     trained = tmp.resolve("trained");
     try (Graph g = new Graph(); Session s = new Session(g)) {
       var store = BackboneVariables.create(Ops.create(g), llama, 7);
       store.initializeAll(s);
-      BackboneCheckpoints.save(s, store, config, trained, DType.F32);
+      BackboneCheckpoints.save(s, store.weights(), llama, trained, false);
     }
     model = Files.createDirectories(tmp.resolve("model"));
     for (String f : List.of("config.json", "model.safetensors")) {
@@ -115,6 +114,17 @@ class GenerateCliTest {
   }
 
   @Test
+  void promptsLongerThanTheContextAreRefusedInOneLine() throws Exception {
+    String longPrompt = "a red square ".repeat(100); // 1300 characters, far over tiny-llama's 256 positions
+    for (String mode : List.of("image", "text", "caption")) {
+      assertEquals(2, run(args("generate", GENERATE, "checkpoint=" + model, "mode=" + mode, "prompt=" + longPrompt,
+          "image=" + tmp.resolve("never-read.png"), "out=" + tmp.resolve("long-" + mode))), out.toString());
+      String error = err.toString();
+      assertTrue(error.contains("more than the model's context of 256") && error.strip().lines().count() == 1, error);
+    }
+  }
+
+  @Test
   void exportOfATrainersFolderServesPngsThatTheVqganDecodes() throws Exception {
     Path exported = tmp.resolve("export/1");
     assertEquals(0, run(args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
@@ -150,5 +160,24 @@ class GenerateCliTest {
       assertEquals(2, caption.length);
     }
     assertFalse(Files.exists(trained.resolve("tokenizer.json")));
+  }
+
+  @Test
+  void exportIntoAFolderHoldingOtherFilesIsRefusedNamingTheKeyUnlessOverwrite() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("runs/demo"));
+    Path notes = Files.writeString(folder.resolve("notes.txt"), "a run of mine");
+    String[] export = args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
+        "export.dir=" + folder);
+    assertEquals(2, run(export));
+    assertTrue(err.toString().contains("export.dir = " + folder + " already holds files liquidj did not write (notes.txt)"),
+        err.toString());
+    assertTrue(err.toString().contains("export.overwrite=true"), err.toString());
+    assertTrue(Files.isRegularFile(notes));
+
+    List<String> overwrite = new ArrayList<>(List.of(export));
+    overwrite.add("export.overwrite=true");
+    assertEquals(0, run(overwrite.toArray(String[]::new)), err.toString());
+    assertFalse(Files.exists(notes));
+    assertTrue(Files.isRegularFile(folder.resolve("saved_model.pb")));
   }
 }

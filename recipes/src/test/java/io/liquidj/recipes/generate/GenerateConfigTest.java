@@ -56,6 +56,15 @@ class GenerateConfigTest {
   }
 
   @Test
+  void anInfiniteOrNaNGuidanceScaleIsRejectedNamingTheKey() {
+    for (String value : List.of("Infinity", "NaN", "-Infinity")) {
+      var e = assertThrows(ConfigException.BadValue.class,
+          () -> GenerateSettings.from(load("generate.conf", "generate.sampling.guidance-scale=" + value)), value);
+      assertTrue(e.getMessage().contains("guidance-scale"), e.getMessage());
+    }
+  }
+
+  @Test
   void anUnknownModeIsRejected() {
     assertThrows(ConfigException.BadValue.class, () -> GenerateSettings.from(load("generate.conf", "mode=video")));
   }

@@ -2,7 +2,7 @@ package io.liquidj.recipes.generate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import io.liquidj.backbones.llama.LlamaFactory;
+import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
@@ -62,7 +62,7 @@ class LlamaGenerationTest {
 
   private static int[][] greedy(int[][] ids, int[][] mask, int newTokens) {
     ModelConfig config = ModelConfig.read(LLAMA);
-    Backbone llama = new LlamaFactory().create(config, Precision.F32);
+    Backbone llama = new LlamaBackbone(config, Precision.F32);
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       VariableStore store = BackboneVariables.create(tf, llama, 0);

@@ -9,9 +9,10 @@ import java.nio.file.Path;
  *
  * @param images folder of training images
  * @param out output tokenizer folder
+ * @param overwrite whether {@code out} may replace a folder liquidj did not write
  * @param architecture the model to train (resolution = image size)
  */
-public record VqganTrainSettings(Path images, Path out, int steps, int batchSize, double lr,
+public record VqganTrainSettings(Path images, Path out, boolean overwrite, int steps, int batchSize, double lr,
     VqganTraining.LossWeights lossWeights, int logEvery, long seed, VqganConfig architecture) {
 
   /** Reads and validates {@code vqgan.train}; errors name the key and its origin. */
@@ -45,6 +46,7 @@ public record VqganTrainSettings(Path images, Path out, int steps, int batchSize
     return new VqganTrainSettings(
         images,
         Path.of(c.getString("out")),
+        c.getBoolean("overwrite"),
         Settings.positiveInt(c, "steps"),
         Settings.positiveInt(c, "batch-size"),
         Settings.positive(c, "lr"),

@@ -134,15 +134,18 @@ public final class VqganTraining implements AutoCloseable {
     }
   }
 
-  /** Writes {@code dir}/config.json and {@code dir}/model.safetensors (state-dict names), atomically. */
-  public void save(Path dir) throws IOException {
+  /**
+   * Writes {@code dir}/config.json and {@code dir}/model.safetensors (state-dict names), atomically, replacing a
+   * {@code dir} liquidj wrote (or any, with {@code overwrite}).
+   */
+  public void save(Path dir, boolean overwrite) throws IOException {
     SafetensorsWriter writer = new SafetensorsWriter();
     for (ParameterSpec spec : model.parameters()) {
       writer.addFloats(spec.name().substring(Vqgan.PREFIX.length()), DType.F32, spec.shape(), params.read(session, spec.name()));
     }
     String json = new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
         .writeValueAsString(model.config().toJson());
-    AtomicFiles.writeDirectory(dir, d -> {
+    AtomicFiles.writeDirectory(dir, overwrite, d -> {
       java.nio.file.Files.writeString(d.resolve("config.json"), json + "\n");
       writer.write(d.resolve("model.safetensors"));
     });

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.model;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
@@ -18,9 +18,10 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The model a training or evaluation run works on, as both build it: the architecture (checkpoint or
- * named shape), extended by {@code imageCodes} Liquid image codes when it is text-only, and its text
- * tokenizer with {@code <boi>}, {@code <eoi>}, {@code <unconditional>} registered at the model's ids.
+ * The model a training, evaluation or generation run works on, as all build it: the architecture
+ * (checkpoint or named shape), extended by {@code imageCodes} Liquid image codes when it is text-only,
+ * and its text tokenizer with {@code <boi>}, {@code <eoi>}, {@code <unconditional>} registered at the
+ * model's ids.
  *
  * <p>Without a checkpoint (from scratch) the text vocabulary is the tokenizer's: {@code vocab_size}
  * becomes {@code tokenizer.size()} (and BOS/EOS the tokenizer's) before the extension. When the
@@ -33,8 +34,8 @@ import java.util.OptionalInt;
  * @param tokenizer the text tokenizer with the specials registered
  * @param tokenizerDir the folder it was loaded from
  */
-record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, Path tokenizerDir) {
-  static final List<String> SPECIALS = List.of("<boi>", "<eoi>", "<unconditional>");
+public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, Path tokenizerDir) {
+  private static final List<String> SPECIALS = List.of("<boi>", "<eoi>", "<unconditional>");
   /** The tokenizer files copied next to an exported model, so it is a complete Hugging Face folder. */
   private static final List<String> TOKENIZER_FILES =
       List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
@@ -45,7 +46,7 @@ record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextToke
    * @param tokenizerKey the key naming the tokenizer folder, for messages
    * @param tokenizerDir the tokenizer folder when set; else the checkpoint folder
    */
-  static LiquidModel resolve(Backbones backbones, TextTokenizers tokenizers, BackboneSettings backbone,
+  public static LiquidModel resolve(Backbones backbones, TextTokenizers tokenizers, BackboneSettings backbone,
       String tokenizerKey, Optional<Path> tokenizerDir, int imageCodes) {
     Path dir = tokenizerDir.or(backbone::checkpoint).orElseThrow(() -> new UserError(
         tokenizerKey + " and checkpoint are both empty: name the folder holding the tokenizer.json of the data"));
@@ -66,7 +67,7 @@ record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextToke
   }
 
   /** The extension: the tokenizer's own specials when it has all three below {@code textRows}, else new rows. */
-  static VocabularyExtension.Plan plan(TextTokenizer tokenizer, int imageCodes, int textRows) {
+  private static VocabularyExtension.Plan plan(TextTokenizer tokenizer, int imageCodes, int textRows) {
     int[] ids = SPECIALS.stream().map(tokenizer::tokenId)
         .mapToInt(id -> id.isPresent() && id.getAsInt() < textRows ? id.getAsInt() : -1).toArray();
     return ids[0] >= 0 && ids[1] >= 0 && ids[2] >= 0
@@ -75,7 +76,7 @@ record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextToke
   }
 
   /** {@code tokenizer} with the specials at the vocabulary's ids (tokenizers not read from tokenizer.json, as in tests, as given). */
-  static TextTokenizer withSpecials(TextTokenizer tokenizer, MultimodalVocabulary vocabulary) {
+  private static TextTokenizer withSpecials(TextTokenizer tokenizer, MultimodalVocabulary vocabulary) {
     Map<String, Integer> ids = Map.of(SPECIALS.get(0), vocabulary.boiTokenId(), SPECIALS.get(1),
         vocabulary.eoiTokenId(), SPECIALS.get(2), vocabulary.unconditionalTokenId());
     boolean present = ids.entrySet().stream()
@@ -84,7 +85,7 @@ record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextToke
   }
 
   /** Copies the tokenizer's files into the exported model folder {@code modelDir}. */
-  void copyTokenizerFiles(Path modelDir) throws IOException {
+  public void copyTokenizerFiles(Path modelDir) throws IOException {
     for (String name : TOKENIZER_FILES) {
       Path file = tokenizerDir.resolve(name);
       if (Files.isRegularFile(file)) {
