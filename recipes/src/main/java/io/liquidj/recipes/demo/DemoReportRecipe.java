@@ -230,7 +230,7 @@ public final class DemoReportRecipe implements Command {
         reads the shape's colour, shape, position and background back from the decoded pixels.
         Image → text: each held-out image is encoded by the VQ tokenizer and captioned greedily.
         Ceiling: the same classifier on the held-out truth images after the VQ tokenizer's encode and decode,
-        the best text → image can score with this tokenizer: an attribute far below its ceiling is not learned
+        about the best text → image can score with this tokenizer: an attribute far below its ceiling is not learned
         by the model; a low ceiling means the VQ tokenizer itself loses the attribute.
         Baseline: answering every scene with the held-out set's most common value; an accuracy shows learning
         only above it. Chance: a uniform guess among the attribute's values (6 palette colours for colour and
