@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
 
 /**
- * The demo, shortened (600 pairs, 200 VQ steps, 300 training steps; about 3 CPU-minutes): every stage
+ * The demo, shortened (600 pairs, 200 VQ steps, 300 training steps; 3–4 min on 2 shared cores): every stage
  * writes its outputs, and the model learns what this budget reliably teaches it, the background,
  * beyond the majority-answer baseline of the 48 held-out scenes in both directions. Colour, shape and
  * position are not asserted: at this budget the VQ tokenizer itself loses colour (its ceiling is
