@@ -12,6 +12,7 @@ import com.google.inject.TypeLiteral;
 import com.google.inject.multibindings.MapBinder;
 import com.typesafe.config.Config;
 import io.liquidj.framework.cli.FrameworkModule;
+import com.typesafe.config.ConfigFactory;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
@@ -33,6 +34,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,9 +104,25 @@ class CommandLineTest {
   }
 
   @Test
-  void printConfigShowsResolvedValuesWithOrigins() {
-    assertEquals(0, run("backbones", "--print-config"));
-    assertTrue(out().contains("open-sections"), out());
+  void printConfigShowsResolvedValuesWithOrigins() throws Exception {
+    Path recipe = dir.resolve("recipe.conf");
+    Files.writeString(recipe, "trainer {\n  steps = 7\n}\n");
+    assertEquals(0, run("backbones", recipe.toString(), "trainer.lr=0.5", "--print-config"));
+    assertEquals("# " + recipe + ": 2", originAbove("steps=7"));
+    assertEquals("# command line (trainer.lr=0.5): 1", originAbove("lr=0.5"));
+    // A default: its file under liquidj/ and its line there.
+    Config reference = RecipeConfig.defaults(getClass().getClassLoader());
+    String origin = originAbove("seq-len=" + reference.getInt("trainer.seq-len"));
+    int line = reference.getValue("trainer.seq-len").origin().lineNumber();
+    assertTrue(origin.contains("liquidj/trainer.conf") && origin.endsWith(": " + line), origin);
+  }
+
+  /** The origin comment printed above the one line of {@code --print-config} that reads {@code keyValue}. */
+  private String originAbove(String keyValue) {
+    List<String> lines = out().lines().map(String::strip).toList();
+    int at = lines.indexOf(keyValue);
+    assertTrue(at > 0 && lines.lastIndexOf(keyValue) == at, keyValue + " once in:\n" + out());
+    return lines.get(at - 1);
   }
 
   @Test
@@ -121,8 +142,28 @@ class CommandLineTest {
 
   @Test
   void commandHelpListsItsKeysWithDefaults() {
-    assertEquals(0, run("backbones", "--help"));
-    assertTrue(out().contains("Usage: ./liquid backbones"), out());
+    assertEquals(0, run("train-vq", "--help"));
+    assertTrue(out().contains("Usage: ./liquid train-vq"), out());
+    Config reference = RecipeConfig.defaults(getClass().getClassLoader());
+    Set<String> expected = new TreeSet<>();
+    for (String section : new TrainVqRecipe().configSections()) {
+      reference.getConfig(section).entrySet().forEach(e -> expected.add(section + "." + e.getKey()));
+    }
+    // "  vqgan.train.steps = 1000", then its description from reference.conf on the next line.
+    Pattern keyLine = Pattern.compile("  (\\S+) = (.*)");
+    List<String> lines = out().lines().toList();
+    Set<String> listed = new TreeSet<>();
+    for (int i = 0; i < lines.size(); i++) {
+      Matcher m = keyLine.matcher(lines.get(i));
+      if (m.matches()) {
+        String key = m.group(1);
+        listed.add(key);
+        assertEquals(reference.getValue(key), ConfigFactory.parseString("v = " + m.group(2)).getValue("v"), key);
+        String description = String.join(" ", reference.getValue(key).origin().comments()).strip();
+        assertEquals(description, lines.get(i + 1).strip(), key);
+      }
+    }
+    assertEquals(expected, listed);
   }
 
   @Test

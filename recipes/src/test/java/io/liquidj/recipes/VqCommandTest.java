@@ -1,5 +1,6 @@
 package io.liquidj.recipes;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,10 +12,13 @@ import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.tokenizer.ImageBatch;
+import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,14 +76,24 @@ class VqCommandTest {
     Path json = tmp.resolve("codes.json");
     // center-crop to config.json's resolution (64): the 64x64 image passes unchanged
     assertEquals(0, run("vq", DIR.toString(), "encode", png.toString(), json.toString()), err.toString());
-    JsonNode codes = new ObjectMapper().readTree(json.toFile());
-    assertEquals("[16,16]", codes.get("grid").toString());
-    assertEquals(256, codes.get("codes").get(0).size());
+    JsonNode written = new ObjectMapper().readTree(json.toFile());
+    assertEquals("[16,16]", written.get("grid").toString());
+    int[] codes = new int[written.get("codes").get(0).size()];
+    Arrays.setAll(codes, i -> written.get("codes").get(0).get(i).asInt());
     Path back = tmp.resolve("back.png");
     assertEquals(0, run("vq", DIR.toString(), "decode", json.toString(), back.toString(), "--grid", "16x16"), err.toString());
-    RgbImage image = Images.read(back);
-    assertEquals(64, image.width());
-    assertEquals(64, image.height());
+    try (VqganTokenizer vq = VqganTokenizer.load(DIR)) {
+      assertArrayEquals(vq.encode(Images.toBatch(List.of(Images.read(png))))[0], codes);
+      RgbImage expected = Images.fromBatch(vq.decode(new int[][] {codes}, 16, 16), 0);
+      RgbImage image = Images.read(back);
+      assertEquals(64, image.width());
+      assertEquals(64, image.height());
+      int worst = 0;
+      for (int i = 0; i < expected.rgb().length; i++) {
+        worst = Math.max(worst, Math.abs((image.rgb()[i] & 0xff) - (expected.rgb()[i] & 0xff)));
+      }
+      assertTrue(worst <= 1, "the PNG differs from the decode of its codes by " + worst + " levels");
+    }
   }
 
   @Test

@@ -20,27 +20,33 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
 
-/** The demo, shortened to a few steps per stage: every stage writes its outputs. */
+/**
+ * The demo, shortened (600 pairs, 200 VQ steps, 300 training steps; 3–4 min on 2 shared cores): every stage
+ * writes its outputs, and the model learns what this budget reliably teaches it, the background,
+ * beyond the majority-answer baseline of the 48 held-out scenes in both directions. Colour, shape and
+ * position are not asserted: at this budget the VQ tokenizer itself loses colour (its ceiling is
+ * near chance), and the full demo's numbers are in the README.
+ */
 class DemoRecipeTest {
   @TempDir Path dir;
 
   @Test
-  void shortenedDemoRunsEveryStageAndWritesItsOutputs() throws Exception {
+  void shortenedDemoRunsEveryStageAndLearnsTheBackgroundBeyondTheMajorityBaseline() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = new CommandLine(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(
             "demo", "demo.out-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
-            "demo.pairs=64", "demo.text-docs=32", "demo.heldout=4",
-            "demo.stage-overrides=[\"vqgan.train.steps=3\", \"vqgan.train.batch-size=4\", \"trainer.steps=4\","
-                + " \"trainer.progress-bar=false\", \"trainer.checkpoint-every=2\"]");
+            "demo.pairs=600", "demo.text-docs=100", "demo.heldout=48",
+            "demo.stage-overrides=[\"vqgan.train.steps=200\", \"vqgan.train.batch-size=8\", \"trainer.steps=300\","
+                + " \"trainer.progress-bar=false\", \"trainer.checkpoint-every=150\"]");
     String log = out.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, log + err.toString(StandardCharsets.UTF_8));
     for (int stage = 1; stage <= 7; stage++) {
       assertTrue(log.contains("== demo " + stage + "/7: "), "stage " + stage + " ran:\n" + log);
     }
     // 1 data, 2 VQ tokenizer, 3 text tokenizer, 4 shards, 5 trained model, 6 report and samples, 7 export.
-    assertEquals(64, Files.readAllLines(dir.resolve("data/pairs.jsonl")).size());
+    assertEquals(600, Files.readAllLines(dir.resolve("data/pairs.jsonl")).size());
     assertTrue(Files.isRegularFile(dir.resolve("vq/model.safetensors")));
     assertTrue(Files.isRegularFile(dir.resolve("tokenizer/tokenizer.json")));
     try (Stream<Path> shards = Files.list(dir.resolve("shards"))) {
@@ -48,12 +54,14 @@ class DemoRecipeTest {
     }
     assertTrue(Files.isRegularFile(dir.resolve("train/model/model.safetensors")));
     JsonNode report = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
-    assertEquals(4, report.get("heldout").asInt());
+    assertEquals(48, report.get("heldout").asInt());
+    double baseline = report.get("majority_baseline").get("background").asDouble();
     for (String part : List.of("text_to_image", "image_to_text")) {
-      double color = report.get(part).get("color").asDouble();
-      assertTrue(color >= 0 && color <= 1, part + " colour accuracy " + color);
+      double background = report.get(part).get("background").asDouble();
+      assertTrue(background > baseline, part + " background accuracy " + background + " does not beat the majority"
+          + " baseline " + baseline + ":\n" + Files.readString(dir.resolve("report.md")));
     }
-    assertTrue(Files.readString(dir.resolve("report.md")).contains("| color |"));
+    assertTrue(Files.readString(dir.resolve("report.md")).contains("| ceiling: judge on the VQ reconstructions"));
     assertTrue(ImageIO.read(dir.resolve("samples/contact-sheet.png").toFile()).getWidth() > 0);
     try (SavedModelBundle bundle = SavedModelBundle.load(dir.resolve("export/1").toString(), "serve")) {
       assertTrue(bundle.metaGraphDef().getSignatureDefMap().containsKey("serving_default"));

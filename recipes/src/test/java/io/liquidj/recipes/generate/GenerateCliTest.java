@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.backbones.llama.LlamaBackbone;
+import com.google.inject.Guice;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
@@ -18,8 +19,12 @@ import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
+import io.liquidj.framework.safetensors.DType;
+import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.text.BpeTrainer;
+import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.tokenizers.text.TextTokenizersModule;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -29,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,6 +54,9 @@ class GenerateCliTest {
   private static final Path VQGAN = Fixtures.fixture("vqgan");
   private static final String GENERATE = Fixtures.projectRoot().resolve("conf/recipes/generate.conf").toString();
   private static final String EXPORT = Fixtures.projectRoot().resolve("conf/recipes/export.conf").toString();
+
+  private static final TextTokenizers TOKENIZERS =
+      Guice.createInjector(new TextTokenizersModule()).getInstance(TextTokenizers.class);
 
   @TempDir static Path tmp;
   /** config.json, model.safetensors and the tokenizer in one folder. */
@@ -95,22 +104,51 @@ class GenerateCliTest {
     Path samples = tmp.resolve("samples");
     assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=2",
         "out=" + samples)), err.toString());
-    for (String name : List.of("sample-00.png", "sample-01.png")) {
-      RgbImage image = Images.read(samples.resolve(name));
-      assertEquals(16, image.width());
-      assertEquals(16, image.height());
+    // Each sample is the VQGAN's decode of its row of codes.txt.
+    int[][] codes = Files.readAllLines(samples.resolve("codes.txt")).stream()
+        .map(line -> Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
+    assertEquals(2, codes.length);
+    try (VqganTokenizer vqgan = VqganTokenizer.load(VQGAN)) {
+      var decoded = vqgan.decode(codes, 4, 4);
+      for (int i = 0; i < codes.length; i++) {
+        BufferedImage png = ImageIO.read(samples.resolve(String.format("sample-%02d.png", i)).toFile());
+        assertTrue(worstChannelDifference(png, Images.fromBatch(decoded, i)) <= 1, "sample " + i);
+      }
     }
     assertTrue(Files.isRegularFile(samples.resolve("contact-sheet.png")), out.toString());
 
     Path caption = tmp.resolve("caption");
     assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=caption",
         "image=" + samples.resolve("sample-00.png"), "prompt=what is it?", "out=" + caption)), err.toString());
-    assertTrue(Files.isRegularFile(caption.resolve("caption.txt")), out.toString());
+    assertAnswerFileIsThePrintedAnswer(Files.readString(caption.resolve("caption.txt")));
 
     Path text = tmp.resolve("text");
     assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=text", "prompt=a red",
         "out=" + text)), err.toString());
-    assertTrue(Files.isRegularFile(text.resolve("text.txt")), out.toString());
+    assertAnswerFileIsThePrintedAnswer(Files.readString(text.resolve("text.txt")));
+  }
+
+  /** An answer file holds the answer the command printed, and a newline. */
+  private void assertAnswerFileIsThePrintedAnswer(String file) {
+    assertTrue(file.endsWith("\n"), file);
+    assertTrue(out.toString(StandardCharsets.UTF_8).replace("\r", "").contains(file), file + " vs\n" + out);
+  }
+
+  /** The largest difference, in 0–255 levels over every pixel and channel, between a PNG and an image. */
+  private static int worstChannelDifference(BufferedImage png, RgbImage expected) {
+    assertEquals(expected.width(), png.getWidth());
+    assertEquals(expected.height(), png.getHeight());
+    int worst = 0;
+    for (int y = 0; y < png.getHeight(); y++) {
+      for (int x = 0; x < png.getWidth(); x++) {
+        int rgb = png.getRGB(x, y);
+        for (int c = 0; c < 3; c++) {
+          int got = (rgb >> (16 - 8 * c)) & 0xff;
+          worst = Math.max(worst, Math.abs(got - expected.get(x, y, c)));
+        }
+      }
+    }
+    return worst;
   }
 
   @Test
@@ -139,25 +177,21 @@ class GenerateCliTest {
       var decoded = vqgan.decode(served.codes(), 4, 4);
       for (int i = 0; i < prompts.length; i++) {
         BufferedImage png = ImageIO.read(new ByteArrayInputStream(served.pngs()[i]));
-        RgbImage expected = Images.fromBatch(decoded, i);
-        assertEquals(16, png.getWidth());
-        assertEquals(16, png.getHeight());
-        int worst = 0;
-        for (int y = 0; y < 16; y++) {
-          for (int x = 0; x < 16; x++) {
-            int rgb = png.getRGB(x, y);
-            for (int c = 0; c < 3; c++) {
-              int got = (rgb >> (16 - 8 * c)) & 0xff;
-              int want = expected.rgb()[(y * 16 + x) * 3 + c] & 0xff;
-              worst = Math.max(worst, Math.abs(got - want));
-            }
-          }
-        }
+        int worst = worstChannelDifference(png, Images.fromBatch(decoded, i));
         assertTrue(worst <= 1, "image " + i + ": a pixel differs by " + worst + " levels");
       }
       int[][] caption = GenerationClient.of(bundle).caption(served.codes(), new int[][] {{10}, {11}},
           new SamplingSettings(1, 0, 0, 1, 0));
       assertEquals(2, caption.length);
+      // Captions are text: every id is one of the tokenizer's, none an image code or <boi>/<eoi>.
+      TextTokenizer tokenizer = TOKENIZERS.load(model);
+      for (int[] ids : caption) {
+        for (int id : ids) {
+          assertTrue(id >= 0 && id < tokenizer.size(), "caption id " + id + " of " + Arrays.toString(ids)
+              + " is not a text token (tokenizer: " + tokenizer.size() + " ids)");
+        }
+        tokenizer.decode(ids, true);
+      }
     }
     assertFalse(Files.exists(trained.resolve("tokenizer.json")));
   }
