@@ -1,14 +1,17 @@
 package io.liquidj.backbones.gemma;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.KvCache;
 import io.liquidj.framework.backbone.LayerStack;
 import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.ModelConfig.LiquidExtension;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.ParameterSpec.Init;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.nn.Attention;
 import io.liquidj.framework.nn.GatedMlp;
@@ -30,6 +33,12 @@ import org.tensorflow.types.TInt32;
  * real 7B model (independent of hidden / heads), and the LM head tied to the embedding.
  */
 public final class GemmaBackbone implements Backbone {
+  /** Gemma's embedding rows; the released {@code Junfeng5/Liquid_V1_7B} has 256,000 + 8192. */
+  static final int GEMMA_VOCAB = 256_000;
+  /** {@code <boi>}, {@code <eoi>}, {@code <unconditional>} in the Liquid release: Gemma's {@code <unused0..2>}. */
+  static final LiquidExtension LIQUID_RELEASE =
+      new LiquidExtension(GEMMA_VOCAB, VocabularyExtension.DEFAULT_IMAGE_CODES, 7, 8, 9);
+
   private final ModelConfig config;
   private final Precision precision;
   private final Attention.Settings attention;
@@ -47,6 +56,21 @@ public final class GemmaBackbone implements Backbone {
     this.attention = new Attention.Settings(config.numAttentionHeads(), config.numKeyValueHeads(), config.headDim(),
         Math.pow(config.headDim(), -0.5), 0, 0, precision);
     this.activation = activation(config);
+  }
+
+  /**
+   * GemmaConfig's defaults: {@code tie_word_embeddings = True}. And the released
+   * {@code Junfeng5/Liquid_V1_7B}, whose config.json has 256,000 + 8192 rows but no extension keys, is
+   * recognised as extended, with its specials at 7, 8, 9.
+   */
+  public static void configDefaults(ObjectNode json) {
+    if (!json.hasNonNull("tie_word_embeddings")) {
+      json.put("tie_word_embeddings", true);
+    }
+    if (!json.hasNonNull("image_code_offset")
+        && json.path("vocab_size").asInt() == GEMMA_VOCAB + LIQUID_RELEASE.numImageCodes()) {
+      LIQUID_RELEASE.writeTo(json);
+    }
   }
 
   /**

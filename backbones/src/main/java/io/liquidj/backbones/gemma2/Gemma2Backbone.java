@@ -1,5 +1,7 @@
 package io.liquidj.backbones.gemma2;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.backbones.gemma.GemmaBackbone;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
@@ -36,6 +38,22 @@ public final class Gemma2Backbone implements Backbone {
     this.config = config;
     this.precision = precision;
     this.activation = GemmaBackbone.activation(config);
+  }
+
+  /**
+   * Gemma2Config's defaults: {@code tie_word_embeddings = True}, and without {@code layer_types} the
+   * even layers slide ({@code "sliding_attention" if bool((i + 1) % 2) else "full_attention"}).
+   */
+  public static void configDefaults(ObjectNode json) {
+    if (!json.hasNonNull("tie_word_embeddings")) {
+      json.put("tie_word_embeddings", true);
+    }
+    if (!json.hasNonNull("layer_types")) {
+      ArrayNode layerTypes = json.putArray("layer_types");
+      for (int i = 0; i < json.path("num_hidden_layers").asInt(); i++) {
+        layerTypes.add(i % 2 == 0 ? "sliding_attention" : "full_attention");
+      }
+    }
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.liquidj.backbones.qwen2;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
@@ -38,6 +40,25 @@ public final class Qwen2Backbone implements Backbone {
     this.activation = GatedMlp.Activation.parse(config.hiddenActivation(), config.source());
     if (config.rope().type().equals("llama3")) {
       throw new UserError(config.source() + ": qwen2 with rope type llama3 is not supported; supported: default");
+    }
+  }
+
+  /**
+   * Qwen2Config's rules: {@code sliding_window} counts only with {@code use_sliding_window}
+   * ({@code self.sliding_window = sliding_window if self.use_sliding_window else None}), and without
+   * {@code layer_types} the layers from {@code max_window_layers} (default 28) on slide.
+   */
+  public static void configDefaults(ObjectNode json) {
+    if (!json.path("use_sliding_window").asBoolean(false)) {
+      json.putNull("sliding_window");
+    }
+    if (!json.hasNonNull("layer_types")) {
+      boolean window = json.hasNonNull("sliding_window");
+      int firstSliding = json.path("max_window_layers").asInt(28);
+      ArrayNode layerTypes = json.putArray("layer_types");
+      for (int i = 0; i < json.path("num_hidden_layers").asInt(); i++) {
+        layerTypes.add(window && i >= firstSliding ? "sliding_attention" : "full_attention");
+      }
     }
   }
 

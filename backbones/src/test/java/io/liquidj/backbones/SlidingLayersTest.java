@@ -1,14 +1,15 @@
-package io.liquidj.framework.backbone;
+package io.liquidj.backbones;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liquidj.framework.backbone.ModelConfig;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** Which layers use sliding-window attention, as transformers' configs decide it. */
+/** Which layers use sliding-window attention, as the families' transformers configs decide it. */
 class SlidingLayersTest {
   private static ObjectNode config(String modelType) {
     ObjectNode json = new ObjectMapper().createObjectNode();
@@ -18,7 +19,7 @@ class SlidingLayersTest {
   }
 
   private static List<Boolean> sliding(ObjectNode json) {
-    ModelConfig config = ModelConfig.fromJson(json, "test config.json");
+    ModelConfig config = NamedShapesTest.registry().complete(ModelConfig.fromJson(json, "test config.json"));
     return IntStream.range(0, config.numHiddenLayers()).mapToObj(config::isSlidingLayer).toList();
   }
 
