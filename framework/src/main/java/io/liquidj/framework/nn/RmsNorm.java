@@ -1,5 +1,7 @@
 package io.liquidj.framework.nn;
 
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec.Init;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Mean;
@@ -15,6 +17,14 @@ public final class RmsNorm {
     WEIGHT,
     /** {@code x̂ · (1 + w)}, w initialised to zeros (Gemma, Gemma-2: GemmaRMSNorm). */
     ONE_PLUS_WEIGHT
+  }
+
+  /**
+   * The norm's weight [size]: ones when it scales by w, zeros when by (1 + w) (transformers GemmaRMSNorm:
+   * {@code self.weight = nn.Parameter(torch.zeros(dim))}).
+   */
+  public static ParameterSpec parameter(String name, long size, Scale scale) {
+    return new ParameterSpec(name, new long[] {size}, scale == Scale.WEIGHT ? Init.ONES : Init.ZEROS);
   }
 
   /** x: [..., D] f32, weight: [D] f32 → [..., D] f32. */
