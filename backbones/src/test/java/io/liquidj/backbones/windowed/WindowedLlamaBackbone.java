@@ -1,0 +1,90 @@
+package io.liquidj.backbones.windowed;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.ForwardInputs;
+import io.liquidj.framework.backbone.KvCache;
+import io.liquidj.framework.backbone.LayerStack;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.nn.Attention;
+import io.liquidj.framework.nn.CausalLm;
+import io.liquidj.framework.nn.GatedMlp;
+import io.liquidj.framework.nn.RmsNorm;
+import io.liquidj.framework.nn.Rope;
+import io.liquidj.framework.nn.SelfAttention;
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.Weights;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A test-only family ({@code model_type = "windowed_llama"}), added the way a new family is: the Llama
+ * layout with sliding-window attention on every layer (as Mistral), its config rule in
+ * {@link #configDefaults}. It proves that a family needs its file, one binding line, one shape and one
+ * test, and nothing in the framework.
+ */
+public final class WindowedLlamaBackbone implements Backbone {
+  private static final RmsNorm.Scale NORM = RmsNorm.Scale.WEIGHT;
+
+  private final ModelConfig config;
+  private final Precision precision;
+  private final GatedMlp.Activation activation;
+
+  public WindowedLlamaBackbone(ModelConfig config, Precision precision) {
+    this.config = config;
+    this.precision = precision;
+    this.activation = GatedMlp.Activation.parse(config.hiddenActivation(), config.source());
+  }
+
+  /** Without {@code layer_types}, every layer slides (as MistralConfig). */
+  public static void configDefaults(ObjectNode json) {
+    if (!json.hasNonNull("layer_types")) {
+      ArrayNode layerTypes = json.putArray("layer_types");
+      for (int i = 0; i < json.path("num_hidden_layers").asInt(); i++) {
+        layerTypes.add("sliding_attention");
+      }
+    }
+  }
+
+  @Override
+  public ModelConfig config() {
+    return config;
+  }
+
+  @Override
+  public List<ParameterSpec> parameters() {
+    return CausalLm.parameters(config, NORM, SelfAttention.Bias.NONE, "input_layernorm", "post_attention_layernorm");
+  }
+
+  @Override
+  public LayerStack layers(Ops ops, ForwardInputs in) {
+    Rope.Table rope = Rope.table(ops, config.rope(), config.headDim(), in.positions());
+    return LayerStack.of(config.numHiddenLayers(),
+        (tf, w) -> CausalLm.embed(tf, w, in.ids()),
+        (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
+        (tf, w, h) -> CausalLm.lmHead(tf, w, norm(tf, h, w.get("model.norm.weight")), config, precision));
+  }
+
+  private LayerStack.Output layer(
+      Ops tf, Weights w, int i, Operand<TFloat32> h, Rope.Table rope, ForwardInputs in, KvCache.Layer cache) {
+    String p = "model.layers." + i + ".";
+    int window = config.isSlidingLayer(i) ? config.slidingWindow() : 0;
+    Attention.Settings attention = SelfAttention.settings(config, Math.pow(config.headDim(), -0.5), 0, window,
+        precision);
+    Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+    Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x, attention, SelfAttention.Bias.NONE, rope,
+        in, cache);
+    h = tf.math.add(h, a.output());
+    h = tf.math.add(h, GatedMlp.apply(tf, w, p + "mlp.", norm(tf, h, w.get(p + "post_attention_layernorm.weight")),
+        activation, precision));
+    return new LayerStack.Output(h, a.cache());
+  }
+
+  private Operand<TFloat32> norm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {
+    return RmsNorm.apply(tf, x, weight, config.rmsNormEps(), NORM);
+  }
+}
