@@ -22,19 +22,19 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /**
- * A test-only family ({@code model_type = "windowed_llama"}), added the way a new family is: the Llama
- * layout with sliding-window attention on every layer (as Mistral), its config rule in
- * {@link #configDefaults}. It proves that a family needs its file, one binding line, one shape and one
- * test, and nothing in the framework.
+ * A test-only family ({@code model_type = "parallel_windowed"}), added the way a new family is: decoder
+ * layers whose attention and MLP read the same norm side by side (as GPT-J and Cohere), attention within a
+ * sliding window on every layer (as Mistral), its config rule in {@link #configDefaults}. It proves that a
+ * family needs its file, one binding line, one shape and one test, and nothing in the framework.
  */
-public final class WindowedLlamaBackbone implements Backbone {
+public final class ParallelWindowedBackbone implements Backbone {
   private static final RmsNorm.Scale NORM = RmsNorm.Scale.WEIGHT;
 
   private final ModelConfig config;
   private final Precision precision;
   private final GatedMlp.Activation activation;
 
-  public WindowedLlamaBackbone(ModelConfig config, Precision precision) {
+  public ParallelWindowedBackbone(ModelConfig config, Precision precision) {
     this.config = config;
     this.precision = precision;
     this.activation = GatedMlp.Activation.parse(config.hiddenActivation(), config.source());
@@ -57,7 +57,7 @@ public final class WindowedLlamaBackbone implements Backbone {
 
   @Override
   public List<ParameterSpec> parameters() {
-    return CausalLm.parameters(config, NORM, SelfAttention.Bias.NONE, "input_layernorm", "post_attention_layernorm");
+    return CausalLm.parameters(config, NORM, SelfAttention.Bias.NONE, "input_layernorm");
   }
 
   @Override
@@ -69,19 +69,17 @@ public final class WindowedLlamaBackbone implements Backbone {
         (tf, w, h) -> CausalLm.lmHead(tf, w, norm(tf, h, w.get("model.norm.weight")), config, precision));
   }
 
+  /** Decoder layer {@code i}: {@code h + attention(x) + mlp(x)} with {@code x = norm(h)}. */
   private LayerStack.Output layer(
       Ops tf, Weights w, int i, Operand<TFloat32> h, Rope.Table rope, ForwardInputs in, KvCache.Layer cache) {
     String p = "model.layers." + i + ".";
     int window = config.isSlidingLayer(i) ? config.slidingWindow() : 0;
-    Attention.Settings attention = SelfAttention.settings(config, Math.pow(config.headDim(), -0.5), 0, window,
-        precision);
     Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
-    Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x, attention, SelfAttention.Bias.NONE, rope,
-        in, cache);
-    h = tf.math.add(h, a.output());
-    h = tf.math.add(h, GatedMlp.apply(tf, w, p + "mlp.", norm(tf, h, w.get(p + "post_attention_layernorm.weight")),
-        activation, precision));
-    return new LayerStack.Output(h, a.cache());
+    Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x,
+        SelfAttention.settings(config, Math.pow(config.headDim(), -0.5), 0, window, precision),
+        SelfAttention.Bias.NONE, rope, in, cache);
+    Operand<TFloat32> mlp = GatedMlp.apply(tf, w, p + "mlp.", x, activation, precision);
+    return new LayerStack.Output(tf.math.add(h, tf.math.add(a.output(), mlp)), a.cache());
   }
 
   private Operand<TFloat32> norm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {

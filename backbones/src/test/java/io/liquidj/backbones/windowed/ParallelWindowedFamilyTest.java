@@ -20,32 +20,32 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** A family added from outside the framework is found by its model_type, completed by its rules, and runs. */
-class WindowedLlamaFamilyTest {
+class ParallelWindowedFamilyTest {
   /** The registered families and the test family: its one binding line. */
-  static final class WithWindowedLlama extends AbstractModule {
+  static final class WithParallelWindowed extends AbstractModule {
     @Override
     protected void configure() {
       install(new BackbonesModule());
-      MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class).addBinding("windowed_llama")
-          .toInstance(BackboneFactory.of(WindowedLlamaBackbone::new, WindowedLlamaBackbone::configDefaults));
+      MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class).addBinding("parallel_windowed")
+          .toInstance(BackboneFactory.of(ParallelWindowedBackbone::new, ParallelWindowedBackbone::configDefaults));
     }
   }
 
-  private final Backbones backbones = Guice.createInjector(new WithWindowedLlama()).getInstance(Backbones.class);
+  private final Backbones backbones = Guice.createInjector(new WithParallelWindowed()).getInstance(Backbones.class);
 
   private static Path checkpoint() throws Exception {
-    return Path.of(WindowedLlamaFamilyTest.class.getResource("/windowed-llama/config.json").toURI()).getParent();
+    return Path.of(ParallelWindowedFamilyTest.class.getResource("/parallel-windowed/config.json").toURI()).getParent();
   }
 
   @Test
   void theFamilyIsRegisteredBesideTheOthers() {
-    assertEquals("[gemma, gemma2, llama, qwen2, windowed_llama]", backbones.families().toString());
+    assertEquals("[gemma, gemma2, llama, parallel_windowed, qwen2]", backbones.families().toString());
   }
 
   @Test
   void itsConfigJsonIsReadByModelTypeAndCompletedByItsRules() throws Exception {
     ModelConfig config = backbones.config(new BackboneSettings("unused", Optional.of(checkpoint())));
-    assertEquals("windowed_llama", config.modelType());
+    assertEquals("parallel_windowed", config.modelType());
     assertTrue(config.isSlidingLayer(0) && config.isSlidingLayer(1), config.layerTypes().toString());
   }
 
