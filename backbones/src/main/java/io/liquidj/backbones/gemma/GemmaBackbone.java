@@ -30,8 +30,6 @@ import org.tensorflow.types.TFloat32;
  * real 7B model (independent of hidden / heads), and the LM head tied to the embedding.
  */
 public final class GemmaBackbone implements Backbone {
-  /** GemmaRMSNorm: {@code output * (1.0 + self.weight.float())}. */
-  private static final RmsNorm.Scale NORM = RmsNorm.Scale.ONE_PLUS_WEIGHT;
   /** Gemma's embedding rows; the released {@code Junfeng5/Liquid_V1_7B} has 256,000 + 8192. */
   static final int GEMMA_VOCAB = 256_000;
   /** {@code <boi>}, {@code <eoi>}, {@code <unconditional>} in the Liquid release: Gemma's {@code <unused0..2>}. */
@@ -40,12 +38,15 @@ public final class GemmaBackbone implements Backbone {
 
   private final ModelConfig config;
   private final Precision precision;
+  /** GemmaRMSNorm: {@code output * (1.0 + self.weight.float())}. */
+  private final RmsNorm norm;
   private final Attention.Settings attention;
   private final GatedMlp.Activation activation;
 
   public GemmaBackbone(ModelConfig config, Precision precision) {
     this.config = config;
     this.precision = precision;
+    this.norm = new RmsNorm(config.rmsNormEps(), RmsNorm.Scale.ONE_PLUS_WEIGHT);
     if (config.slidingWindow() > 0 || config.attnLogitSoftcapping() > 0 || config.finalLogitSoftcapping() > 0) {
       throw new UserError(config.source() + ": gemma has no sliding window or soft-capping (found sliding_window "
           + config.slidingWindow() + ", attn_logit_softcapping " + config.attnLogitSoftcapping()
@@ -83,7 +84,7 @@ public final class GemmaBackbone implements Backbone {
 
   @Override
   public List<ParameterSpec> parameters() {
-    return CausalLm.parameters(config, NORM, SelfAttention.Bias.NONE, "input_layernorm", "post_attention_layernorm");
+    return CausalLm.parameters(config, norm, SelfAttention.Bias.NONE, "input_layernorm", "post_attention_layernorm");
   }
 
   @Override
@@ -93,24 +94,20 @@ public final class GemmaBackbone implements Backbone {
         // hidden_states = inputs_embeds * normalizer (transformers GemmaModel.forward)
         (tf, w) -> CausalLm.scaledEmbed(tf, w, in.ids(), config.hiddenSize(), precision), // [B, T, hidden]
         (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
-        (tf, w, h) -> CausalLm.lmHead(tf, w, norm(tf, h, w.get("model.norm.weight")), config, precision));
+        (tf, w, h) -> CausalLm.lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision));
   }
 
   /** Decoder layer {@code i} (transformers GemmaDecoderLayer.forward): hidden [B, T, hidden] → hidden. */
   private LayerStack.Output layer(
       Ops tf, Weights w, int i, Operand<TFloat32> h, Rope.Table rope, ForwardInputs in, KvCache.Layer cache) {
     String p = "model.layers." + i + ".";
-    Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+    Operand<TFloat32> x = norm.apply(tf, h, w.get(p + "input_layernorm.weight"));
     Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x, attention, SelfAttention.Bias.NONE, rope,
         in, cache);
     h = tf.math.add(h, a.output());
 
-    x = norm(tf, h, w.get(p + "post_attention_layernorm.weight"));
+    x = norm.apply(tf, h, w.get(p + "post_attention_layernorm.weight"));
     h = tf.math.add(h, GatedMlp.apply(tf, w, p + "mlp.", x, activation, precision));
     return new LayerStack.Output(h, a.cache());
-  }
-
-  private Operand<TFloat32> norm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {
-    return RmsNorm.apply(tf, x, weight, config.rmsNormEps(), NORM);
   }
 }

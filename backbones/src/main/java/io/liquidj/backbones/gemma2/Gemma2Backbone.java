@@ -28,15 +28,16 @@ import org.tensorflow.types.TFloat32;
  * soft-capping (30), and sliding-window attention on the layers {@code layer_types} marks.
  */
 public final class Gemma2Backbone implements Backbone {
-  /** Gemma2RMSNorm: {@code output * (1.0 + self.weight.float())}. */
-  private static final RmsNorm.Scale NORM = RmsNorm.Scale.ONE_PLUS_WEIGHT;
   private final ModelConfig config;
   private final Precision precision;
+  /** Gemma2RMSNorm: {@code output * (1.0 + self.weight.float())}. */
+  private final RmsNorm norm;
   private final GatedMlp.Activation activation;
 
   public Gemma2Backbone(ModelConfig config, Precision precision) {
     this.config = config;
     this.precision = precision;
+    this.norm = new RmsNorm(config.rmsNormEps(), RmsNorm.Scale.ONE_PLUS_WEIGHT);
     this.activation = GatedMlp.Activation.parse(config.hiddenActivation(), config.source());
   }
 
@@ -67,7 +68,7 @@ public final class Gemma2Backbone implements Backbone {
 
   @Override
   public List<ParameterSpec> parameters() {
-    return CausalLm.parameters(config, NORM, SelfAttention.Bias.NONE, "input_layernorm", "post_attention_layernorm",
+    return CausalLm.parameters(config, norm, SelfAttention.Bias.NONE, "input_layernorm", "post_attention_layernorm",
         "pre_feedforward_layernorm", "post_feedforward_layernorm");
   }
 
@@ -94,29 +95,26 @@ public final class Gemma2Backbone implements Backbone {
     int window = config.isSlidingLayer(i) ? config.slidingWindow() : 0;
     Attention.Settings attention = SelfAttention.settings(config, Math.pow(scalar, -0.5),
         config.attnLogitSoftcapping(), window, precision);
-    Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+    Operand<TFloat32> x = norm.apply(tf, h, w.get(p + "input_layernorm.weight"));
     Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x, attention, SelfAttention.Bias.NONE, rope,
         in, cache);
-    h = tf.math.add(h, norm(tf, a.output(), w.get(p + "post_attention_layernorm.weight")));
+    h = tf.math.add(h, norm.apply(tf, a.output(), w.get(p + "post_attention_layernorm.weight")));
 
-    x = norm(tf, h, w.get(p + "pre_feedforward_layernorm.weight"));
+    x = norm.apply(tf, h, w.get(p + "pre_feedforward_layernorm.weight"));
     x = GatedMlp.apply(tf, w, p + "mlp.", x, activation, precision);
-    h = tf.math.add(h, norm(tf, x, w.get(p + "post_feedforward_layernorm.weight")));
+    h = tf.math.add(h, norm.apply(tf, x, w.get(p + "post_feedforward_layernorm.weight")));
     return new LayerStack.Output(h, a.cache());
   }
 
   /** The final norm, the LM head and the final-logit soft-cap: hidden [B, T, hidden] → logits [B, T, V]. */
   private Operand<TFloat32> head(Ops tf, Weights w, Operand<TFloat32> h) {
-    Operand<TFloat32> logits = CausalLm.lmHead(tf, w, norm(tf, h, w.get("model.norm.weight")), config, precision);
+    h = norm.apply(tf, h, w.get("model.norm.weight"));
+    Operand<TFloat32> logits = CausalLm.lmHead(tf, w, h, config, precision); // [B, T, V]
     if (config.finalLogitSoftcapping() > 0) {
       // logits / final_logit_softcapping; tanh; * final_logit_softcapping (transformers Gemma2ForCausalLM.forward)
       Operand<TFloat32> cap = tf.constant((float) config.finalLogitSoftcapping());
       logits = tf.math.mul(tf.math.tanh(tf.math.div(logits, cap)), cap);
     }
     return logits;
-  }
-
-  private Operand<TFloat32> norm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {
-    return RmsNorm.apply(tf, x, weight, config.rmsNormEps(), NORM);
   }
 }

@@ -28,11 +28,10 @@ import org.tensorflow.types.TFloat32;
  * <p>Tensor names are the checkpoint's: {@code model.layers.3.self_attn.q_proj.weight}.
  */
 public final class LlamaBackbone implements Backbone {
-  /** LlamaRMSNorm: {@code weight * hidden_states}. */
-  private static final RmsNorm.Scale NORM = RmsNorm.Scale.WEIGHT;
-
   private final ModelConfig config;
   private final Precision precision;
+  /** LlamaRMSNorm: {@code weight * hidden_states}. */
+  private final RmsNorm norm;
   private final Attention.Settings attention;
   private final SelfAttention.Bias bias;
   private final GatedMlp.Activation activation;
@@ -40,6 +39,7 @@ public final class LlamaBackbone implements Backbone {
   public LlamaBackbone(ModelConfig config, Precision precision) {
     this.config = config;
     this.precision = precision;
+    this.norm = new RmsNorm(config.rmsNormEps(), RmsNorm.Scale.WEIGHT);
     if (config.slidingWindow() > 0) {
       throw new UserError(config.source() + ": llama does not support sliding_window (found "
           + config.slidingWindow() + "); supported: none");
@@ -61,7 +61,7 @@ public final class LlamaBackbone implements Backbone {
 
   @Override
   public List<ParameterSpec> parameters() {
-    return CausalLm.parameters(config, NORM, bias, "input_layernorm", "post_attention_layernorm");
+    return CausalLm.parameters(config, norm, bias, "input_layernorm", "post_attention_layernorm");
   }
 
   @Override
@@ -71,23 +71,19 @@ public final class LlamaBackbone implements Backbone {
         // inputs_embeds = self.embed_tokens(input_ids)
         (tf, w) -> CausalLm.embed(tf, w, in.ids()), // [B, T, hidden]
         (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
-        (tf, w, h) -> CausalLm.lmHead(tf, w, norm(tf, h, w.get("model.norm.weight")), config, precision));
+        (tf, w, h) -> CausalLm.lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision));
   }
 
   /** Decoder layer {@code i} (transformers LlamaDecoderLayer.forward): hidden [B, T, hidden] → hidden. */
   private LayerStack.Output layer(
       Ops tf, Weights w, int i, Operand<TFloat32> h, Rope.Table rope, ForwardInputs in, KvCache.Layer cache) {
     String p = "model.layers." + i + ".";
-    Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+    Operand<TFloat32> x = norm.apply(tf, h, w.get(p + "input_layernorm.weight"));
     Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x, attention, bias, rope, in, cache);
     h = tf.math.add(h, a.output());
 
-    x = norm(tf, h, w.get(p + "post_attention_layernorm.weight"));
+    x = norm.apply(tf, h, w.get(p + "post_attention_layernorm.weight"));
     h = tf.math.add(h, GatedMlp.apply(tf, w, p + "mlp.", x, activation, precision));
     return new LayerStack.Output(h, a.cache());
-  }
-
-  private Operand<TFloat32> norm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {
-    return RmsNorm.apply(tf, x, weight, config.rmsNormEps(), NORM);
   }
 }

@@ -29,18 +29,19 @@ import org.tensorflow.types.TFloat32;
  * marks (when {@code use_sliding_window} is set).
  */
 public final class Qwen2Backbone implements Backbone {
-  /** Qwen2RMSNorm: {@code weight * hidden_states}. */
-  private static final RmsNorm.Scale NORM = RmsNorm.Scale.WEIGHT;
   /** q_proj, k_proj, v_proj have bias=True; o_proj has none (transformers Qwen2Attention.__init__). */
   private static final SelfAttention.Bias BIAS = SelfAttention.Bias.QUERY_KEY_VALUE;
 
   private final ModelConfig config;
   private final Precision precision;
+  /** Qwen2RMSNorm: {@code weight * hidden_states}. */
+  private final RmsNorm norm;
   private final GatedMlp.Activation activation;
 
   public Qwen2Backbone(ModelConfig config, Precision precision) {
     this.config = config;
     this.precision = precision;
+    this.norm = new RmsNorm(config.rmsNormEps(), RmsNorm.Scale.WEIGHT);
     this.activation = GatedMlp.Activation.parse(config.hiddenActivation(), config.source());
     if (config.rope().type().equals("llama3")) {
       throw new UserError(config.source() + ": qwen2 with rope type llama3 is not supported; supported: default");
@@ -73,7 +74,7 @@ public final class Qwen2Backbone implements Backbone {
 
   @Override
   public List<ParameterSpec> parameters() {
-    return CausalLm.parameters(config, NORM, BIAS, "input_layernorm", "post_attention_layernorm");
+    return CausalLm.parameters(config, norm, BIAS, "input_layernorm", "post_attention_layernorm");
   }
 
   @Override
@@ -83,7 +84,7 @@ public final class Qwen2Backbone implements Backbone {
         // inputs_embeds = self.embed_tokens(input_ids)
         (tf, w) -> CausalLm.embed(tf, w, in.ids()), // [B, T, hidden]
         (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
-        (tf, w, h) -> CausalLm.lmHead(tf, w, norm(tf, h, w.get("model.norm.weight")), config, precision));
+        (tf, w, h) -> CausalLm.lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision));
   }
 
   /** Decoder layer {@code i} (transformers Qwen2DecoderLayer.forward): hidden [B, T, hidden] → hidden. */
@@ -94,16 +95,12 @@ public final class Qwen2Backbone implements Backbone {
     int window = config.isSlidingLayer(i) ? config.slidingWindow() : 0;
     Attention.Settings attention = SelfAttention.settings(config, Math.pow(config.headDim(), -0.5), 0, window,
         precision);
-    Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+    Operand<TFloat32> x = norm.apply(tf, h, w.get(p + "input_layernorm.weight"));
     Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x, attention, BIAS, rope, in, cache);
     h = tf.math.add(h, a.output());
 
-    x = norm(tf, h, w.get(p + "post_attention_layernorm.weight"));
+    x = norm.apply(tf, h, w.get(p + "post_attention_layernorm.weight"));
     h = tf.math.add(h, GatedMlp.apply(tf, w, p + "mlp.", x, activation, precision));
     return new LayerStack.Output(h, a.cache());
-  }
-
-  private Operand<TFloat32> norm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {
-    return RmsNorm.apply(tf, x, weight, config.rmsNormEps(), NORM);
   }
 }

@@ -28,15 +28,15 @@ import org.tensorflow.types.TFloat32;
  * family needs its file, one binding line, one shape and one test, and nothing in the framework.
  */
 public final class ParallelWindowedBackbone implements Backbone {
-  private static final RmsNorm.Scale NORM = RmsNorm.Scale.WEIGHT;
-
   private final ModelConfig config;
   private final Precision precision;
+  private final RmsNorm norm;
   private final GatedMlp.Activation activation;
 
   public ParallelWindowedBackbone(ModelConfig config, Precision precision) {
     this.config = config;
     this.precision = precision;
+    this.norm = new RmsNorm(config.rmsNormEps(), RmsNorm.Scale.WEIGHT);
     this.activation = GatedMlp.Activation.parse(config.hiddenActivation(), config.source());
   }
 
@@ -57,7 +57,7 @@ public final class ParallelWindowedBackbone implements Backbone {
 
   @Override
   public List<ParameterSpec> parameters() {
-    return CausalLm.parameters(config, NORM, SelfAttention.Bias.NONE, "input_layernorm");
+    return CausalLm.parameters(config, norm, SelfAttention.Bias.NONE, "input_layernorm");
   }
 
   @Override
@@ -66,7 +66,7 @@ public final class ParallelWindowedBackbone implements Backbone {
     return LayerStack.of(config.numHiddenLayers(),
         (tf, w) -> CausalLm.embed(tf, w, in.ids()),
         (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
-        (tf, w, h) -> CausalLm.lmHead(tf, w, norm(tf, h, w.get("model.norm.weight")), config, precision));
+        (tf, w, h) -> CausalLm.lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision));
   }
 
   /** Decoder layer {@code i}: {@code h + attention(x) + mlp(x)} with {@code x = norm(h)}. */
@@ -74,15 +74,11 @@ public final class ParallelWindowedBackbone implements Backbone {
       Ops tf, Weights w, int i, Operand<TFloat32> h, Rope.Table rope, ForwardInputs in, KvCache.Layer cache) {
     String p = "model.layers." + i + ".";
     int window = config.isSlidingLayer(i) ? config.slidingWindow() : 0;
-    Operand<TFloat32> x = norm(tf, h, w.get(p + "input_layernorm.weight"));
+    Operand<TFloat32> x = norm.apply(tf, h, w.get(p + "input_layernorm.weight"));
     Attention.Result a = SelfAttention.apply(tf, w, p + "self_attn.", x,
         SelfAttention.settings(config, Math.pow(config.headDim(), -0.5), 0, window, precision),
         SelfAttention.Bias.NONE, rope, in, cache);
     Operand<TFloat32> mlp = GatedMlp.apply(tf, w, p + "mlp.", x, activation, precision);
     return new LayerStack.Output(tf.math.add(h, tf.math.add(a.output(), mlp)), a.cache());
-  }
-
-  private Operand<TFloat32> norm(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {
-    return RmsNorm.apply(tf, x, weight, config.rmsNormEps(), NORM);
   }
 }

@@ -24,22 +24,22 @@ public final class CausalLm {
    * Every parameter in checkpoint order: the embedding; per decoder layer ({@code model.layers.<i>.}) the
    * RMSNorm weights named {@code norms}, the self-attention block ({@code self_attn.}, projections with
    * {@code bias}) and the gated MLP ({@code mlp.}); the final norm; and lm_head unless the embeddings are tied.
-   * Norms scale as {@code normScale}.
+   * Norms are initialised as {@code norm} scales.
    */
   public static List<ParameterSpec> parameters(
-      ModelConfig config, RmsNorm.Scale normScale, SelfAttention.Bias bias, String... norms) {
+      ModelConfig config, RmsNorm norm, SelfAttention.Bias bias, String... norms) {
     long hidden = config.hiddenSize();
     List<ParameterSpec> specs = new ArrayList<>();
     specs.add(new ParameterSpec("model.embed_tokens.weight", new long[] {config.vocabSize(), hidden}));
     for (int i = 0; i < config.numHiddenLayers(); i++) {
       String p = "model.layers." + i + ".";
-      for (String norm : norms) {
-        specs.add(RmsNorm.parameter(p + norm + ".weight", hidden, normScale));
+      for (String name : norms) {
+        specs.add(norm.parameter(p + name + ".weight", hidden));
       }
       specs.addAll(SelfAttention.parameters(p + "self_attn.", config, bias));
       specs.addAll(GatedMlp.parameters(p + "mlp.", hidden, config.intermediateSize()));
     }
-    specs.add(RmsNorm.parameter("model.norm.weight", hidden, normScale));
+    specs.add(norm.parameter("model.norm.weight", hidden));
     if (!config.tieWordEmbeddings()) {
       specs.add(new ParameterSpec("lm_head.weight", new long[] {config.vocabSize(), hidden}));
     }

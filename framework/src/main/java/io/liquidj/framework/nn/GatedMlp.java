@@ -35,7 +35,7 @@ public final class GatedMlp {
     }
   }
 
-  /** gate_proj, up_proj [intermediate, hidden] and down_proj [hidden, intermediate] under {@code prefix} ("….mlp."). */
+  /** gate_proj, up_proj [intermediate, hidden] and down_proj [hidden, intermediate] under {@code prefix}. */
   public static List<ParameterSpec> parameters(String prefix, long hidden, long intermediate) {
     List<ParameterSpec> specs = new ArrayList<>();
     specs.addAll(Linear.parameters(prefix + "gate_proj", intermediate, hidden, false));

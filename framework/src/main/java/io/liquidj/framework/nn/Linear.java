@@ -17,7 +17,7 @@ import org.tensorflow.types.family.TFloating;
 public final class Linear {
   private Linear() {}
 
-  /** The parameters of projection {@code name}: {@code name.weight} [out, in] and, with a bias, {@code name.bias} [out]. */
+  /** Projection {@code name}'s parameters: {@code name.weight} [out, in] and, with a bias, {@code name.bias} [out]. */
   public static List<ParameterSpec> parameters(String name, long out, long in, boolean bias) {
     ParameterSpec weight = new ParameterSpec(name + ".weight", new long[] {out, in});
     return bias ? List.of(weight, new ParameterSpec(name + ".bias", new long[] {out}, Init.ZEROS)) : List.of(weight);
