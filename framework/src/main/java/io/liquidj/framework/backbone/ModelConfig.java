@@ -17,11 +17,12 @@ import java.util.List;
  *
  * <p>Optional settings use neutral values: 0 soft-capping means none, 0 sliding window means none,
  * {@code queryPreAttnScalar} 0 means head_dim. {@link #raw()} keeps every field of the file so a
- * saved model writes back what it read.
+ * saved model writes back what it read (with its family's config defaults filled in).
  *
  * @param source where the config came from (a file path or a named shape), for error messages
  * @param vocabSize embedding rows, including image codes once extended
- * @param layerTypes per layer "full_attention" or "sliding_attention" (derived when the file has none)
+ * @param layerTypes per layer "full_attention" or "sliding_attention" (all full when the file has none and its
+ *     family's {@link BackboneFactory#configDefaults} derive none)
  * @param liquid the Liquid vocabulary extension recorded in the config, or null if not extended
  */
 public record ModelConfig(
