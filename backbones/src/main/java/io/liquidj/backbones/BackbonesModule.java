@@ -14,8 +14,8 @@ public final class BackbonesModule extends AbstractModule {
   protected void configure() {
     MapBinder<String, BackboneFactory> families = MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class);
     families.addBinding("llama").toInstance(LlamaBackbone::new);
-    families.addBinding("qwen2").toInstance(Qwen2Backbone::new);
-    families.addBinding("gemma").toInstance(GemmaBackbone::new);
-    families.addBinding("gemma2").toInstance(Gemma2Backbone::new);
+    families.addBinding("qwen2").toInstance(BackboneFactory.of(Qwen2Backbone::new, Qwen2Backbone::configDefaults));
+    families.addBinding("gemma").toInstance(BackboneFactory.of(GemmaBackbone::new, GemmaBackbone::configDefaults));
+    families.addBinding("gemma2").toInstance(BackboneFactory.of(Gemma2Backbone::new, Gemma2Backbone::configDefaults));
   }
 }

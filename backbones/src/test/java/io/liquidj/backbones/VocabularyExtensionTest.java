@@ -309,15 +309,15 @@ class VocabularyExtensionTest {
     ObjectNode json = (ObjectNode) new ObjectMapper().readTree(Fixtures.fixture("hf/gemma").resolve("config.json")
         .toFile());
     json.put("vocab_size", 264_192);
-    ModelConfig release = ModelConfig.fromJson(json, "Junfeng5/Liquid_V1_7B config.json");
-    assertTrue(VocabularyExtension.isExtended(release));
-    MultimodalVocabulary vocab = MultimodalVocabulary.of(VocabularyExtension.recognise(release));
+    ModelConfig release = NamedShapesTest.registry()
+        .complete(ModelConfig.fromJson(json, "Junfeng5/Liquid_V1_7B config.json"));
+    MultimodalVocabulary vocab = MultimodalVocabulary.of(release);
     assertEquals(256_000, vocab.imageToken(0));
     assertEquals(264_191, vocab.imageToken(8191));
     assertEquals(8, vocab.eoiTokenId());
     assertThrows(UserError.class, () -> VocabularyExtension.extendedConfig(release, Plan.appended(8192)));
 
     ModelConfig explicit = VocabularyExtension.extendedConfig(ModelConfig.read(LLAMA), Plan.appended(32));
-    assertTrue(VocabularyExtension.isExtended(ModelConfig.fromJson(explicit.raw(), "saved config.json")));
+    assertTrue(ModelConfig.fromJson(explicit.raw(), "saved config.json").liquid() != null);
   }
 }

@@ -7,7 +7,6 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
-import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
@@ -26,7 +25,7 @@ import io.liquidj.framework.train.BatchGraph;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.recipes.model.LiquidModel;
-import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +51,7 @@ final class EvaluateRecipe implements Command {
   /** Where the results go inside {@code evaluate.output-dir}. */
   static final String RESULT_FILE = "evaluation.json";
 
-  private final Backbones backbones;
-  private final TextTokenizers textTokenizers;
+  private final LiquidModels models;
 
   /**
    * The {@code evaluate} section.
@@ -88,9 +86,8 @@ final class EvaluateRecipe implements Command {
   }
 
   @Inject
-  EvaluateRecipe(Backbones backbones, TextTokenizers textTokenizers) {
-    this.backbones = backbones;
-    this.textTokenizers = textTokenizers;
+  EvaluateRecipe(LiquidModels models) {
+    this.models = models;
   }
 
   @Override
@@ -111,7 +108,7 @@ final class EvaluateRecipe implements Command {
     EvaluateSettings settings = EvaluateSettings.from(config.getConfig("evaluate"));
     TrainerSettings trainer = TrainerSettings.from(config.getConfig("trainer"));
     BackboneSettings backboneSettings = BackboneSettings.from(config);
-    LiquidModel liquid = LiquidModel.resolve(backbones, textTokenizers, backboneSettings, "evaluate.tokenizer",
+    LiquidModel liquid = models.resolve(backboneSettings, "evaluate.tokenizer",
         settings.tokenizer(), trainer.imageCodes());
     ModelConfig model = liquid.config();
     if (liquid.vocabulary() == null) {
@@ -119,7 +116,7 @@ final class EvaluateRecipe implements Command {
           + "or set trainer.image-codes to extend it as training does");
     }
     MultimodalVocabulary vocabulary = liquid.vocabulary();
-    Backbone backbone = backbones.create(model, settings.precision());
+    Backbone backbone = models.backbone(model, settings.precision());
     DataSettings data = DataSettings.from(config.getConfig("data"));
     TextTokenizer tokenizer = liquid.tokenizer();
     Totals totals = new Totals();

@@ -6,7 +6,6 @@ import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.data.Batch;
@@ -87,7 +86,7 @@ final class LogitsCommand implements Command {
         Arrays.fill(mask, 1);
       }
     }
-    ModelConfig config = VocabularyExtension.recognise(ModelConfig.read(checkpoint));
+    ModelConfig config = backbones.complete(ModelConfig.read(checkpoint));
     for (int id : ids) {
       if (id < 0 || id >= config.vocabSize()) {
         throw new UserError(in + ": input_ids holds " + id + ", outside the checkpoint's vocabulary [0, "

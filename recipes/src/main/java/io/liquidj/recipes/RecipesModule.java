@@ -3,11 +3,13 @@ package io.liquidj.recipes;
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 import io.liquidj.framework.cli.Command;
+import io.liquidj.recipes.model.LiquidModels;
 
 /** Registers the commands of {@code ./liquid}, by name. */
 public final class RecipesModule extends AbstractModule {
   @Override
   protected void configure() {
+    bind(LiquidModels.class);
     MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
     commands.addBinding("tokenize").to(TokenizeCommand.class);

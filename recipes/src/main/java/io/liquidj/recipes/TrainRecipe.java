@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
-import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
@@ -17,7 +16,7 @@ import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.recipes.model.LiquidModel;
-import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,13 +29,11 @@ import java.util.Optional;
  * <p>Setup (backbone, vocabulary, data) → loop → final checkpoint → Hugging Face export → close.
  */
 final class TrainRecipe implements Command {
-  private final Backbones backbones;
-  private final TextTokenizers tokenizers;
+  private final LiquidModels models;
 
   @Inject
-  TrainRecipe(Backbones backbones, TextTokenizers tokenizers) {
-    this.backbones = backbones;
-    this.tokenizers = tokenizers;
+  TrainRecipe(LiquidModels models) {
+    this.models = models;
   }
 
   @Override
@@ -61,13 +58,13 @@ final class TrainRecipe implements Command {
       throw new UserError("data.max-length (" + data.maxLength() + ") and trainer.seq-len (" + trainer.seqLen()
           + ") differ: packed rows are trainer.seq-len tokens; set both (e.g. data.max-length = ${trainer.seq-len})");
     }
-    LiquidModel model = LiquidModel.resolve(backbones, tokenizers, backboneSettings, "trainer.tokenizer",
+    LiquidModel model = models.resolve(backboneSettings, "trainer.tokenizer",
         Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes());
     if (model.vocabulary() == null) {
       throw new UserError(model.config().source() + " has no image codes: set trainer.image-codes (8192 for the "
           + "Liquid VQGAN) to extend a text backbone, or start from a Liquid checkpoint");
     }
-    Backbone backbone = backbones.create(model.config(), trainer.precision());
+    Backbone backbone = models.backbone(model.config(), trainer.precision());
     Optional<Path> checkpoint = backboneSettings.checkpoint();
     TrainingRun.ParameterLoader weights = (session, parameters) ->
         BackboneVariables.fill(session, parameters, model.config(), checkpoint, trainer.seed());

@@ -42,12 +42,19 @@ public final class Backbones {
   }
 
   /**
-   * The architecture of a run: the checkpoint's config.json when set, else the named shape, with a
-   * Liquid extension made explicit ({@link VocabularyExtension#recognise}).
+   * The architecture of a run: the checkpoint's config.json when set, else the named shape, completed
+   * by its family ({@link #complete}).
    */
   public ModelConfig config(BackboneSettings settings) {
-    return VocabularyExtension.recognise(
-        settings.checkpoint().map(ModelConfig::read).orElseGet(() -> shape(settings.backbone())));
+    return complete(settings.checkpoint().map(ModelConfig::read).orElseGet(() -> shape(settings.backbone())));
+  }
+
+  /**
+   * {@code config} with what its family's transformers config derives filled in
+   * ({@link BackboneFactory#configDefaults}): layer types, tied embeddings, a recognised Liquid extension.
+   */
+  public ModelConfig complete(ModelConfig config) {
+    return config.withDefaults(family(config)::configDefaults);
   }
 
   /** The backbone of a run. */
@@ -55,14 +62,18 @@ public final class Backbones {
     return create(config(settings), precision);
   }
 
-  /** The backbone for {@code config}, by its model_type. */
+  /** The backbone for {@code config}, by its model_type, on the config {@linkplain #complete completed}. */
   public Backbone create(ModelConfig config, Precision precision) {
+    return family(config).create(complete(config), precision);
+  }
+
+  private BackboneFactory family(ModelConfig config) {
     BackboneFactory factory = factories.get(config.modelType());
     if (factory == null) {
       throw new UserError(config.source() + ": model_type \"" + config.modelType()
           + "\" is not supported; supported: " + String.join(", ", families()));
     }
-    return factory.create(config, precision);
+    return factory;
   }
 
   /**

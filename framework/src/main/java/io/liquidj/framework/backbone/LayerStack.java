@@ -33,4 +33,47 @@ public interface LayerStack {
 
   /** A layer's output hidden state and, with a cache, its updated entries (else null). */
   record Output(Operand<TFloat32> hidden, KvCache.Layer cache) {}
+
+  /** A stack of {@code size} layers from its three pieces, written as lambdas or method references. */
+  static LayerStack of(int size, Embed embed, Layer layer, Head head) {
+    return new LayerStack() {
+      @Override
+      public int size() {
+        return size;
+      }
+
+      @Override
+      public Operand<TFloat32> embed(Ops tf, Weights w) {
+        return embed.apply(tf, w);
+      }
+
+      @Override
+      public Output layer(Ops tf, Weights w, int index, Operand<TFloat32> hidden, KvCache.Layer cache) {
+        return layer.apply(tf, w, index, hidden, cache);
+      }
+
+      @Override
+      public Operand<TFloat32> head(Ops tf, Weights w, Operand<TFloat32> hidden) {
+        return head.apply(tf, w, hidden);
+      }
+    };
+  }
+
+  /** {@link #embed} as a function. */
+  @FunctionalInterface
+  interface Embed {
+    Operand<TFloat32> apply(Ops tf, Weights w);
+  }
+
+  /** {@link #layer} as a function. */
+  @FunctionalInterface
+  interface Layer {
+    Output apply(Ops tf, Weights w, int index, Operand<TFloat32> hidden, KvCache.Layer cache);
+  }
+
+  /** {@link #head} as a function. */
+  @FunctionalInterface
+  interface Head {
+    Operand<TFloat32> apply(Ops tf, Weights w, Operand<TFloat32> hidden);
+  }
 }

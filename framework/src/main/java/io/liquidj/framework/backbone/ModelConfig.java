@@ -17,11 +17,12 @@ import java.util.List;
  *
  * <p>Optional settings use neutral values: 0 soft-capping means none, 0 sliding window means none,
  * {@code queryPreAttnScalar} 0 means head_dim. {@link #raw()} keeps every field of the file so a
- * saved model writes back what it read.
+ * saved model writes back what it read (with its family's config defaults filled in).
  *
  * @param source where the config came from (a file path or a named shape), for error messages
  * @param vocabSize embedding rows, including image codes once extended
- * @param layerTypes per layer "full_attention" or "sliding_attention" (derived when the file has none)
+ * @param layerTypes per layer "full_attention" or "sliding_attention" (all full when the file has none and its
+ *     family's {@link BackboneFactory#configDefaults} derive none)
  * @param liquid the Liquid vocabulary extension recorded in the config, or null if not extended
  */
 public record ModelConfig(
@@ -124,7 +125,16 @@ public record ModelConfig(
    * @param unconditionalTokenId {@code <unconditional>} (the classifier-free guidance prompt)
    */
   public record LiquidExtension(
-      int imageCodeOffset, int numImageCodes, int boiTokenId, int eoiTokenId, int unconditionalTokenId) {}
+      int imageCodeOffset, int numImageCodes, int boiTokenId, int eoiTokenId, int unconditionalTokenId) {
+    /** Records this extension in a config.json. */
+    public void writeTo(ObjectNode json) {
+      json.put("image_code_offset", imageCodeOffset);
+      json.put("num_image_codes", numImageCodes);
+      json.put("boi_token_id", boiTokenId);
+      json.put("eoi_token_id", eoiTokenId);
+      json.put("unconditional_token_id", unconditionalTokenId);
+    }
+  }
 
   /** Reads {@code dir/config.json} (or the file itself if {@code path} is a file). */
   public static ModelConfig read(Path path) {
@@ -148,7 +158,7 @@ public record ModelConfig(
     Fields f = new Fields(json, source);
     String modelType = f.string("model_type", null);
     if (modelType == null) {
-      throw new UserError(source + ": missing \"model_type\" (expected one of llama, qwen2, gemma, gemma2)");
+      throw new UserError(source + ": missing \"model_type\" (the Hugging Face family, such as \"llama\")");
     }
     int hidden = f.integer("hidden_size");
     int heads = f.integer("num_attention_heads");
@@ -167,24 +177,15 @@ public record ModelConfig(
         : f.number("rope_theta", 10000.0);
     RopeSettings rope = ropeSettings(ropeNode, theta, source);
 
-    List<String> layerTypes = new ArrayList<>();
+    // Family rules (Qwen2's use_sliding_window, Gemma-2's alternating layers, Gemma's tied embeddings) are
+    // filled in before this by the family's BackboneFactory.configDefaults; here only explicit fields count.
     int slidingWindow = json.hasNonNull("sliding_window") ? json.get("sliding_window").asInt() : 0;
-    boolean qwen2 = modelType.equals("qwen2");
-    if (qwen2 && !json.path("use_sliding_window").asBoolean(false)) {
-      // Qwen2 ships sliding_window in its config but only uses it with use_sliding_window = true
-      // (Qwen2Config: self.sliding_window = sliding_window if use_sliding_window else None).
-      slidingWindow = 0;
-    }
+    List<String> layerTypes = new ArrayList<>();
     if (json.hasNonNull("layer_types")) {
       json.get("layer_types").forEach(t -> layerTypes.add(t.asText()));
     } else {
-      // Without layer_types: Gemma-2 alternates, even layers slide (Gemma2Config); Qwen2 slides on the
-      // layers from max_window_layers on (Qwen2Config, default 28).
-      int qwenFirstSliding = json.path("max_window_layers").asInt(28);
       for (int i = 0; i < layers; i++) {
-        boolean sliding = slidingWindow > 0
-            && (modelType.equals("gemma2") ? i % 2 == 0 : qwen2 && i >= qwenFirstSliding);
-        layerTypes.add(sliding ? "sliding_attention" : "full_attention");
+        layerTypes.add("full_attention");
       }
     }
 
@@ -221,7 +222,7 @@ public record ModelConfig(
         f.number("rms_norm_eps", 1e-6),
         rope,
         (int) f.number("max_position_embeddings", 8192),
-        json.path("tie_word_embeddings").asBoolean(modelType.startsWith("gemma")),
+        json.path("tie_word_embeddings").asBoolean(false),
         json.path("attention_bias").asBoolean(false),
         activation,
         f.number("query_pre_attn_scalar", 0),
@@ -280,11 +281,14 @@ public record ModelConfig(
   public ModelConfig withLiquidExtension(int newVocabSize, LiquidExtension extension) {
     ObjectNode json = raw.deepCopy();
     json.put("vocab_size", newVocabSize);
-    json.put("image_code_offset", extension.imageCodeOffset());
-    json.put("num_image_codes", extension.numImageCodes());
-    json.put("boi_token_id", extension.boiTokenId());
-    json.put("eoi_token_id", extension.eoiTokenId());
-    json.put("unconditional_token_id", extension.unconditionalTokenId());
+    extension.writeTo(json);
+    return fromJson(json, source);
+  }
+
+  /** This config with {@code defaults} filled into its config.json (a family's {@link BackboneFactory#configDefaults}). */
+  public ModelConfig withDefaults(java.util.function.Consumer<ObjectNode> defaults) {
+    ObjectNode json = raw.deepCopy();
+    defaults.accept(json);
     return fromJson(json, source);
   }
 
@@ -297,12 +301,12 @@ public record ModelConfig(
     }
   }
 
-  /** Whether layer {@code layer} uses sliding-window attention. */
   /** The tensor the LM head reads: the embedding when {@code tie_word_embeddings}, else {@code lm_head.weight}. */
   public String lmHeadWeight() {
     return tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
   }
 
+  /** Whether layer {@code layer} uses sliding-window attention. */
   public boolean isSlidingLayer(int layer) {
     return slidingWindow > 0 && "sliding_attention".equals(layerTypes.get(layer));
   }

@@ -41,11 +41,6 @@ public final class VocabularyExtension {
   /** Above this many multiply-adds the covariance noise falls back to the diagonal. */
   static final double FULL_COVARIANCE_LIMIT = Math.pow(2, 33);
 
-  /** Gemma's embedding rows; the released {@code Junfeng5/Liquid_V1_7B} has 256,000 + 8192. */
-  static final int GEMMA_VOCAB = 256_000;
-  /** {@code <boi>}, {@code <eoi>}, {@code <unconditional>} in the Liquid release: Gemma's {@code <unused0..2>}. */
-  static final int[] LIQUID_RELEASE_SPECIALS = {7, 8, 9};
-
   /**
    * What to add.
    *
@@ -82,9 +77,9 @@ public final class VocabularyExtension {
 
   /** The config of the extended model: vocab_size grown and the extension recorded. */
   public static ModelConfig extendedConfig(ModelConfig base, Plan plan) {
-    if (isExtended(base)) {
+    if (base.liquid() != null) {
       throw new UserError(base.source() + " is already extended with image codes (image_code_offset "
-          + recognise(base).liquid().imageCodeOffset() + "); it is used as is");
+          + base.liquid().imageCodeOffset() + "); it is used as is");
     }
     int offset = base.vocabSize();
     int[] specials = plan.specialTokenIds();
@@ -100,27 +95,6 @@ public final class VocabularyExtension {
     }
     return base.withLiquidExtension(offset + plan.addedRows(),
         new LiquidExtension(offset, plan.numImageCodes(), specials[0], specials[1], specials[2]));
-  }
-
-  /**
-   * The config with its extension made explicit: a config with {@code image_code_offset} as is, and
-   * a Gemma config with 256,000 + 8192 rows (the released {@code Junfeng5/Liquid_V1_7B}, whose
-   * config.json has no extension keys) as extended with specials at 7, 8, 9. Anything else unchanged.
-   */
-  public static ModelConfig recognise(ModelConfig config) {
-    if (config.liquid() != null) {
-      return config;
-    }
-    if (config.modelType().equals("gemma") && config.vocabSize() == GEMMA_VOCAB + DEFAULT_IMAGE_CODES) {
-      return config.withLiquidExtension(config.vocabSize(), new LiquidExtension(GEMMA_VOCAB, DEFAULT_IMAGE_CODES,
-          LIQUID_RELEASE_SPECIALS[0], LIQUID_RELEASE_SPECIALS[1], LIQUID_RELEASE_SPECIALS[2]));
-    }
-    return config;
-  }
-
-  /** Whether the config is already extended (explicitly, or recognised as the Liquid release). */
-  public static boolean isExtended(ModelConfig config) {
-    return recognise(config).liquid() != null;
   }
 
   /**

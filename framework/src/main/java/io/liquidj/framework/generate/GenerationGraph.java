@@ -55,23 +55,9 @@ public final class GenerationGraph {
 
   /**
    * Builds every signature this model supports: without a Liquid vocabulary ({@code vocabulary}
-   * null), only {@code generate_text} and {@code logits}.
-   */
-  public GenerationGraph(
-      Ops tf,
-      Backbone backbone,
-      VariableStore store,
-      Precision precision,
-      MultimodalVocabulary vocabulary,
-      PromptTemplates templates,
-      Shapes shapes,
-      SamplingSettings defaults) {
-    this(tf, backbone, store, precision, vocabulary, templates, shapes, defaults, null);
-  }
-
-  /**
-   * As above, and {@code generate_image} also returns the images as PNG bytes, decoded in this graph
-   * by {@code imageDecoder} (null: codes only), whose parameters {@code store} already holds.
+   * null), only {@code generate_text} and {@code logits}. With an {@code imageDecoder} (else null: codes
+   * only), {@code generate_image} also returns the images as PNG bytes, decoded in this graph, whose
+   * parameters {@code store} already holds.
    */
   public GenerationGraph(
       Ops tf,

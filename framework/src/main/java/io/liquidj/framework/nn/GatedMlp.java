@@ -2,6 +2,10 @@ package io.liquidj.framework.nn;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.Weights;
+import java.util.ArrayList;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -31,15 +35,21 @@ public final class GatedMlp {
     }
   }
 
-  /**
-   * x: [..., hidden] f32; gate, up: [intermediate, hidden]; down: [hidden, intermediate] → [..., hidden] f32.
-   */
+  /** gate_proj, up_proj [intermediate, hidden] and down_proj [hidden, intermediate] under {@code prefix}. */
+  public static List<ParameterSpec> parameters(String prefix, long hidden, long intermediate) {
+    List<ParameterSpec> specs = new ArrayList<>();
+    specs.addAll(Linear.parameters(prefix + "gate_proj", intermediate, hidden, false));
+    specs.addAll(Linear.parameters(prefix + "up_proj", intermediate, hidden, false));
+    specs.addAll(Linear.parameters(prefix + "down_proj", hidden, intermediate, false));
+    return specs;
+  }
+
+  /** x: [..., hidden] f32 → [..., hidden] f32, through the projections under {@code prefix} ("….mlp."). */
   public static Operand<TFloat32> apply(
-      Ops tf, Operand<TFloat32> x, Operand<TFloat32> gate, Operand<TFloat32> up, Operand<TFloat32> down,
-      Activation activation, Precision precision) {
-    Operand<TFloat32> g = activate(tf, Linear.apply(tf, x, gate, null, precision), activation);
-    Operand<TFloat32> u = Linear.apply(tf, x, up, null, precision);
-    return Linear.apply(tf, tf.math.mul(g, u), down, null, precision);
+      Ops tf, Weights w, String prefix, Operand<TFloat32> x, Activation activation, Precision precision) {
+    Operand<TFloat32> g = activate(tf, Linear.apply(tf, w, prefix + "gate_proj", x, false, precision), activation);
+    Operand<TFloat32> u = Linear.apply(tf, w, prefix + "up_proj", x, false, precision);
+    return Linear.apply(tf, w, prefix + "down_proj", tf.math.mul(g, u), false, precision);
   }
 
   /** The activation in f32. */

@@ -1,6 +1,10 @@
 package io.liquidj.framework.nn;
 
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec.Init;
+import io.liquidj.framework.tf.Weights;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -12,6 +16,18 @@ import org.tensorflow.types.family.TFloating;
 /** A projection {@code x·Wᵀ (+ bias)} with the weight in Hugging Face's {@code nn.Linear} layout [out, in]. */
 public final class Linear {
   private Linear() {}
+
+  /** Projection {@code name}'s parameters: {@code name.weight} [out, in] and, with a bias, {@code name.bias} [out]. */
+  public static List<ParameterSpec> parameters(String name, long out, long in, boolean bias) {
+    ParameterSpec weight = new ParameterSpec(name + ".weight", new long[] {out, in});
+    return bias ? List.of(weight, new ParameterSpec(name + ".bias", new long[] {out}, Init.ZEROS)) : List.of(weight);
+  }
+
+  /** x: [..., in] → [..., out] through projection {@code name}'s weight (and its bias when {@code bias}). */
+  public static Operand<TFloat32> apply(
+      Ops tf, Weights w, String name, Operand<TFloat32> x, boolean bias, Precision precision) {
+    return apply(tf, x, w.get(name + ".weight"), bias ? w.get(name + ".bias") : null, precision);
+  }
 
   /**
    * x: [..., in] f32, weight: [out, in] f32, bias: [out] f32 or null → [..., out] f32.

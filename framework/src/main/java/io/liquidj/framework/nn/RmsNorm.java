@@ -1,14 +1,20 @@
 package io.liquidj.framework.nn;
 
+import io.liquidj.framework.tf.ParameterSpec;
+import io.liquidj.framework.tf.ParameterSpec.Init;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
 
-/** Root-mean-square normalisation over the last axis, computed in f32. */
-public final class RmsNorm {
-  private RmsNorm() {}
-
+/**
+ * Root-mean-square normalisation over the last axis, computed in f32: a family's norm, as transformers'
+ * {@code LlamaRMSNorm(hidden_size, eps=config.rms_norm_eps)}.
+ *
+ * @param eps added to the mean square ({@code rms_norm_eps})
+ * @param scale how the learned weight scales the normalised activations
+ */
+public record RmsNorm(double eps, Scale scale) {
   /** How the learned weight scales the normalised activations. */
   public enum Scale {
     /** {@code x̂ · w}, w initialised to ones (Llama, Qwen2: LlamaRMSNorm). */
@@ -17,8 +23,16 @@ public final class RmsNorm {
     ONE_PLUS_WEIGHT
   }
 
+  /**
+   * The norm's weight [size]: ones when it scales by w, zeros when by (1 + w) (transformers GemmaRMSNorm:
+   * {@code self.weight = nn.Parameter(torch.zeros(dim))}).
+   */
+  public ParameterSpec parameter(String name, long size) {
+    return new ParameterSpec(name, new long[] {size}, scale == Scale.WEIGHT ? Init.ONES : Init.ZEROS);
+  }
+
   /** x: [..., D] f32, weight: [D] f32 → [..., D] f32. */
-  public static Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight, double eps, Scale scale) {
+  public Operand<TFloat32> apply(Ops tf, Operand<TFloat32> x, Operand<TFloat32> weight) {
     // variance = x.pow(2).mean(-1, keepdim=True); x * rsqrt(variance + eps), in float32 (transformers LlamaRMSNorm.forward)
     Operand<TFloat32> variance = tf.math.mean(tf.math.square(x), tf.constant(-1), Mean.keepDims(true));
     Operand<TFloat32> normed = tf.math.mul(x, tf.math.rsqrt(tf.math.add(variance, tf.constant((float) eps))));

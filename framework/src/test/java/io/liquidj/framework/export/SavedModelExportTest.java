@@ -55,7 +55,7 @@ class SavedModelExportTest {
     VariableStore store = new VariableStore(tf);
     store.createAll(backbone.parameters(), TestGraphs.randomNormal(1.0f));
     generation = new GenerationGraph(tf, backbone, store, Precision.F32, VOCAB, TEMPLATES,
-        new GenerationGraph.Shapes(2, 2, 5), SamplingSettings.liquidDefaults());
+        new GenerationGraph.Shapes(2, 2, 5), SamplingSettings.liquidDefaults(), /* imageDecoder= */ null);
     ResourceSaver.build(tf, store);
     session = new Session(graph);
     store.initializeAll(session);

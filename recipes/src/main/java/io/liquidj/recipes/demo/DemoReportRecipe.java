@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
-import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.generate.GenerateSettings;
@@ -18,7 +17,7 @@ import io.liquidj.framework.tokenizer.ImageBatch;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.recipes.generate.GenerationModel;
-import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -54,14 +53,12 @@ public final class DemoReportRecipe implements Command {
       "color", 1.0 / ShapeScene.COLORS.size(), "shape", 1.0 / ShapeScene.SHAPES.size(),
       "position", 1.0 / ShapeScene.POSITIONS.size(), "background", 1.0 / ShapeScene.COLORS.size());
 
-  private final Backbones backbones;
-  private final TextTokenizers tokenizers;
+  private final LiquidModels models;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  DemoReportRecipe(Backbones backbones, TextTokenizers tokenizers, Map<String, ImageTokenizerFactory> imageTokenizers) {
-    this.backbones = backbones;
-    this.tokenizers = tokenizers;
+  DemoReportRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
+    this.models = models;
     this.imageTokenizers = imageTokenizers;
   }
 
@@ -84,7 +81,7 @@ public final class DemoReportRecipe implements Command {
     Path vqDir = s.imageTokenizer().orElseThrow(() -> new UserError("generate.image-tokenizer must name the VQ folder"));
     Path samples = demo.outDir().resolve("samples");
     Files.createDirectories(samples);
-    try (GenerationModel model = GenerationModel.open(BackboneSettings.from(config), backbones, tokenizers, s, false);
+    try (GenerationModel model = GenerationModel.open(BackboneSettings.from(config), models, s, false);
         ImageTokenizer vq = imageTokenizers.get("vqgan").load(vqDir)) {
       int h = s.shapes().gridHeight();
       int w = s.shapes().gridWidth();

@@ -1,14 +1,13 @@
 package io.liquidj.recipes.generate;
 
 import io.liquidj.framework.backbone.BackboneSettings;
-import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.export.ExportSettings;
 import io.liquidj.framework.export.SavedModelExport;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.io.AtomicFiles;
-import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.util.List;
 import org.tensorflow.Signature;
@@ -22,13 +21,11 @@ import org.tensorflow.Signature;
  * merged; its tokenizer from {@code generate.tokenizer} when the folder has none).
  */
 public final class ExportRecipe implements Command {
-  private final Backbones backbones;
-  private final TextTokenizers textTokenizers;
+  private final LiquidModels models;
 
   @Inject
-  ExportRecipe(Backbones backbones, TextTokenizers textTokenizers) {
-    this.backbones = backbones;
-    this.textTokenizers = textTokenizers;
+  ExportRecipe(LiquidModels models) {
+    this.models = models;
   }
 
   @Override
@@ -48,7 +45,7 @@ public final class ExportRecipe implements Command {
     AtomicFiles.removeLeftoversOf(export.dir());
     AtomicFiles.checkReplaceable(export.dir(), "export.dir", "export.overwrite", export.overwrite());
     try (GenerationModel model = GenerationModel.open(
-        BackboneSettings.from(invocation.config()), backbones, textTokenizers, generate, true)) {
+        BackboneSettings.from(invocation.config()), models, generate, true)) {
       SavedModelExport.write(export.dir(), export.overwrite(), model.session, model.generation.signatures());
       invocation.out().println("wrote " + export.dir() + " with signatures "
           + model.generation.signatures().stream().map(Signature::key).toList());

@@ -2,7 +2,6 @@ package io.liquidj.recipes.generate;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
-import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
@@ -14,7 +13,7 @@ import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
-import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,15 +32,12 @@ import java.util.stream.Collectors;
  * template; the image prompt is Liquid's raw template.
  */
 public final class GenerateRecipe implements Command {
-  private final Backbones backbones;
-  private final TextTokenizers textTokenizers;
+  private final LiquidModels models;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  GenerateRecipe(Backbones backbones, TextTokenizers textTokenizers,
-      Map<String, ImageTokenizerFactory> imageTokenizers) {
-    this.backbones = backbones;
-    this.textTokenizers = textTokenizers;
+  GenerateRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
+    this.models = models;
     this.imageTokenizers = imageTokenizers;
   }
 
@@ -59,7 +55,7 @@ public final class GenerateRecipe implements Command {
   public int run(Invocation invocation) throws Exception {
     GenerateSettings s = GenerateSettings.from(invocation.config());
     try (GenerationModel model = GenerationModel.open(
-        BackboneSettings.from(invocation.config()), backbones, textTokenizers, s, false)) {
+        BackboneSettings.from(invocation.config()), models, s, false)) {
       Files.createDirectories(s.out());
       io.liquidj.framework.config.RecipeConfig.saveResolved(invocation.config(), s.out());
       switch (s.mode()) {

@@ -4,7 +4,6 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
-import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
@@ -20,8 +19,8 @@ import io.liquidj.framework.safetensors.TensorReader;
 import io.liquidj.framework.tf.VariableStore;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.recipes.model.LiquidModel;
+import io.liquidj.recipes.model.LiquidModels;
 import io.liquidj.tokenizers.text.ChatFormat;
-import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.vqgan.Vqgan;
 import io.liquidj.tokenizers.vqgan.VqganConfig;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
@@ -67,8 +66,8 @@ public final class GenerationModel implements AutoCloseable {
    * {@code generate.image-tokenizer} set, the VQGAN joins the graph and its variables, and {@code
    * generate_image} also returns PNG bytes.
    */
-  public static GenerationModel open(BackboneSettings backbone, Backbones backbones, TextTokenizers tokenizers,
-      GenerateSettings settings, boolean withPng) {
+  public static GenerationModel open(
+      BackboneSettings backbone, LiquidModels models, GenerateSettings settings, boolean withPng) {
     Path dir = backbone.checkpoint().orElseThrow(() -> new UserError(
         "checkpoint is empty: generation needs a trained model folder (config.json, safetensors, tokenizer.json)"));
     Path tokenizerDir = settings.tokenizer().orElse(dir);
@@ -76,15 +75,15 @@ public final class GenerationModel implements AutoCloseable {
       throw new UserError("no tokenizer.json in " + tokenizerDir + ": set generate.tokenizer to the model's tokenizer "
           + "folder (a trainer's export holds only config.json and the weights)");
     }
-    LiquidModel liquid = LiquidModel.resolve(backbones, tokenizers, backbone, "generate.tokenizer",
+    LiquidModel liquid = models.resolve(backbone, "generate.tokenizer",
         settings.tokenizer(), 0);
     ModelConfig config = liquid.config();
     MultimodalVocabulary vocabulary = liquid.vocabulary();
     TextTokenizer tokenizer = liquid.tokenizer();
-    ChatFormat chat = tokenizers.chatFormat(liquid.tokenizerDir());
+    ChatFormat chat = models.chatFormat(liquid.tokenizerDir());
     Vqgan vqgan = withPng && vocabulary != null && settings.imageTokenizer().isPresent()
         ? vqgan(settings.imageTokenizer().get(), vocabulary) : null;
-    Backbone model = backbones.create(config, Precision.F32);
+    Backbone model = models.backbone(config, Precision.F32);
     Graph graph = new Graph();
     Session session = null;
     try {

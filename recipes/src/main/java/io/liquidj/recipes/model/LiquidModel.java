@@ -46,7 +46,7 @@ public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, T
    * @param tokenizerKey the key naming the tokenizer folder, for messages
    * @param tokenizerDir the tokenizer folder when set; else the checkpoint folder
    */
-  public static LiquidModel resolve(Backbones backbones, TextTokenizers tokenizers, BackboneSettings backbone,
+  static LiquidModel resolve(Backbones backbones, TextTokenizers tokenizers, BackboneSettings backbone,
       String tokenizerKey, Optional<Path> tokenizerDir, int imageCodes) {
     Path dir = tokenizerDir.or(backbone::checkpoint).orElseThrow(() -> new UserError(
         tokenizerKey + " and checkpoint are both empty: name the folder holding the tokenizer.json of the data"));

@@ -1,15 +1,21 @@
-package io.liquidj.framework.backbone;
+package io.liquidj.backbones;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.liquidj.framework.backbone.ModelConfig;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** Which layers use sliding-window attention, as transformers' configs decide it. */
-class SlidingLayersTest {
+/**
+ * What the families' transformers configs derive when config.json leaves it out: which layers use
+ * sliding-window attention, tied embeddings, Gemma's activation.
+ */
+class FamilyConfigDefaultsTest {
   private static ObjectNode config(String modelType) {
     ObjectNode json = new ObjectMapper().createObjectNode();
     json.put("model_type", modelType).put("vocab_size", 32).put("hidden_size", 8).put("intermediate_size", 16)
@@ -17,8 +23,12 @@ class SlidingLayersTest {
     return json;
   }
 
+  private static ModelConfig completed(ObjectNode json) {
+    return NamedShapesTest.registry().complete(ModelConfig.fromJson(json, "test config.json"));
+  }
+
   private static List<Boolean> sliding(ObjectNode json) {
-    ModelConfig config = ModelConfig.fromJson(json, "test config.json");
+    ModelConfig config = completed(json);
     return IntStream.range(0, config.numHiddenLayers()).mapToObj(config::isSlidingLayer).toList();
   }
 
@@ -55,5 +65,19 @@ class SlidingLayersTest {
   @Test
   void llamaHasNoSlidingLayers() {
     assertEquals(List.of(false, false, false, false), sliding(config("llama").put("sliding_window", 0)));
+  }
+
+  @Test
+  void gemmaFamiliesTieEmbeddingsUnlessTheFileSaysOtherwise() {
+    assertTrue(completed(config("gemma")).tieWordEmbeddings());
+    assertTrue(completed(config("gemma2")).tieWordEmbeddings());
+    assertFalse(completed(config("gemma").put("tie_word_embeddings", false)).tieWordEmbeddings());
+    assertFalse(completed(config("llama")).tieWordEmbeddings());
+  }
+
+  @Test
+  void gemmaRunsTheTanhGeluWhateverHiddenActSays() {
+    assertEquals("gelu_pytorch_tanh", completed(config("gemma").put("hidden_act", "gelu")).hiddenActivation());
+    assertEquals("gelu", completed(config("gemma").put("hidden_activation", "gelu")).hiddenActivation());
   }
 }

@@ -1,0 +1,49 @@
+package io.liquidj.recipes.model;
+
+import io.liquidj.framework.backbone.Backbone;
+import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.backbone.Backbones;
+import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.Precision;
+import io.liquidj.tokenizers.text.ChatFormat;
+import io.liquidj.tokenizers.text.TextTokenizers;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What the training, evaluation and generation recipes build their model from: the registered backbone
+ * families and text tokenizers, one injected object.
+ */
+public final class LiquidModels {
+  private final Backbones backbones;
+  private final TextTokenizers tokenizers;
+
+  @Inject
+  public LiquidModels(Backbones backbones, TextTokenizers tokenizers) {
+    this.backbones = backbones;
+    this.tokenizers = tokenizers;
+  }
+
+  /**
+   * The model of a run ({@link LiquidModel}).
+   *
+   * @param tokenizerKey the key naming the tokenizer folder, for messages
+   * @param tokenizerDir the tokenizer folder when set; else the checkpoint folder
+   * @param imageCodes image codes to extend a text-only architecture by, 0 for none
+   */
+  public LiquidModel resolve(BackboneSettings backbone, String tokenizerKey, Optional<Path> tokenizerDir,
+      int imageCodes) {
+    return LiquidModel.resolve(backbones, tokenizers, backbone, tokenizerKey, tokenizerDir, imageCodes);
+  }
+
+  /** The backbone of a resolved architecture. */
+  public Backbone backbone(ModelConfig config, Precision precision) {
+    return backbones.create(config, precision);
+  }
+
+  /** The chat template of the tokenizer in {@code tokenizerDir}. */
+  public ChatFormat chatFormat(Path tokenizerDir) {
+    return tokenizers.chatFormat(tokenizerDir);
+  }
+}
