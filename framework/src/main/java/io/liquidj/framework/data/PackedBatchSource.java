@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  *
  * <p><b>Order.</b> Global document g draws, from a generator seeded by (seed, g), its source (by
  * ratio), then whether a pair is reversed (image→text) and, if not, whether its caption is dropped
- * for CFG. Each source hands out its examples in a fresh seeded permutation per epoch. Worker
+ * for CFG and which instruction follows it ({@link SequenceBuilder#layout}). Each source hands out its examples in a fresh seeded permutation per epoch. Worker
  * {@code rank} of {@code world-size} takes the documents with {@code g % world-size == rank}, so
  * workers never overlap and together leave no gap; every worker still walks all draws so each
  * source's epoch order is the same everywhere.
@@ -223,14 +223,7 @@ public final class PackedBatchSource implements BatchSource {
   private Document build(int source, long example, long doc) {
     SplittableRandom random = random(doc);
     random.nextDouble(); // the source draw
-    Example e = sources.get(source).get(example);
-    if (e.kind() == Example.Kind.TEXT) {
-      return sequences.text(e);
-    }
-    if (random.nextDouble() < settings.reverseRatio()) {
-      return sequences.imageToText(e);
-    }
-    return sequences.textToImage(e, random.nextDouble() < settings.cfgDropout());
+    return sequences.layout(sources.get(source).get(example), random);
   }
 
   private SplittableRandom random(long doc) {
