@@ -22,6 +22,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
+    commands.addBinding("show-data").to(ShowDataCommand.class);
     commands.addBinding("evaluate").to(EvaluateRecipe.class);
     commands.addBinding("logits").to(LogitsCommand.class);
     commands.addBinding("bench-load").to(BenchLoadCommand.class);

@@ -64,6 +64,8 @@ public final class PackedBatchSource implements BatchSource {
   private Pending pending;
   /** Drawn image sequences waiting for a row with room, oldest first (at most LOOK_AHEAD). */
   private final ArrayDeque<Pending> deferred = new ArrayDeque<>();
+  /** This worker's documents drawn since it was opened, by layout (not part of the position). */
+  private final java.util.EnumMap<Document.Layout, Long> layoutCounts = new java.util.EnumMap<>(Document.Layout.class);
 
   /** A drawn document not yet wholly placed: what rebuilds it, and how many of its tokens are in rows. */
   private record Pending(int source, long example, long doc, Document document, int offset) {
@@ -115,6 +117,11 @@ public final class PackedBatchSource implements BatchSource {
     SequenceBuilder sequences = new SequenceBuilder(vocabulary, tokenizer, settings);
     int pad = tokenizer.eosId().orElseThrow(() -> new UserError("the text tokenizer has no end-of-sequence token"));
     return new PackedBatchSource(settings, datasets, sequences, pad, batchSize);
+  }
+
+  /** This worker's documents drawn since this source was opened, by layout ({@code ./liquid show-data}). */
+  public java.util.Map<Document.Layout, Long> layoutCounts() {
+    return java.util.Map.copyOf(layoutCounts);
   }
 
   @Override
@@ -204,7 +211,9 @@ public final class PackedBatchSource implements BatchSource {
       long k = drawn[source]++;
       if (g % settings.worldSize() == settings.rank()) {
         long example = exampleIndex(source, k);
-        return new Pending(source, example, g, build(source, example, g), 0);
+        Pending p = new Pending(source, example, g, build(source, example, g), 0);
+        layoutCounts.merge(p.document().layout(), 1L, Long::sum);
+        return p;
       }
     }
   }
