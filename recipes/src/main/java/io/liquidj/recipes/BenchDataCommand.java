@@ -54,7 +54,7 @@ final class BenchDataCommand implements Command {
           List.of(new DataSettings.Source("pairs", dir.resolve("pairs"), 0.5),
               new DataSettings.Source("text", dir.resolve("text"), 0.5)),
           settings.maxLength(), settings.seed(), settings.reverseRatio(), settings.cfgDropout(), settings.lossOn(),
-          settings.t2iSuffix(), settings.i2tPrefix(), 0, 1);
+          settings.t2iSuffixes(), settings.i2tPrefix(), 0, 1);
       try (PackedBatchSource source = PackedBatchSource.open(settings, VOCAB, new ByteTokenizer(), 8)) {
         for (int i = 0; i < 50; i++) {
           source.next(); // warm-up

@@ -109,7 +109,7 @@ final class EvaluateRecipe implements Command {
     TrainerSettings trainer = TrainerSettings.from(config.getConfig("trainer"));
     BackboneSettings backboneSettings = BackboneSettings.from(config);
     LiquidModel liquid = models.resolve(backboneSettings, "evaluate.tokenizer",
-        settings.tokenizer(), trainer.imageCodes());
+        settings.tokenizer(), trainer.imageCodes(), trainer.specialTokens());
     ModelConfig model = liquid.config();
     if (liquid.vocabulary() == null) {
       throw new UserError(model.source() + " has no image codes (no image_code_offset): evaluate a Liquid model, "

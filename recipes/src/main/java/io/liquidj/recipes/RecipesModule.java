@@ -24,6 +24,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("demo-data").to(io.liquidj.recipes.demo.DemoDataRecipe.class);
     commands.addBinding("prepare").to(PrepareRecipe.class);
     commands.addBinding("bench-data").to(BenchDataCommand.class);
+    commands.addBinding("show-data").to(ShowDataCommand.class);
     commands.addBinding("evaluate").to(EvaluateRecipe.class);
     commands.addBinding("logits").to(LogitsCommand.class);
     commands.addBinding("bench-load").to(BenchLoadCommand.class);
@@ -31,6 +32,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("bench-vq").to(BenchVqCommand.class);
     commands.addBinding("train-vq").to(TrainVqRecipe.class);
     commands.addBinding("generate").to(io.liquidj.recipes.generate.GenerateRecipe.class);
+    commands.addBinding("answer").to(io.liquidj.recipes.generate.AnswerRecipe.class);
     commands.addBinding("export").to(io.liquidj.recipes.generate.ExportRecipe.class);
     commands.addBinding("sweep").to(io.liquidj.recipes.sweep.SweepRecipe.class);
     commands.addBinding("bench-generate").to(io.liquidj.recipes.generate.BenchGenerateCommand.class);

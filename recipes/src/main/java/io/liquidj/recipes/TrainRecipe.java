@@ -59,7 +59,8 @@ final class TrainRecipe implements Command {
           + ") differ: packed rows are trainer.seq-len tokens; set both (e.g. data.max-length = ${trainer.seq-len})");
     }
     LiquidModel model = models.resolve(backboneSettings, "trainer.tokenizer",
-        Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes());
+        Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes(),
+        trainer.specialTokens());
     if (model.vocabulary() == null) {
       throw new UserError(model.config().source() + " has no image codes: set trainer.image-codes (8192 for the "
           + "Liquid VQGAN) to extend a text backbone, or start from a Liquid checkpoint");

@@ -107,6 +107,12 @@ class ConfFilesTest {
   }
 
   @Test
+  void liquidReleaseMakesNinetyPercentOfPairsImageToTextAsItsT2iRatio() throws IOException {
+    // scripts/gemma7b_mixpretrain.sh: --T2I_ratio 0.1 = the probability of text→image.
+    assertEquals(0.9, DataSettings.from(load(CONF.resolve("recipes/liquid-release.conf")).getConfig("data")).reverseRatio());
+  }
+
+  @Test
   void everyBackboneShapeBuildsItsFamily() throws IOException {
     List<Path> shapes = files("backbones");
     assertEquals(17, shapes.size(), shapes.toString());

@@ -70,7 +70,7 @@ class EvaluateRecipeTest {
     return ConfigFactory.parseString("""
         trainer { steps = 2, batch-size = 2, seq-len = %d, lr = 1e-2, progress-bar = false, z-loss-weight = 0,
                   output-dir = "%s" }
-        data { sources = %s, max-length = %d, t2i-suffix = " draw", i2t-prefix = "is:" }
+        data { sources = %s, max-length = %d, t2i-suffix = [" draw"], i2t-prefix = "is:" }
         """.formatted(LENGTH, dir.resolve("run"), sources, LENGTH))
         .withFallback(RecipeConfig.defaults(getClass().getClassLoader())).resolve();
   }
@@ -94,7 +94,7 @@ class EvaluateRecipeTest {
     Path out = dir.resolve("evaluate");
     int code = new CommandLine(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
         "evaluate", "checkpoint=" + checkpoint, "data.sources=" + sources, "data.max-length=" + LENGTH,
-        "data.t2i-suffix=\" draw\"", "data.i2t-prefix=is:", "evaluate.batches=" + batches, "evaluate.batch-size=2",
+        "data.t2i-suffix=[\" draw\"]", "data.i2t-prefix=is:", "evaluate.batches=" + batches, "evaluate.batch-size=2",
         "evaluate.output-dir=" + out);
     String printed = stdout.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, printed);

@@ -61,7 +61,7 @@ class SweepTest {
         # ./liquid train base.conf
         trainer { steps = 1000, batch-size = 2, seq-len = 64, lr = 1e-2, image-codes = %d, tokenizer = "%s",
                   log-every = 1, checkpoint-every = 2 }
-        data { sources = %s, max-length = 64, t2i-suffix = " draw", i2t-prefix = "is:" }
+        data { sources = %s, max-length = 64, t2i-suffix = [" draw"], i2t-prefix = "is:" }
         """.formatted(CODES, dir.resolve("tokenizer"), sources));
   }
 

@@ -6,6 +6,7 @@ import io.liquidj.framework.safetensors.Conversions;
 import io.liquidj.framework.safetensors.TensorInfo;
 import io.liquidj.framework.safetensors.TensorReader;
 import io.liquidj.framework.tf.VariableStore;
+import io.liquidj.framework.tokenizer.TextTokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -40,6 +41,61 @@ public final class VocabularyExtension {
   static final double COVARIANCE_SCALE = 1e-9;
   /** Above this many multiply-adds the covariance noise falls back to the diagonal. */
   static final double FULL_COVARIANCE_LIMIT = Math.pow(2, 33);
+
+  /** The names of {@code <boi>}, {@code <eoi>}, {@code <unconditional>} in a tokenizer that defines them. */
+  public static final List<String> SPECIAL_NAMES = List.of("<boi>", "<eoi>", "<unconditional>");
+  /** Reserved tokens the specials may take, first three of a family: Gemma / Gemma-2, Llama-3. */
+  private static final List<List<String>> RESERVED_NAMES = List.of(
+      List.of("<unused0>", "<unused1>", "<unused2>"),
+      List.of("<|reserved_special_token_0|>", "<|reserved_special_token_1|>", "<|reserved_special_token_2|>"));
+
+  /** Where {@code <boi>}, {@code <eoi>}, {@code <unconditional>} go ({@code trainer.special-tokens}). */
+  public enum SpecialSlots {
+    /** {@link #RESERVED} when the tokenizer has reserved slots, else {@link #APPEND}. */
+    AUTO,
+    /** Existing rows: the tokenizer's own specials, its reserved/unused tokens, or spare rows past it. */
+    RESERVED,
+    /** Three new rows after the image codes. */
+    APPEND
+  }
+
+  /**
+   * The extension of a backbone with {@code textRows} embedding rows and text tokenizer {@code
+   * tokenizer}. With {@code RESERVED} (or {@code AUTO}) the specials take, in this order of
+   * preference: the tokenizer's own {@code <boi>}, {@code <eoi>}, {@code <unconditional>}; its first
+   * three unused tokens ({@code <unused0..2>}, Gemma's ids 7, 8, 9 as {@code Junfeng5/Liquid_V1_7B});
+   * its first three reserved ones ({@code <|reserved_special_token_0..2|>}, Llama-3); or the first
+   * three spare embedding rows past the tokenizer (Qwen2.5: 151,936 rows, 151,665 tokens). The codes
+   * always follow the {@code textRows}, so with the release's Gemma the vocabulary grows by exactly
+   * the codes (256,000 + 8192 = 264,192 rows).
+   *
+   * @throws UserError with {@code RESERVED} when the tokenizer has none of these
+   */
+  public static Plan plan(TextTokenizer tokenizer, int imageCodes, int textRows, SpecialSlots slots) {
+    if (slots == SpecialSlots.APPEND) {
+      return Plan.appended(imageCodes);
+    }
+    List<List<String>> candidates = new java.util.ArrayList<>();
+    candidates.add(SPECIAL_NAMES);
+    candidates.addAll(RESERVED_NAMES);
+    for (List<String> names : candidates) {
+      int[] ids = names.stream().map(tokenizer::tokenId)
+          .mapToInt(id -> id.isPresent() && id.getAsInt() < textRows ? id.getAsInt() : -1).toArray();
+      if (ids[0] >= 0 && ids[1] >= 0 && ids[2] >= 0) {
+        return Plan.mappedSpecials(imageCodes, ids[0], ids[1], ids[2]);
+      }
+    }
+    int spare = tokenizer.size();
+    if (textRows - spare >= 3) {
+      return Plan.mappedSpecials(imageCodes, spare, spare + 1, spare + 2);
+    }
+    if (slots == SpecialSlots.RESERVED) {
+      throw new UserError("trainer.special-tokens = reserved, but the tokenizer has no <unused0..2> or "
+          + "<|reserved_special_token_0..2|> tokens and no spare embedding rows (" + textRows + " rows, "
+          + spare + " tokens); use auto or append");
+    }
+    return Plan.appended(imageCodes);
+  }
 
   /**
    * What to add.

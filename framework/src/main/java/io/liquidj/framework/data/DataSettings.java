@@ -13,10 +13,10 @@ import java.util.List;
  * @param sources prepared folders with their mixing ratios (normalised to sum to 1)
  * @param maxLength tokens per packed row
  * @param seed seed of every draw (source, example order, reverse, CFG dropout)
- * @param reverseRatio probability that a pair becomes an image→text sequence
+ * @param reverseRatio probability that a pair becomes an image→text sequence (1 − the release's {@code T2I_ratio})
  * @param cfgDropout probability that a text→image caption is replaced by {@code <unconditional>}
  * @param lossOn which targets carry loss
- * @param t2iSuffix text after the caption of a text→image sequence
+ * @param t2iSuffixes the instructions after the caption of a text→image sequence, one drawn uniformly per sequence
  * @param i2tPrefix text between {@code <eoi>} and the caption of an image→text sequence
  * @param rank this data-parallel worker
  * @param worldSize data-parallel workers
@@ -28,7 +28,7 @@ public record DataSettings(
     double reverseRatio,
     double cfgDropout,
     LossOn lossOn,
-    String t2iSuffix,
+    List<String> t2iSuffixes,
     String i2tPrefix,
     int rank,
     int worldSize) {
@@ -52,6 +52,10 @@ public record DataSettings(
 
   public DataSettings {
     sources = List.copyOf(sources);
+    t2iSuffixes = List.copyOf(t2iSuffixes);
+    if (t2iSuffixes.isEmpty()) {
+      throw new IllegalArgumentException("t2iSuffixes is empty");
+    }
     if (rank < 0 || rank >= worldSize) {
       throw new IllegalArgumentException("rank " + rank + " outside [0, " + worldSize + ")");
     }
@@ -84,11 +88,25 @@ public record DataSettings(
     return new DataSettings(
         sources, Settings.positiveInt(data, "max-length"), data.getLong("seed"),
         Settings.probability(data, "reverse-ratio"), Settings.probability(data, "cfg-dropout"), lossOn,
-        data.getString("t2i-suffix"), data.getString("i2t-prefix"), rank, worldSize);
+        t2iSuffixes(data), data.getString("i2t-prefix"), rank, worldSize);
   }
 
   /** The same settings for data-parallel worker {@code rank} of {@code worldSize}. */
   public DataSettings withWorker(int rank, int worldSize) {
-    return new DataSettings(sources, maxLength, seed, reverseRatio, cfgDropout, lossOn, t2iSuffix, i2tPrefix, rank, worldSize);
+    return new DataSettings(sources, maxLength, seed, reverseRatio, cfgDropout, lossOn, t2iSuffixes, i2tPrefix, rank, worldSize);
+  }
+
+  /** {@code t2i-suffix}: a non-empty list of instructions. */
+  private static List<String> t2iSuffixes(Config data) {
+    List<String> list;
+    try {
+      list = data.getStringList("t2i-suffix");
+    } catch (ConfigException.WrongType e) {
+      throw Settings.bad(data, "t2i-suffix", "must be a list of instructions, e.g. [\" Generate an image based on this description.\"]");
+    }
+    if (list.isEmpty()) {
+      throw Settings.bad(data, "t2i-suffix", "must hold at least one instruction");
+    }
+    return list;
   }
 }

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  *
  * <p><b>Order.</b> Global document g draws, from a generator seeded by (seed, g), its source (by
  * ratio), then whether a pair is reversed (image→text) and, if not, whether its caption is dropped
- * for CFG. Each source hands out its examples in a fresh seeded permutation per epoch. Worker
+ * for CFG and which instruction follows it ({@link SequenceBuilder#layout}). Each source hands out its examples in a fresh seeded permutation per epoch. Worker
  * {@code rank} of {@code world-size} takes the documents with {@code g % world-size == rank}, so
  * workers never overlap and together leave no gap; every worker still walks all draws so each
  * source's epoch order is the same everywhere.
@@ -64,6 +64,8 @@ public final class PackedBatchSource implements BatchSource {
   private Pending pending;
   /** Drawn image sequences waiting for a row with room, oldest first (at most LOOK_AHEAD). */
   private final ArrayDeque<Pending> deferred = new ArrayDeque<>();
+  /** This worker's documents drawn since it was opened, by layout (not part of the position). */
+  private final java.util.EnumMap<Document.Layout, Long> layoutCounts = new java.util.EnumMap<>(Document.Layout.class);
 
   /** A drawn document not yet wholly placed: what rebuilds it, and how many of its tokens are in rows. */
   private record Pending(int source, long example, long doc, Document document, int offset) {
@@ -115,6 +117,11 @@ public final class PackedBatchSource implements BatchSource {
     SequenceBuilder sequences = new SequenceBuilder(vocabulary, tokenizer, settings);
     int pad = tokenizer.eosId().orElseThrow(() -> new UserError("the text tokenizer has no end-of-sequence token"));
     return new PackedBatchSource(settings, datasets, sequences, pad, batchSize);
+  }
+
+  /** This worker's documents drawn since this source was opened, by layout ({@code ./liquid show-data}). */
+  public java.util.Map<Document.Layout, Long> layoutCounts() {
+    return java.util.Map.copyOf(layoutCounts);
   }
 
   @Override
@@ -204,7 +211,9 @@ public final class PackedBatchSource implements BatchSource {
       long k = drawn[source]++;
       if (g % settings.worldSize() == settings.rank()) {
         long example = exampleIndex(source, k);
-        return new Pending(source, example, g, build(source, example, g), 0);
+        Pending p = new Pending(source, example, g, build(source, example, g), 0);
+        layoutCounts.merge(p.document().layout(), 1L, Long::sum);
+        return p;
       }
     }
   }
@@ -223,14 +232,7 @@ public final class PackedBatchSource implements BatchSource {
   private Document build(int source, long example, long doc) {
     SplittableRandom random = random(doc);
     random.nextDouble(); // the source draw
-    Example e = sources.get(source).get(example);
-    if (e.kind() == Example.Kind.TEXT) {
-      return sequences.text(e);
-    }
-    if (random.nextDouble() < settings.reverseRatio()) {
-      return sequences.imageToText(e);
-    }
-    return sequences.textToImage(e, random.nextDouble() < settings.cfgDropout());
+    return sequences.layout(sources.get(source).get(example), random);
   }
 
   private SplittableRandom random(long doc) {

@@ -3,18 +3,25 @@ package io.liquidj.framework.data;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.tokenizer.TextTokenizer;
+import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * Lays out documents as Liquid trains them (templates from {@link DataSettings}; defaults as the
  * released code):
  * <pre>
- *   text→image   [bos] caption " Generate an image based on this description." [boi] codes [eoi] [eos]
- *                loss on codes, [eoi], [eos]
- *   (CFG)        [bos] &lt;unconditional&gt; [boi] codes [eoi] [eos]       (caption and suffix replaced)
+ *   text→image   [bos] caption instruction [boi] codes [eoi] [eos]       loss on codes, [eoi], [eos]
+ *                (instruction: one of t2i-suffix drawn uniformly, e.g. " Generate an image based on this description.")
+ *   (CFG)        [bos] &lt;unconditional&gt; [boi] codes [eoi] [eos]       (caption and instruction replaced)
  *   image→text   [bos] [boi] codes [eoi] "The caption of this image is:" caption [eos]
  *                loss on caption and [eos]
  *   text         [bos] text [eos]                                       loss on text and [eos]
  * </pre>
+ * {@link #layout} draws the layout of a pair as the released {@code DataCollatorForSupervisedDataset}
+ * (liquid/train/train.py) does: text→image with probability 1 − reverse-ratio (the release's
+ * {@code T2I_ratio}), then the whole text replaced by {@code <unconditional>} with probability
+ * cfg-dropout (the release's {@code np.random.rand() > 0.9}), and the instruction uniformly from the
+ * list ({@code random_choice_t2iprompt_from_list}).
  * With {@code loss-on = all} every target after the first token is trained. The template texts are
  * tokenized once here (shards store caption ids only). An image sequence longer than
  * {@code max-length} has its caption truncated to fit (then its tail, only if the image alone does
@@ -24,25 +31,50 @@ public final class SequenceBuilder {
   private final MultimodalVocabulary vocabulary;
   private final int bos;
   private final int eos;
-  private final int[] t2iSuffix;
+  /** The text→image instructions, tokenized. */
+  private final int[][] t2iSuffixes;
   private final int[] i2tPrefix;
   private final boolean lossOnAll;
   private final int maxLength;
+  private final double reverseRatio;
+  private final double cfgDropout;
 
   public SequenceBuilder(MultimodalVocabulary vocabulary, TextTokenizer tokenizer, DataSettings settings) {
     this.vocabulary = vocabulary;
     this.bos = tokenizer.bosId().orElse(-1);
     this.eos = tokenizer.eosId().orElseThrow(
         () -> new UserError("the text tokenizer has no end-of-sequence token; training sequences need one"));
-    this.t2iSuffix = tokenizer.encode(settings.t2iSuffix(), false);
+    this.t2iSuffixes = settings.t2iSuffixes().stream().map(t -> tokenizer.encode(t, false)).toArray(int[][]::new);
     this.i2tPrefix = tokenizer.encode(settings.i2tPrefix(), false);
     this.lossOnAll = settings.lossOn() == DataSettings.LossOn.ALL;
     this.maxLength = settings.maxLength();
+    this.reverseRatio = settings.reverseRatio();
+    this.cfgDropout = settings.cfgDropout();
   }
 
-  /** {@code [bos] caption suffix [boi] codes [eoi] [eos]}, or with {@code <unconditional>} for caption and suffix. */
-  public Document textToImage(Example e, boolean unconditional) {
+  /**
+   * Example {@code e} laid out with draws from {@code random}: a text as text; a pair reversed with
+   * probability reverse-ratio, else text→image, its text dropped with probability cfg-dropout, its
+   * instruction drawn uniformly (the draws in this order, each from {@code random}).
+   */
+  public Document layout(Example e, SplittableRandom random) {
+    if (e.kind() == Example.Kind.TEXT) {
+      return text(e);
+    }
+    if (random.nextDouble() < reverseRatio) {
+      return imageToText(e);
+    }
+    boolean unconditional = random.nextDouble() < cfgDropout;
+    return textToImage(e, random.nextInt(t2iSuffixes.length), unconditional);
+  }
+
+  /**
+   * {@code [bos] caption instruction [boi] codes [eoi] [eos]} with instruction {@code suffix} of
+   * t2i-suffix, or {@code <unconditional>} for caption and instruction.
+   */
+  public Document textToImage(Example e, int suffix, boolean unconditional) {
     requirePair(e);
+    int[] t2iSuffix = t2iSuffixes[suffix];
     int image = e.codes().length + 3;
     Builder b = new Builder(prefixLength() + (unconditional ? 1 : e.textIds().length + t2iSuffix.length) + image, false);
     b.bos();
@@ -59,7 +91,7 @@ public final class SequenceBuilder {
     }
     b.add(vocabulary.eoiTokenId(), true);
     b.add(eos, true);
-    return b.build(false);
+    return b.build(false, unconditional ? Document.Layout.UNCONDITIONAL : Document.Layout.TEXT_TO_IMAGE);
   }
 
   /** {@code [bos] [boi] codes [eoi] prefix caption [eos]}. */
@@ -77,7 +109,7 @@ public final class SequenceBuilder {
     b.add(i2tPrefix, i2tPrefix.length, false);
     b.add(e.textIds(), caption, true);
     b.add(eos, true);
-    return b.build(false);
+    return b.build(false, Document.Layout.IMAGE_TO_TEXT);
   }
 
   /** {@code [bos] text [eos]}. */
@@ -89,7 +121,7 @@ public final class SequenceBuilder {
     b.bos();
     b.add(e.textIds(), e.textIds().length, true);
     b.add(eos, true);
-    return b.build(true);
+    return b.build(true, Document.Layout.TEXT);
   }
 
   private int prefixLength() {
@@ -134,10 +166,10 @@ public final class SequenceBuilder {
       }
     }
 
-    Document build(boolean splittable) {
+    Document build(boolean splittable, Document.Layout layout) {
       return n == tokens.length
-          ? new Document(tokens, trained, splittable)
-          : new Document(java.util.Arrays.copyOf(tokens, n), java.util.Arrays.copyOf(trained, n), splittable);
+          ? new Document(tokens, trained, splittable, layout)
+          : new Document(Arrays.copyOf(tokens, n), Arrays.copyOf(trained, n), splittable, layout);
     }
   }
 }

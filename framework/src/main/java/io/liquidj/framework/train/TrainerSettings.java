@@ -2,6 +2,7 @@ package io.liquidj.framework.train;
 
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.config.Settings;
 import io.liquidj.framework.loss.ZLoss;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ public record TrainerSettings(
     int maxNonFiniteSteps,
     double peakFlops,
     int imageCodes,
+    VocabularyExtension.SpecialSlots specialTokens,
     boolean progressBar) {
 
   /** Reads {@code config} (the {@code trainer} section). */
@@ -59,6 +61,8 @@ public record TrainerSettings(
         Settings.positiveInt(config, "max-non-finite-steps"),
         Settings.positive(config, "peak-flops"),
         Settings.nonNegativeInt(config, "image-codes"),
+        VocabularyExtension.SpecialSlots.valueOf(
+            Settings.oneOf(config, "special-tokens", "auto", "reserved", "append").toUpperCase(java.util.Locale.ROOT)),
         config.getBoolean("progress-bar"));
   }
 

@@ -164,7 +164,7 @@ class DatasetPreparerTest {
   @Test
   void preparedFoldersFeedThePackedBatchSource() throws IOException {
     prepare();
-    DataSettings settings = TestData.settings("max-length = 64, reverse-ratio = 0, cfg-dropout = 0, t2i-suffix = \"\", "
+    DataSettings settings = TestData.settings("max-length = 64, reverse-ratio = 0, cfg-dropout = 0, t2i-suffix = [\"\"], "
         + "sources = [{ path = \"" + out + "\" }]");
     try (var source = PackedBatchSource.open(settings, TestData.VOCAB, TestData.TOKENIZER, 4)) {
       List<int[]> docs = PackedBatchSourceTest.documents(source.next());

@@ -62,7 +62,7 @@ class PackedBatchSourceTest {
   void imageSequencesAreNeverSplitAndRowsArePadded() throws IOException {
     Path pairs = folder("pairs", List.of(TestData.pair("x", 5), TestData.pair("y", 5)));
     // t2i with an empty suffix: bos, caption, boi, 4 codes, eoi, eos = 9 tokens; two never fit in 12.
-    try (var source = open("max-length = 12, reverse-ratio = 0, cfg-dropout = 0, t2i-suffix = \"\", "
+    try (var source = open("max-length = 12, reverse-ratio = 0, cfg-dropout = 0, t2i-suffix = [\"\"], "
         + "sources = [" + source(pairs, 1) + "]", 3)) {
       Batch b = source.next();
       for (int row = 0; row < 3; row++) {
@@ -124,7 +124,7 @@ class PackedBatchSourceTest {
     Path pairs = folder("pairs", IntStream.range(0, 7).mapToObj(i -> TestData.pair("cap" + i, i)).toList());
     Path text = folder("text", IntStream.range(0, 5).mapToObj(i -> Example.text(ids("a longer text " + i))).toList());
     // t2i 12 tokens, i2t 15, text 17 in rows of 24: texts are split and image sequences deferred.
-    String settings = "max-length = 24, seed = 3, t2i-suffix = \"\", i2t-prefix = \"is:\", sources = ["
+    String settings = "max-length = 24, seed = 3, t2i-suffix = [\"\"], i2t-prefix = \"is:\", sources = ["
         + source(pairs, 1) + ", " + source(text, 1) + "]";
     List<Batch> uninterrupted = new ArrayList<>();
     try (var source = open(settings, 2)) {
@@ -176,7 +176,7 @@ class PackedBatchSourceTest {
     int padding = 0;
     int rows = 0;
     int images = 0;
-    try (var source = open("max-length = 24, reverse-ratio = 0, cfg-dropout = 0, t2i-suffix = \"\", seed = 5, "
+    try (var source = open("max-length = 24, reverse-ratio = 0, cfg-dropout = 0, t2i-suffix = [\"\"], seed = 5, "
         + "sources = [" + source(pairs, 1) + ", " + source(text, 1) + "]", 4)) {
       for (int i = 0; i < 50; i++) {
         Batch b = source.next();
@@ -228,7 +228,7 @@ class PackedBatchSourceTest {
     // Unique documents (each example drawn at most once, no CFG dropout), t2i 12 and i2t 15 tokens in
     // rows of 40: image sequences are deferred, so documents leave their draw order by a few places.
     Path pairs = folder("pairs", IntStream.range(0, 1000).mapToObj(i -> TestData.pair(String.format("%03d", i), i % 64)).toList());
-    String common = "max-length = 40, reverse-ratio = 0.5, cfg-dropout = 0, t2i-suffix = \"\", i2t-prefix = \"is:\", "
+    String common = "max-length = 40, reverse-ratio = 0.5, cfg-dropout = 0, t2i-suffix = [\"\"], i2t-prefix = \"is:\", "
         + "seed = 13, sources = [" + source(pairs, 1) + "]";
     int world = 3;
     int perWorker = 200;

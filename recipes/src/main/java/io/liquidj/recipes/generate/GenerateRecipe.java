@@ -29,7 +29,9 @@ import java.util.stream.Collectors;
  * classifier-free guidance (PNG per sample + contact-sheet.png with the prompt under each image);
  * {@code mode=caption image=x.png [prompt="question"]} and {@code mode=text prompt=...} print the
  * answer and write it to {@code out/}. Captions and text answers go through the tokenizer's chat
- * template; the image prompt is Liquid's raw template.
+ * template; the image prompt is Liquid's raw template. {@code prompts=<file>} generates one image per
+ * prompt of a benchmark's file ({@link PromptFile}), {@code generate.batch-size} prompts per call,
+ * skipping images that exist and taking only this process's {@code generate.shard}.
  */
 public final class GenerateRecipe implements Command {
   private final LiquidModels models;
@@ -48,7 +50,7 @@ public final class GenerateRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "mode", "prompt", "samples", "out", "image", "generate");
+    return List.of("backbone", "checkpoint", "mode", "prompt", "prompts", "samples", "out", "image", "generate");
   }
 
   @Override
@@ -58,6 +60,11 @@ public final class GenerateRecipe implements Command {
         BackboneSettings.from(invocation.config()), models, s, false)) {
       Files.createDirectories(s.out());
       io.liquidj.framework.config.RecipeConfig.saveResolved(invocation.config(), s.out());
+      BatchSettings batch = BatchSettings.from(invocation.config());
+      if (batch.prompts().isPresent()) {
+        prompts(model, s, batch, invocation);
+        return 0;
+      }
       switch (s.mode()) {
         case "image" -> image(model, s, invocation);
         case "caption" -> caption(model, s, invocation);
@@ -96,6 +103,38 @@ public final class GenerateRecipe implements Command {
       Images.write(ContactSheet.render(images, Collections.nCopies(images.size(), s.prompt()),
           (int) Math.ceil(Math.sqrt(images.size()))), sheet);
       invocation.out().println("wrote " + images.size() + " images and " + sheet);
+    }
+  }
+
+  /** One PNG per prompt of the file, in batches, resuming past existing images; a progress line per batch. */
+  private void prompts(GenerationModel model, GenerateSettings s, BatchSettings batch, Invocation invocation)
+      throws Exception {
+    model.requireImages();
+    List<PromptFile.Entry> mine = batch.mine(PromptFile.read(batch.prompts().get()));
+    List<PromptFile.Entry> todo = mine.stream().filter(e -> !Files.exists(e.image(s.out()))).toList();
+    int h = s.shapes().gridHeight();
+    int w = s.shapes().gridWidth();
+    invocation.out().printf("generate: %d prompts in shard %d/%d, %d already done, %d to generate%n",
+        mine.size(), batch.shard(), batch.shards(), mine.size() - todo.size(), todo.size());
+    long start = System.nanoTime();
+    try (ImageTokenizer vqgan = vqgan(s)) {
+      for (int from = 0; from < todo.size(); from += batch.batchSize()) {
+        List<PromptFile.Entry> part = todo.subList(from, Math.min(todo.size(), from + batch.batchSize()));
+        int[][] prompts = new int[part.size()][];
+        for (int i = 0; i < prompts.length; i++) {
+          prompts[i] = model.tokenizer.encode(part.get(i).prompt(), false);
+          model.requireImagePromptFits(prompts[i]);
+        }
+        var images = vqgan.decode(model.client().generateImage(prompts, s.sampling()), h, w);
+        for (int i = 0; i < prompts.length; i++) {
+          Path file = part.get(i).image(s.out());
+          Files.createDirectories(file.getParent());
+          Images.write(Images.fromBatch(images, i), file);
+        }
+        int done = from + part.size();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        invocation.out().printf("generate: %d/%d images, %.2f images/s%n", done, todo.size(), done / seconds);
+      }
     }
   }
 

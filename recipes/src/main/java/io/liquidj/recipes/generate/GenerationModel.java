@@ -6,6 +6,7 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.export.ResourceSaver;
 import io.liquidj.framework.generate.GenerateSettings;
@@ -76,7 +77,7 @@ public final class GenerationModel implements AutoCloseable {
           + "folder (a trainer's export holds only config.json and the weights)");
     }
     LiquidModel liquid = models.resolve(backbone, "generate.tokenizer",
-        settings.tokenizer(), 0);
+        settings.tokenizer(), 0, VocabularyExtension.SpecialSlots.AUTO);
     ModelConfig config = liquid.config();
     MultimodalVocabulary vocabulary = liquid.vocabulary();
     TextTokenizer tokenizer = liquid.tokenizer();

@@ -26,8 +26,9 @@ import java.util.OptionalInt;
  * <p>Without a checkpoint (from scratch) the text vocabulary is the tokenizer's: {@code vocab_size}
  * becomes {@code tokenizer.size()} (and BOS/EOS the tokenizer's) before the extension. When the
  * tokenizer already defines the three specials inside its vocabulary (e.g. a {@code BpeTrainer}
- * tokenizer), the extension reuses their ids, as the Liquid release reuses Gemma's {@code <unused0..2>};
- * otherwise three new rows follow the codes.
+ * tokenizer), or has reserved slots for them (Gemma's {@code <unused0..2>} as the Liquid release,
+ * Llama-3's reserved specials, Qwen2.5's spare rows), the extension reuses those ids; otherwise three
+ * new rows follow the codes ({@link VocabularyExtension#plan}, {@code trainer.special-tokens}).
  *
  * @param config the (extended) architecture
  * @param vocabulary the image-code and special ids, or null for a text-only run
@@ -35,7 +36,7 @@ import java.util.OptionalInt;
  * @param tokenizerDir the folder it was loaded from
  */
 public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, Path tokenizerDir) {
-  private static final List<String> SPECIALS = List.of("<boi>", "<eoi>", "<unconditional>");
+  private static final List<String> SPECIALS = VocabularyExtension.SPECIAL_NAMES;
   /** The tokenizer files copied next to an exported model, so it is a complete Hugging Face folder. */
   private static final List<String> TOKENIZER_FILES =
       List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
@@ -47,7 +48,7 @@ public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, T
    * @param tokenizerDir the tokenizer folder when set; else the checkpoint folder
    */
   static LiquidModel resolve(Backbones backbones, TextTokenizers tokenizers, BackboneSettings backbone,
-      String tokenizerKey, Optional<Path> tokenizerDir, int imageCodes) {
+      String tokenizerKey, Optional<Path> tokenizerDir, int imageCodes, VocabularyExtension.SpecialSlots slots) {
     Path dir = tokenizerDir.or(backbone::checkpoint).orElseThrow(() -> new UserError(
         tokenizerKey + " and checkpoint are both empty: name the folder holding the tokenizer.json of the data"));
     TextTokenizer tokenizer = tokenizers.load(dir);
@@ -57,22 +58,14 @@ public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, T
       config = config.withTextVocabulary(tokenizer.size(), tokenizer.bosId(), tokenizer.eosId());
     }
     if (imageCodes > 0 && config.liquid() == null) {
-      config = VocabularyExtension.extendedConfig(config, plan(tokenizer, imageCodes, config.vocabSize()));
+      config = VocabularyExtension.extendedConfig(config,
+          VocabularyExtension.plan(tokenizer, imageCodes, config.vocabSize(), slots));
     }
     if (config.liquid() == null) {
       return new LiquidModel(config, null, tokenizer, dir);
     }
     MultimodalVocabulary vocabulary = MultimodalVocabulary.of(config);
     return new LiquidModel(config, vocabulary, withSpecials(tokenizer, vocabulary), dir);
-  }
-
-  /** The extension: the tokenizer's own specials when it has all three below {@code textRows}, else new rows. */
-  private static VocabularyExtension.Plan plan(TextTokenizer tokenizer, int imageCodes, int textRows) {
-    int[] ids = SPECIALS.stream().map(tokenizer::tokenId)
-        .mapToInt(id -> id.isPresent() && id.getAsInt() < textRows ? id.getAsInt() : -1).toArray();
-    return ids[0] >= 0 && ids[1] >= 0 && ids[2] >= 0
-        ? VocabularyExtension.Plan.mappedSpecials(imageCodes, ids[0], ids[1], ids[2])
-        : VocabularyExtension.Plan.appended(imageCodes);
   }
 
   /** {@code tokenizer} with the specials at the vocabulary's ids (tokenizers not read from tokenizer.json, as in tests, as given). */

@@ -5,6 +5,7 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.tokenizers.text.ChatFormat;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
@@ -31,10 +32,11 @@ public final class LiquidModels {
    * @param tokenizerKey the key naming the tokenizer folder, for messages
    * @param tokenizerDir the tokenizer folder when set; else the checkpoint folder
    * @param imageCodes image codes to extend a text-only architecture by, 0 for none
+   * @param slots where the Liquid specials go when the architecture is extended ({@code trainer.special-tokens})
    */
   public LiquidModel resolve(BackboneSettings backbone, String tokenizerKey, Optional<Path> tokenizerDir,
-      int imageCodes) {
-    return LiquidModel.resolve(backbones, tokenizers, backbone, tokenizerKey, tokenizerDir, imageCodes);
+      int imageCodes, VocabularyExtension.SpecialSlots slots) {
+    return LiquidModel.resolve(backbones, tokenizers, backbone, tokenizerKey, tokenizerDir, imageCodes, slots);
   }
 
   /** The backbone of a resolved architecture. */
