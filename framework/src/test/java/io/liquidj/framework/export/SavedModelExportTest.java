@@ -67,7 +67,8 @@ class SavedModelExportTest {
     session = new Session(graph);
     store.initializeAll(session);
     exported = tmp.resolve("export");
-    SavedModelExport.write(exported, /* overwrite= */ false, session, generation.signatures());
+    SavedModelExport.write(exported, /* overwrite= */ false, session, generation.signatures(),
+        extra -> Files.writeString(extra.resolve("liquid-serving.json"), "{}"));
     bundle = SavedModelBundle.load(exported.toString(), "serve");
   }
 
