@@ -57,7 +57,7 @@ public record TrainerSettings(
         Path.of(config.getString("output-dir")),
         config.getLong("seed"),
         Settings.positiveInt(config, "max-non-finite-steps"),
-        Settings.positive(config, "peak-flops"),
+        Settings.nonNegative(config, "peak-flops"),
         Settings.nonNegativeInt(config, "image-codes"),
         config.getBoolean("progress-bar"));
   }
