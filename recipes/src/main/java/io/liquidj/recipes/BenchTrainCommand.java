@@ -103,8 +103,12 @@ final class BenchTrainCommand implements Command {
     long tokens = (long) trainer.batchSize() * trainer.seqLen() * trainer.gradAccum();
     out.printf(Locale.ROOT, "step time: mean %.1f ms, median %.1f ms%n", mean * 1e3, median * 1e3);
     out.printf(Locale.ROOT, "tokens/s: %.0f (median step)%n", tokens / median);
-    out.printf(Locale.ROOT, "MFU: %.1f%% of trainer.peak-flops = %.3g FLOP/s (6 * %,d params * tokens/s)%n",
-        100 * Throughput.mfu(params, tokens / median, trainer.peakFlops()), trainer.peakFlops(), params);
+    if (trainer.peakFlops() > 0) {
+      out.printf(Locale.ROOT, "MFU: %.1f%% of trainer.peak-flops = %.3g FLOP/s (6 * %,d params * tokens/s)%n",
+          100 * Throughput.mfu(params, tokens / median, trainer.peakFlops()), trainer.peakFlops(), params);
+    } else {
+      out.println("MFU: not reported (set trainer.peak-flops to the device's peak FLOP/s)");
+    }
     out.println("peak host memory (VmHWM): " + hostPeak());
     out.println("GPU memory used (nvidia-smi): " + gpuMemory());
     return 0;

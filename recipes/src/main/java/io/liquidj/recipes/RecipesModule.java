@@ -34,6 +34,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("generate").to(io.liquidj.recipes.generate.GenerateRecipe.class);
     commands.addBinding("answer").to(io.liquidj.recipes.generate.AnswerRecipe.class);
     commands.addBinding("export").to(io.liquidj.recipes.generate.ExportRecipe.class);
+    commands.addBinding("request").to(io.liquidj.recipes.generate.RequestCommand.class);
     commands.addBinding("sweep").to(io.liquidj.recipes.sweep.SweepRecipe.class);
     commands.addBinding("bench-generate").to(io.liquidj.recipes.generate.BenchGenerateCommand.class);
   }

@@ -63,9 +63,21 @@ public final class RecipeConfig {
     return ConfigFactory.defaultReference(loader);
   }
 
-  /** The resolved config as HOCON, with the origin of each value as a comment. */
+  /**
+   * The resolved config as HOCON, with the origin of each value as a comment: the run's own sections only. Typesafe
+   * Config's default reference carries the JVM's system properties ({@code java.*}, {@code user.*}, {@code os.*}),
+   * which are no part of a run and would make two machines' identical runs differ.
+   */
   public static String render(Config config, boolean withOrigins) {
-    return config
+    java.util.Set<String> declared = ConfigFactory.parseResources(RecipeConfig.class.getClassLoader(), "reference.conf")
+        .root().keySet();
+    Config run = config;
+    for (String key : config.root().keySet()) {
+      if (!declared.contains(key)) {
+        run = run.withoutPath(com.typesafe.config.ConfigUtil.quoteString(key));
+      }
+    }
+    return run
         .root()
         .render(
             ConfigRenderOptions.defaults()

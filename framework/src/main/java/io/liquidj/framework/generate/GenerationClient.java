@@ -57,8 +57,8 @@ public final class GenerationClient {
     Map<String, Tensor> in = sampling(s, true);
     putPadded(in, "prompt_ids", "prompt_mask", prompts);
     return call(GenerationGraph.GENERATE_IMAGE, in, r -> {
-      TString png = (TString) r.get("png").orElseThrow(
-          () -> new IllegalStateException("generate_image has no png output (exported without a VQGAN?)"));
+      TString png = (TString) r.get(GenerationGraph.PNG_BYTES).orElseThrow(
+          () -> new IllegalStateException("generate_image has no png_bytes output (exported without a VQGAN?)"));
       byte[][] bytes = new byte[(int) png.shape().get(0)][];
       for (int i = 0; i < bytes.length; i++) {
         bytes[i] = png.asBytes().getObject(i);

@@ -22,18 +22,26 @@ import org.tensorflow.types.TString;
  * task. The recipe runs it in process and the export writes the same graph as SavedModel
  * signatures, so both give the same tokens for the same seed.
  *
- * <p>Signatures (inputs → outputs; ids int32, masks int32 with 1 = real token):
+ * <p>Signatures (inputs → outputs; ids int32, masks int32 with 1 = real token, prompts left-padded;
+ * a mask left out means every token is real):
  * <ul>
- *   <li>{@code generate_image}: prompt_ids, prompt_mask [n,P] + sampling → codes [n,h·w] int32
- *       (VQGAN codes, raster order), and png [n] string (PNG bytes) when built with an
+ *   <li>{@code generate_image}: prompt_ids [n,P], prompt_mask [n,P] + sampling → codes [n,h·w] int32
+ *       (VQGAN codes, raster order), and png_bytes [n] string (PNG files) when built with an
  *       {@link ImageDecoderGraph};
  *   <li>{@code caption}: image_codes [n,h·w], question_ids, question_mask [n,Q] + sampling → tokens
  *       [n,N], lengths [n];
  *   <li>{@code generate_text}: prompt_ids, prompt_mask + sampling → tokens, lengths;
  *   <li>{@code logits}: input_ids, attention_mask [B,T] → logits [B,T,V] f32.
  * </ul>
- * {@code serving_default} repeats {@code generate_image}. Sampling inputs are scalars with defaults: seed int64, guidance_scale, temperature, top_p f32,
- * top_k int32.
+ * {@code serving_default} is {@code generate_image} (for a model without image codes {@code
+ * generate_text}) with {@code prompt_ids} its only input: every other input takes its default, so
+ * TensorFlow Serving's row format {@code {"instances": [{"prompt_ids": [...]}]}} is a whole request
+ * (its REST API wants exactly the signature's inputs in every row; research tf-serving-rest.md).
+ *
+ * <p>Sampling inputs default to the settings' values: seed int64, guidance_scale, temperature,
+ * top_p f32, top_k int32, each a scalar or one per row [n] (the row format batches every input; the
+ * seed is per batch, {@link Sampling}). Binary outputs end in {@code _bytes}: TensorFlow Serving
+ * base64-encodes only those in JSON.
  */
 public final class GenerationGraph {
   public static final String PREDICT = "tensorflow/serving/predict";
@@ -41,6 +49,8 @@ public final class GenerationGraph {
   public static final String CAPTION = "caption";
   public static final String GENERATE_TEXT = "generate_text";
   public static final String LOGITS = "logits";
+  /** The PNG output of {@code generate_image}: binary, so named {@code _bytes} for TensorFlow Serving's JSON. */
+  public static final String PNG_BYTES = "png_bytes";
 
   private final List<Signature> signatures = new ArrayList<>();
 
@@ -97,9 +107,10 @@ public final class GenerationGraph {
   private void buildImage(Ops g, Decoder decoder, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
       SamplingSettings defaults, VariableStore store, ImageDecoderGraph imageDecoder) {
     Placeholder<TInt32> ids = ids(g, "prompt_ids");
-    Placeholder<TInt32> mask = ids(g, "prompt_mask");
-    SamplingInputs sampling = samplingInputs(g, defaults);
+    Operand<TInt32> mask = mask(g, "prompt_mask", ids);
+    SamplingInputs inputs = samplingInputs(g, defaults);
     Operand<TInt32> n = rows(g, ids);
+    SamplingInputs sampling = perRow(g, inputs, n);
     Prompt cond = Prompt.concat(g, List.of(
         Prompt.constant(g, t.imagePrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.imageSuffix(), n)));
     Prompt uncond = Prompt.constant(g, t.unconditional(), n);
@@ -108,14 +119,16 @@ public final class GenerationGraph {
     Decoder.Output out = decoder.decode(g, both.ids(), both.mask(), sampling, new Decoder.Spec(
         GENERATE_IMAGE, codes, true, v.imageCodeOffset(), v.imageCodeOffset() + v.numImageCodes(), new int[0]));
     Operand<TInt32> imageCodes = g.withName("codes").math.sub(out.tokens(), g.constant(v.imageCodeOffset()));
-    Operand<TString> png = imageDecoder == null ? null : g.withName("png").identity(PngGraph.encode(g,
+    Operand<TString> png = imageDecoder == null ? null : g.withName(PNG_BYTES).identity(PngGraph.encode(g,
         imageDecoder.decode(g.withSubScope("decode"), store.weights(), imageCodes, shapes.gridHeight(), shapes.gridWidth())));
     for (String key : List.of(Signature.DEFAULT_KEY, GENERATE_IMAGE)) {
-      Signature.Builder b = withSampling(Signature.builder().key(key), sampling, true)
-          .input("prompt_ids", ids).input("prompt_mask", mask)
-          .output("codes", imageCodes);
+      Signature.Builder b = Signature.builder().key(key).input("prompt_ids", ids);
+      if (key.equals(GENERATE_IMAGE)) {
+        withSampling(b.input("prompt_mask", mask), inputs, true);
+      }
+      b.output("codes", imageCodes);
       if (png != null) {
-        b.output("png", png);
+        b.output(PNG_BYTES, png);
       }
       signatures.add(b.methodName(PREDICT).build());
     }
@@ -126,9 +139,10 @@ public final class GenerationGraph {
     Placeholder<TInt32> codes = g.withName("image_codes").placeholder(TInt32.class,
         Placeholder.shape(Shape.of(-1, (long) shapes.gridHeight() * shapes.gridWidth())));
     Placeholder<TInt32> question = ids(g, "question_ids");
-    Placeholder<TInt32> mask = ids(g, "question_mask");
-    SamplingInputs sampling = samplingInputs(g, defaults);
+    Operand<TInt32> mask = mask(g, "question_mask", question);
+    SamplingInputs inputs = samplingInputs(g, defaults);
     Operand<TInt32> n = rows(g, codes);
+    SamplingInputs sampling = perRow(g, inputs, n);
     Operand<TInt32> imageTokens = g.math.add(codes, g.constant(v.imageCodeOffset()));
     Prompt prompt = Prompt.concat(g, List.of(
         Prompt.constant(g, t.captionPrefix(), n),
@@ -140,7 +154,7 @@ public final class GenerationGraph {
         Prompt.constant(g, t.captionSuffix(), n)));
     Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
         new Decoder.Spec(CAPTION, shapes.maxNewTokens(), false, 0, textEnd, stops));
-    signatures.add(withSampling(Signature.builder().key(CAPTION), sampling, false)
+    signatures.add(withSampling(Signature.builder().key(CAPTION), inputs, false)
         .input("image_codes", codes).input("question_ids", question).input("question_mask", mask)
         .output("tokens", g.withName("tokens").identity(out.tokens()))
         .output("lengths", g.withName("lengths").identity(out.lengths()))
@@ -150,9 +164,10 @@ public final class GenerationGraph {
   private void buildText(Ops g, Decoder decoder, PromptTemplates t, Shapes shapes, SamplingSettings defaults,
       int[] stops, int textEnd, boolean isDefault) {
     Placeholder<TInt32> ids = ids(g, "prompt_ids");
-    Placeholder<TInt32> mask = ids(g, "prompt_mask");
-    SamplingInputs sampling = samplingInputs(g, defaults);
+    Operand<TInt32> mask = mask(g, "prompt_mask", ids);
+    SamplingInputs inputs = samplingInputs(g, defaults);
     Operand<TInt32> n = rows(g, ids);
+    SamplingInputs sampling = perRow(g, inputs, n);
     Prompt prompt = Prompt.concat(g, List.of(
         Prompt.constant(g, t.textPrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.textSuffix(), n)));
     Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
@@ -160,10 +175,11 @@ public final class GenerationGraph {
     Operand<TInt32> tokens = g.withName("tokens").identity(out.tokens());
     Operand<TInt32> lengths = g.withName("lengths").identity(out.lengths());
     for (String key : isDefault ? List.of(Signature.DEFAULT_KEY, GENERATE_TEXT) : List.of(GENERATE_TEXT)) {
-      signatures.add(withSampling(Signature.builder().key(key), sampling, false)
-          .input("prompt_ids", ids).input("prompt_mask", mask)
-          .output("tokens", tokens).output("lengths", lengths)
-          .methodName(PREDICT).build());
+      Signature.Builder b = Signature.builder().key(key).input("prompt_ids", ids);
+      if (key.equals(GENERATE_TEXT)) {
+        withSampling(b.input("prompt_mask", mask), inputs, false);
+      }
+      signatures.add(b.output("tokens", tokens).output("lengths", lengths).methodName(PREDICT).build());
     }
   }
 
@@ -198,17 +214,30 @@ public final class GenerationGraph {
     return g.withName(name).placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
   }
 
+  /** A mask input [n,L] that, left out, marks every token of {@code ids} real. */
+  private static Operand<TInt32> mask(Ops g, String name, Operand<TInt32> ids) {
+    return g.withName(name).placeholderWithDefault(g.onesLike(ids), Shape.of(-1, -1));
+  }
+
   private static Operand<TInt32> rows(Ops g, Operand<TInt32> x) {
     return g.gather(g.shape(x), g.constant(0), g.constant(0));
   }
 
+  /** The sampling inputs: each a scalar or [n] (any rank here; {@link #perRow} checks it), defaulting to {@code d}. */
   private static SamplingInputs samplingInputs(Ops g, SamplingSettings d) {
     return new SamplingInputs(
-        g.withName("seed").placeholderWithDefault(g.constant(d.seed()), Shape.scalar()),
-        g.withName("temperature").placeholderWithDefault(g.constant((float) d.temperature()), Shape.scalar()),
-        g.withName("top_k").placeholderWithDefault(g.constant(d.topK()), Shape.scalar()),
-        g.withName("top_p").placeholderWithDefault(g.constant((float) d.topP()), Shape.scalar()),
-        g.withName("guidance_scale").placeholderWithDefault(g.constant((float) d.guidanceScale()), Shape.scalar()));
+        g.withName("seed").placeholderWithDefault(g.constant(d.seed()), Shape.unknown()),
+        g.withName("temperature").placeholderWithDefault(g.constant((float) d.temperature()), Shape.unknown()),
+        g.withName("top_k").placeholderWithDefault(g.constant(d.topK()), Shape.unknown()),
+        g.withName("top_p").placeholderWithDefault(g.constant((float) d.topP()), Shape.unknown()),
+        g.withName("guidance_scale").placeholderWithDefault(g.constant((float) d.guidanceScale()), Shape.unknown()));
+  }
+
+  /** Each knob as one value per row [n]: a scalar or [1] is repeated, [n] kept, any other shape fails the call. */
+  private static SamplingInputs perRow(Ops g, SamplingInputs s, Operand<TInt32> n) {
+    Operand<TInt32> shape = g.expandDims(n, g.constant(0));
+    return new SamplingInputs(g.broadcastTo(s.seed(), shape), g.broadcastTo(s.temperature(), shape),
+        g.broadcastTo(s.topK(), shape), g.broadcastTo(s.topP(), shape), g.broadcastTo(s.guidanceScale(), shape));
   }
 
   private static Signature.Builder withSampling(Signature.Builder b, SamplingInputs s, boolean guided) {

@@ -7,9 +7,10 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
- * The sampling knobs as graph scalars (placeholders in a SavedModel signature, constants elsewhere).
+ * The sampling knobs as graph operands (placeholders in a SavedModel signature, constants elsewhere):
+ * each a scalar, or one value per row [n] as TensorFlow Serving's row format sends them.
  *
- * @param seed int64: with the step, the stateless seed of each draw
+ * @param seed int64: with the step, the stateless seed of each draw (per batch: of [n], the first)
  * @param temperature f32: ≤ 0 means greedy
  * @param topK int32: ≤ 0 means no top-k
  * @param topP f32: ≥ 1 means no nucleus filtering

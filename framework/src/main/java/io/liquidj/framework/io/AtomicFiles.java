@@ -54,7 +54,7 @@ public final class AtomicFiles {
   public static void write(Path target, Body body) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + TMP, "");
+    Path tmp = createTemporary(dir, "." + target.getFileName() + TMP, false);
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         body.write(ch);
@@ -68,6 +68,23 @@ public final class AtomicFiles {
       syncDirectory(dir);
     } finally {
       Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * A new empty file or folder {@code <prefix><digits>} in {@code dir}, created with the user's umask (rw-r--r--,
+   * rwxr-xr-x under umask 022). {@code Files.createTempFile}/{@code createTempDirectory} would make it private
+   * (rw-------, rwx------), and the rename keeps that mode: a TensorFlow Serving running as another user could not
+   * read the export.
+   */
+  private static Path createTemporary(Path dir, String prefix, boolean directory) throws IOException {
+    while (true) {
+      Path p = dir.resolve(prefix + java.util.concurrent.ThreadLocalRandom.current().nextLong(Long.MAX_VALUE));
+      try {
+        return directory ? Files.createDirectory(p) : Files.createFile(p);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        // another writer drew the same digits: draw again
+      }
     }
   }
 
@@ -104,7 +121,7 @@ public final class AtomicFiles {
     }
     Path parent = target.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + TMP);
+    Path tmp = createTemporary(parent, "." + target.getFileName() + TMP, true);
     try {
       body.fill(tmp);
       Files.writeString(tmp.resolve(MARKER), "Written whole by liquidj, which may replace this folder whole.\n");

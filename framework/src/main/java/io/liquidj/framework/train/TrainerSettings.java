@@ -59,7 +59,7 @@ public record TrainerSettings(
         Path.of(config.getString("output-dir")),
         config.getLong("seed"),
         Settings.positiveInt(config, "max-non-finite-steps"),
-        Settings.positive(config, "peak-flops"),
+        Settings.nonNegative(config, "peak-flops"),
         Settings.nonNegativeInt(config, "image-codes"),
         VocabularyExtension.SpecialSlots.valueOf(
             Settings.oneOf(config, "special-tokens", "auto", "reserved", "append").toUpperCase(java.util.Locale.ROOT)),

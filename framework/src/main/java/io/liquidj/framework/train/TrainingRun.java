@@ -10,6 +10,7 @@ import io.liquidj.framework.checkpoint.CheckpointManager;
 import io.liquidj.framework.checkpoint.TrainerState;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.metrics.ConsoleProgress;
+import io.liquidj.framework.metrics.MetricsLog;
 import io.liquidj.framework.metrics.TensorBoard;
 import io.liquidj.framework.metrics.Throughput;
 import io.liquidj.framework.optim.LoraWeights;
@@ -18,8 +19,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import io.liquidj.framework.distributed.Collectives;
@@ -69,8 +72,12 @@ public final class TrainingRun implements AutoCloseable {
   private final TrainStep trainStep;
   private final CheckpointManager checkpoints;
   private final TensorBoard tensorBoard;
+  private final MetricsLog metrics;
   private final long parameterCount;
   private ConsoleProgress progress;
+  /** When this process ran its first step, and from which step: the ETA's pace. */
+  private long startNanos;
+  private int startStep = -1;
   private Path lastCheckpoint;
 
   /**
@@ -134,6 +141,7 @@ public final class TrainingRun implements AutoCloseable {
           n == 1 ? null : Collectives.runOptions(distributed.timeoutSeconds()));
       checkpoints = new CheckpointManager(trainer.outputDir().resolve(RunFolder.CHECKPOINTS), trainer.keepLast());
       tensorBoard = new TensorBoard(trainer.outputDir().resolve(RunFolder.TENSORBOARD));
+      metrics = new MetricsLog(trainer.outputDir().resolve(RunFolder.TENSORBOARD));
       parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
     } catch (IOException e) {
       closeQuietly();
@@ -233,8 +241,13 @@ public final class TrainingRun implements AutoCloseable {
    */
   public StepResult step(BatchSource source) throws IOException {
     TrainerSettings trainer = settings.trainer();
-    if (progress == null && trainer.progressBar()) {
-      progress = new ConsoleProgress("train", trainer.steps(), trainStep.state().step());
+    if (startStep < 0) {
+      startStep = trainStep.state().step();
+      startNanos = System.nanoTime();
+      // A carriage-return bar only on a terminal: in CI, under nohup or into a file, a plain line per log-every.
+      if (trainer.progressBar() && System.console() != null) {
+        progress = new ConsoleProgress("train", trainer.steps(), startStep);
+      }
     }
     StepResult r = trainStep.run(source);
     int done = r.step() + 1;
@@ -261,23 +274,40 @@ public final class TrainingRun implements AutoCloseable {
   }
 
   private void log(StepResult r) {
+    TrainerSettings trainer = settings.trainer();
     long at = r.step() + 1;
-    double mfu = Throughput.mfu(parameterCount, r.tokensPerSecond(), settings.trainer().peakFlops());
-    tensorBoard.scalar("loss", at, r.loss());
-    tensorBoard.scalar("loss/cross_entropy", at, r.crossEntropy());
-    tensorBoard.scalar("loss/text", at, r.textCrossEntropy());
-    tensorBoard.scalar("loss/image", at, r.imageCrossEntropy());
-    tensorBoard.scalar("loss/z_loss", at, r.zLoss());
-    tensorBoard.scalar("lr", at, r.learningRate());
-    tensorBoard.scalar("grad_norm", at, r.gradNorm());
-    tensorBoard.scalar("tokens_per_second", at, r.tokensPerSecond());
-    tensorBoard.scalar("mfu", at, mfu);
-    tensorBoard.flush();
-    if (progress == null) {
-      out.printf(Locale.ROOT, "step %d/%d loss %.4f (text %.4f image %.4f z %.3g) lr %.3g grad-norm %.3f "
-              + "%.0f tok/s MFU %.1f%%%n", at, settings.trainer().steps(), r.loss(), r.textCrossEntropy(),
-          r.imageCrossEntropy(), r.zLoss(), r.learningRate(), r.gradNorm(), r.tokensPerSecond(), 100 * mfu);
+    Map<String, Double> values = new LinkedHashMap<>();
+    values.put("loss", r.loss());
+    if (trainer.zLossWeight() > 0) {
+      values.put("cross_entropy", r.crossEntropy()); // loss is cross-entropy + weight · z-loss
     }
+    values.put("loss_text", r.textCrossEntropy());
+    values.put("loss_image", r.imageCrossEntropy());
+    // With weight 0 the z-loss is computed but not optimised: the tag says so.
+    values.put(trainer.zLossWeight() > 0 ? "z_loss" : "z_loss_monitor", r.zLoss());
+    values.put("lr", r.learningRate());
+    values.put("grad_norm", r.gradNorm());
+    values.put("tokens_per_second", r.tokensPerSecond());
+    if (trainer.peakFlops() > 0) {
+      values.put("mfu", Throughput.mfu(parameterCount, r.tokensPerSecond(), trainer.peakFlops()));
+    }
+    values.forEach((name, v) -> tensorBoard.scalar("train/" + name, at, v));
+    tensorBoard.flush();
+    metrics.write("train", at, values);
+    if (progress == null) {
+      double secondsPerStep = (System.nanoTime() - startNanos) / 1e9 / Math.max(1, at - startStep);
+      out.printf(Locale.ROOT, "step %d/%d loss %.4f (text %.4f image %.4f z %.3g) lr %.3g grad-norm %.3f "
+              + "%.0f tok/s%s ETA %s%n", at, trainer.steps(), r.loss(), r.textCrossEntropy(), r.imageCrossEntropy(),
+          r.zLoss(), r.learningRate(), r.gradNorm(), r.tokensPerSecond(),
+          values.containsKey("mfu") ? String.format(Locale.ROOT, " MFU %.1f%%", 100 * values.get("mfu")) : "",
+          duration(Math.round(secondsPerStep * (trainer.steps() - at))));
+    }
+  }
+
+  /** 0:42, 13:05, 2:03:00. */
+  private static String duration(long seconds) {
+    return seconds >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
+        : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
   }
 
   /** Writes a checkpoint of the current step (and prunes old ones). */
@@ -335,6 +365,13 @@ public final class TrainingRun implements AutoCloseable {
   private void closeQuietly() {
     if (progress != null) {
       progress.close();
+    }
+    if (metrics != null) {
+      try {
+        metrics.close();
+      } catch (IOException ignored) {
+        // every line was flushed when written
+      }
     }
     if (tensorBoard != null) {
       tensorBoard.close();

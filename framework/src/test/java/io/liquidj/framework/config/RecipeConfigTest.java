@@ -20,6 +20,19 @@ import org.junit.jupiter.api.io.TempDir;
 class RecipeConfigTest {
   private static final ClassLoader LOADER = RecipeConfigTest.class.getClassLoader();
 
+  @Test
+  void theSavedConfigurationHoldsTheRunsSectionsNotTheJvmsSystemProperties() throws Exception {
+    Config c = RecipeConfig.load(Optional.empty(), List.of("trainer.steps=7"), LOADER);
+    assertTrue(c.hasPath("java.version"), "Typesafe Config merges system properties into the defaults");
+    RecipeConfig.saveResolved(c, dir);
+    String saved = Files.readString(dir.resolve("config.resolved.conf"));
+    assertTrue(saved.contains("steps=7") || saved.contains("steps = 7"), saved);
+    for (String jvm : List.of("java", "user", "os", "file", "line", "path", "sun")) {
+      assertFalse(saved.lines().anyMatch(l -> l.startsWith(jvm + " ") || l.startsWith(jvm + "=")
+          || l.startsWith(jvm + "{") || l.startsWith("\"" + jvm)), jvm + " in " + saved);
+    }
+  }
+
   @TempDir Path dir;
 
   @Test

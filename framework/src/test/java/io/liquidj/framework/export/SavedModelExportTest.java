@@ -15,6 +15,7 @@ import io.liquidj.framework.generate.TestGraphs;
 import io.liquidj.framework.tf.VariableStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -22,6 +23,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
+import org.tensorflow.Result;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.StdArrays;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -60,7 +67,8 @@ class SavedModelExportTest {
     session = new Session(graph);
     store.initializeAll(session);
     exported = tmp.resolve("export");
-    SavedModelExport.write(exported, /* overwrite= */ false, session, generation.signatures());
+    SavedModelExport.write(exported, /* overwrite= */ false, session, generation.signatures(),
+        extra -> Files.writeString(extra.resolve("liquid-serving.json"), "{}"));
     bundle = SavedModelBundle.load(exported.toString(), "serve");
   }
 
@@ -115,7 +123,9 @@ class SavedModelExportTest {
     Map<String, SignatureDef> defs = bundle.metaGraphDef().getSignatureDefMap();
     assertEquals(Set.of("serving_default", "generate_image", "caption", "generate_text", "logits"), defs.keySet());
     defs.values().forEach(d -> assertEquals("tensorflow/serving/predict", d.getMethodName()));
-    SignatureDef image = defs.get("serving_default");
+    assertEquals(Set.of("prompt_ids"), defs.get("serving_default").getInputsMap().keySet());
+    assertEquals(Set.of("codes"), defs.get("serving_default").getOutputsMap().keySet());
+    SignatureDef image = defs.get("generate_image");
     assertEquals(Set.of("prompt_ids", "prompt_mask", "seed", "temperature", "top_k", "top_p", "guidance_scale"),
         image.getInputsMap().keySet());
     assertEquals(DataType.DT_INT32, image.getInputsOrThrow("prompt_ids").getDtype());
@@ -131,6 +141,39 @@ class SavedModelExportTest {
     assertTrue(Files.isRegularFile(exported.resolve("saved_model.pb")));
     assertTrue(Files.isRegularFile(exported.resolve("variables/variables.index")));
     assertTrue(Files.isRegularFile(exported.resolve("variables/variables.data-00000-of-00001")));
+  }
+
+  @Test
+  void servingDefaultTakesPromptIdsAloneAndSamplesWithTheDefaults() {
+    int[][] prompt = {{11, 12, 13}, {11, 12, 13}};
+    int[][] withDefaults = GenerationClient.of(bundle).generateImage(prompt, SamplingSettings.liquidDefaults());
+    try (TInt32 ids = TInt32.tensorOf(StdArrays.ndCopyOf(prompt));
+        Result r = bundle.function("serving_default").call(Map.of("prompt_ids", ids))) {
+      int[][] codes = new int[2][4];
+      StdArrays.copyFrom((TInt32) r.get("codes").orElseThrow(), codes);
+      assertArrayEquals(withDefaults, codes);
+    }
+  }
+
+  @Test
+  void samplingInputsMayComeOnePerRowAsTensorFlowServingsRowFormatBatchesThem() {
+    int[][] prompt = {{11, 12, 13}, {14, 15, 16}};
+    int[][] scalars = GenerationClient.of(bundle).generateImage(prompt, SAMPLING);
+    Map<String, Tensor> in = new HashMap<>();
+    in.put("prompt_ids", TInt32.tensorOf(StdArrays.ndCopyOf(prompt)));
+    in.put("prompt_mask", TInt32.tensorOf(StdArrays.ndCopyOf(new int[][] {{1, 1, 1}, {1, 1, 1}})));
+    in.put("seed", TInt64.vectorOf(SAMPLING.seed(), SAMPLING.seed()));
+    in.put("temperature", TFloat32.vectorOf((float) SAMPLING.temperature(), (float) SAMPLING.temperature()));
+    in.put("top_k", TInt32.vectorOf(SAMPLING.topK(), SAMPLING.topK()));
+    in.put("top_p", TFloat32.vectorOf((float) SAMPLING.topP(), (float) SAMPLING.topP()));
+    in.put("guidance_scale", TFloat32.vectorOf((float) SAMPLING.guidanceScale(), (float) SAMPLING.guidanceScale()));
+    try (Result r = bundle.function("generate_image").call(in)) {
+      int[][] codes = new int[2][4];
+      StdArrays.copyFrom((TInt32) r.get("codes").orElseThrow(), codes);
+      assertArrayEquals(scalars, codes);
+    } finally {
+      in.values().forEach(Tensor::close);
+    }
   }
 
   @Test

@@ -95,6 +95,28 @@ class SamplingTest {
   }
 
   @Test
+  void knobsGivenPerRowActAsEachRowsOwnScalar() {
+    // Three rows of one distribution, each with its own top-k and top-p (TensorFlow Serving's row format).
+    Operand<TFloat32> l = tf.tile(logits(0.15f, 0.5f, 0.05f, 0.3f), tf.constant(new int[] {3, 1}));
+    Operand<TFloat32> filtered = Sampling.topKTopP(tf, l, tf.constant(new int[] {2, 0, 2}),
+        tf.constant(new float[] {0.6f, 0.9f, 1f}));
+    assertArrayEquals(new boolean[] {false, true, false, false}, kept(rowOf(filtered, 0)));
+    assertArrayEquals(new boolean[] {true, true, false, true}, kept(rowOf(filtered, 1)));
+    assertArrayEquals(new boolean[] {false, true, false, true}, kept(rowOf(filtered, 2)));
+    Operand<TFloat32> two = tf.constant(new float[][] {{1f, -2f}, {1f, -2f}});
+    Operand<TFloat32> scaled = Sampling.temperature(tf, two, tf.constant(new float[] {0.5f, 1f}));
+    assertArrayEquals(new float[] {2f, -4f}, row(rowOf(scaled, 0)), 1e-6f);
+    assertArrayEquals(new float[] {1f, -2f}, row(rowOf(scaled, 1)), 1e-6f);
+    Operand<TFloat32> guided = Sampling.guidance(tf, two, tf.zerosLike(two), tf.constant(new float[] {3f, 1f}));
+    assertArrayEquals(new float[] {3f, -6f}, row(rowOf(guided, 0)), 1e-6f);
+    assertArrayEquals(new float[] {1f, -2f}, row(rowOf(guided, 1)), 1e-6f);
+  }
+
+  private Operand<TFloat32> rowOf(Operand<TFloat32> x, int i) {
+    return tf.slice(x, tf.constant(new int[] {i, 0}), tf.constant(new int[] {1, -1}));
+  }
+
+  @Test
   void guidanceIsUncondPlusScaleTimesDifference() {
     Operand<TFloat32> cond = tf.constant(new float[][] {{1f, 2f, -1f}});
     Operand<TFloat32> uncond = tf.constant(new float[][] {{0.5f, 3f, -1f}});

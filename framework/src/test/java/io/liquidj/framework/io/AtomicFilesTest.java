@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.liquidj.framework.UserError;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,23 @@ class AtomicFilesTest {
 
   private static void writeOne(Path target, boolean overwrite, String name) throws Exception {
     AtomicFiles.writeDirectory(target, overwrite, tmp -> Files.writeString(tmp.resolve(name), name));
+  }
+
+  @Test
+  void writtenFoldersAndFilesHaveTheModeOfAnyFileTheUserCreates() throws Exception {
+    // What the user's umask gives a plain new folder and file (rwxr-xr-x and rw-r--r-- under umask 022).
+    var folderMode = Files.getPosixFilePermissions(Files.createDirectory(dir.resolve("plain-folder")));
+    var fileMode = Files.getPosixFilePermissions(Files.createFile(dir.resolve("plain-file")));
+    Path export = dir.resolve("export/1");
+    writeOne(export, false, "saved_model.pb");
+    Path report = dir.resolve("report.json");
+    AtomicFiles.writeString(report, "{}");
+    assertEquals(PosixFilePermissions.toString(folderMode),
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(export)));
+    assertEquals(PosixFilePermissions.toString(fileMode),
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(export.resolve("saved_model.pb"))));
+    assertEquals(PosixFilePermissions.toString(fileMode),
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(report)));
   }
 
   @Test

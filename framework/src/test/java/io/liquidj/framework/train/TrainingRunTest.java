@@ -51,8 +51,35 @@ class TrainingRunTest {
     java.util.Set<String> tags = new java.util.TreeSet<>();
     io.liquidj.framework.metrics.TensorBoardTest.readEvents(events)
         .forEach(e -> e.getSummary().getValueList().forEach(v -> tags.add(v.getTag())));
-    assertEquals(java.util.Set.of("loss", "loss/cross_entropy", "loss/text", "loss/image", "loss/z_loss", "lr",
-        "grad_norm", "tokens_per_second", "mfu"), tags);
+    // z-loss weight 0 (the test settings) and no peak-flops: loss is the cross-entropy, the z-loss a monitor, no MFU.
+    assertEquals(java.util.Set.of("train/loss", "train/loss_text", "train/loss_image", "train/z_loss_monitor",
+        "train/lr", "train/grad_norm", "train/tokens_per_second"), tags);
+  }
+
+  @Test
+  void withoutATerminalEveryLogEveryStepsIsOnePlainLineAndOneMetricsJsonLine() throws Exception {
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    TrainingSettings settings = TestSettings.of(dir,
+        "trainer { steps = 6, log-every = 3, progress-bar = true, z-loss-weight = 1e-4, peak-flops = 1e12 }");
+    try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "# test",
+        new PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
+        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+      losses(run, source, 6);
+    }
+    List<String> lines = console.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    assertEquals(2, lines.size(), lines.toString());
+    assertTrue(lines.get(0).matches("step 3/6 loss \\S+ \\(text \\S+ image \\S+ z \\S+\\) lr \\S+ grad-norm \\S+ "
+        + "\\d+ tok/s MFU \\S+% ETA \\d+:\\d\\d"), lines.get(0));
+    assertFalse(console.toString().contains("\r"), "no carriage-return progress bar without a terminal");
+    List<String> json = java.nio.file.Files.readAllLines(dir.resolve("tensorboard/metrics.jsonl"));
+    assertEquals(2, json.size(), json.toString());
+    var first = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.get(0));
+    assertEquals("train", first.get("split").asText());
+    assertEquals(3, first.get("step").asInt());
+    for (String key : List.of("loss", "cross_entropy", "loss_text", "loss_image", "z_loss", "lr", "grad_norm",
+        "tokens_per_second", "mfu")) {
+      assertTrue(first.has(key), key + " missing from " + first);
+    }
   }
 
   @Test

@@ -6,9 +6,11 @@ import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.export.ExportSettings;
 import io.liquidj.framework.export.SavedModelExport;
 import io.liquidj.framework.generate.GenerateSettings;
+import io.liquidj.framework.generate.ServingContract;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
 import java.util.List;
 import org.tensorflow.Signature;
 
@@ -17,7 +19,8 @@ import org.tensorflow.Signature;
  * (tag serve) whose signatures run the whole decoding loop in the graph: {@code serving_default} =
  * {@code generate_image}, {@code caption}, {@code generate_text}, {@code logits}. With {@code
  * generate.image-tokenizer} set, the VQGAN is in the export too and {@code generate_image} also
- * returns PNG bytes. The checkpoint is any Hugging Face folder (a trainer's export: LoRA already
+ * returns PNG files ({@code png_bytes}). {@code assets.extra/} holds the tokenizer files and {@code
+ * liquid-serving.json}, the prompt contract ({@link ServingContract}) that {@code ./liquid request} reads. The checkpoint is any Hugging Face folder (a trainer's export: LoRA already
  * merged; its tokenizer from {@code generate.tokenizer} when the folder has none).
  */
 public final class ExportRecipe implements Command {
@@ -46,7 +49,12 @@ public final class ExportRecipe implements Command {
     AtomicFiles.checkReplaceable(export.dir(), "export.dir", "export.overwrite", export.overwrite());
     try (GenerationModel model = GenerationModel.open(
         BackboneSettings.from(invocation.config()), models, generate, true)) {
-      SavedModelExport.write(export.dir(), export.overwrite(), model.session, model.generation.signatures());
+      List<Signature> signatures = model.generation.signatures();
+      SavedModelExport.write(export.dir(), export.overwrite(), model.session, signatures, extra -> {
+        List<String> tokenizerFiles = model.liquid.copyTokenizerFiles(extra);
+        Files.writeString(extra.resolve(ServingContract.FILE), ServingContract.write(signatures, model.config,
+            model.vocabulary, generate.shapes(), generate.sampling(), tokenizerFiles));
+      });
       invocation.out().println("wrote " + export.dir() + " with signatures "
           + model.generation.signatures().stream().map(Signature::key).toList());
     }

@@ -37,6 +37,7 @@ import org.tensorflow.op.Ops;
  * and session (shared by the generate and export recipes).
  */
 public final class GenerationModel implements AutoCloseable {
+  final LiquidModel liquid;
   final ModelConfig config;
   final MultimodalVocabulary vocabulary;
   final TextTokenizer tokenizer;
@@ -47,9 +48,10 @@ public final class GenerationModel implements AutoCloseable {
   private final PromptTemplates templates;
   private final GenerationGraph.Shapes shapes;
 
-  private GenerationModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, ChatFormat chat,
+  private GenerationModel(LiquidModel liquid, ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, ChatFormat chat,
       Graph graph, Session session, GenerationGraph generation, PromptTemplates templates,
       GenerationGraph.Shapes shapes) {
+    this.liquid = liquid;
     this.config = config;
     this.vocabulary = vocabulary;
     this.tokenizer = tokenizer;
@@ -109,7 +111,7 @@ public final class GenerationModel implements AutoCloseable {
           store.load(session, weights, Vqgan::checkpointName);
         }
       }
-      return new GenerationModel(config, vocabulary, tokenizer, chat, graph, session, generation, templates,
+      return new GenerationModel(liquid, config, vocabulary, tokenizer, chat, graph, session, generation, templates,
           settings.shapes());
     } catch (RuntimeException e) {
       if (session != null) {

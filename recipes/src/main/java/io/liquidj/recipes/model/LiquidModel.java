@@ -77,13 +77,16 @@ public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, T
     return present || !(tokenizer instanceof HfTokenizer) ? tokenizer : TextTokenizers.withSpecialTokens(tokenizer, ids);
   }
 
-  /** Copies the tokenizer's files into the exported model folder {@code modelDir}. */
-  public void copyTokenizerFiles(Path modelDir) throws IOException {
+  /** Copies the tokenizer's files into the exported model folder {@code modelDir}; returns the names copied. */
+  public List<String> copyTokenizerFiles(Path modelDir) throws IOException {
+    List<String> copied = new java.util.ArrayList<>();
     for (String name : TOKENIZER_FILES) {
       Path file = tokenizerDir.resolve(name);
       if (Files.isRegularFile(file)) {
         Files.copy(file, modelDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copied.add(name);
       }
     }
+    return copied;
   }
 }

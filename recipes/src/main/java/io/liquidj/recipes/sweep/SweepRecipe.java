@@ -150,11 +150,11 @@ public final class SweepRecipe implements Command {
     long parameters = backbones.create(model, Precision.F32).parameters().stream().mapToLong(ParameterSpec::size).sum();
     long tokens = (long) trainer.steps() * trainer.batchSize() * trainer.seqLen() * trainer.gradAccum();
     TrainingCurves curves = TrainingCurves.read(train.resolve("tensorboard"));
-    NavigableMap<Long, Double> loss = curves.curve("loss/cross_entropy");
+    NavigableMap<Long, Double> loss = curves.crossEntropy();
     if (loss.isEmpty()) {
-      throw new IllegalStateException(train.resolve("tensorboard") + " holds no loss/cross_entropy scalars");
+      throw new IllegalStateException(train.resolve("tensorboard") + " holds no train/loss scalars");
     }
-    double[] throughput = curves.curve("tokens_per_second").values().stream().mapToDouble(Double::doubleValue)
+    double[] throughput = curves.curve("train/tokens_per_second").values().stream().mapToDouble(Double::doubleValue)
         .sorted().toArray();
     JsonNode evaluation = JSON.readTree(evaluate.resolve("evaluation.json").toFile());
     List<PointResult.CurvePoint> curve = loss.entrySet().stream()

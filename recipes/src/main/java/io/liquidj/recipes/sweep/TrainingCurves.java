@@ -17,7 +17,7 @@ import org.tensorflow.proto.Summary;
 
 /**
  * The scalars a training run logged to TensorBoard ({@code trainer.output-dir/tensorboard}), read back
- * by tag: {@code loss/cross_entropy}, {@code tokens_per_second}, ... (see {@code TrainingRun.log}).
+ * by tag: {@code train/loss}, {@code train/tokens_per_second}, ... (see {@code TrainingRun.log}).
  * A resumed run adds an events file; where files overlap, the newer file's value of a step wins.
  */
 final class TrainingCurves {
@@ -44,6 +44,15 @@ final class TrainingCurves {
       }
     }
     return new TrainingCurves(scalars);
+  }
+
+  /**
+   * Step → training cross-entropy: {@code train/cross_entropy}, logged when a z-loss weight makes the loss differ
+   * from it, else {@code train/loss}, which then is the cross-entropy.
+   */
+  NavigableMap<Long, Double> crossEntropy() {
+    NavigableMap<Long, Double> separate = curve("train/cross_entropy");
+    return separate.isEmpty() ? curve("train/loss") : separate;
   }
 
   /** Step → value of one tag (empty when never logged). */

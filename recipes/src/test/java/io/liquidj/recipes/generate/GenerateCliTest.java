@@ -171,7 +171,7 @@ class GenerateCliTest {
     try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve");
         VqganTokenizer vqgan = VqganTokenizer.load(VQGAN)) {
       var image = bundle.metaGraphDef().getSignatureDefMap().get("generate_image");
-      assertEquals(DataType.DT_STRING, image.getOutputsOrThrow("png").getDtype());
+      assertEquals(DataType.DT_STRING, image.getOutputsOrThrow("png_bytes").getDtype());
       int[][] prompts = {{10, 11, 12}, {13, 14}};
       GenerationClient.Images served = GenerationClient.of(bundle).generateImagePngs(prompts, SamplingSettings.liquidDefaults());
       var decoded = vqgan.decode(served.codes(), 4, 4);
