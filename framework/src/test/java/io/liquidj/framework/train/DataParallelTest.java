@@ -121,7 +121,7 @@ class DataParallelTest {
    * Rows with different numbers of trained targets (row 1 none, row 2 half), so that the replicas' shares
    * of a batch weigh differently in its loss.
    */
-  private record UnevenTargets(BatchSource source) implements BatchSource {
+  record UnevenTargets(BatchSource source) implements BatchSource {
     @Override
     public Batch next() {
       Batch b = source.next();
