@@ -8,6 +8,7 @@ import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.tf.ParameterSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +65,39 @@ class DataParallelTest {
     for (var e : uninterrupted.values.entrySet()) {
       float[] expected = e.getValue();
       float[] actual = resumed.values.get(e.getKey());
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], actual[i], TOLERANCE, e.getKey() + "[" + i + "]");
+      }
+    }
+  }
+
+  @Test
+  void optimizerShardsResumeFromACheckpointAsIfUninterrupted() throws Exception {
+    Trained uninterrupted = train(1);
+    // Each replica's shard of AdamW's moments is in its own file of the step-10 checkpoint.
+    train(2, 10, "trainer.checkpoint-every = 10", "distributed.shard = optimizer");
+    assertTrue(Files.isRegularFile(dir.resolve("d2/checkpoints/step-00000010/replica-1.safetensors")));
+    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "distributed.shard = optimizer",
+        "trainer.resume = true");
+    assertEquals(STEPS - 10, resumed.losses.size());
+    assertSameValues(uninterrupted, resumed);
+  }
+
+  @Test
+  void aCheckpointWithoutManifestIsIgnoredOnResume() throws Exception {
+    Trained uninterrupted = train(1);
+    train(2, 10, "trainer.checkpoint-every = 5");
+    // As if a task died while the step-10 checkpoint was written: its manifest is missing.
+    Files.delete(dir.resolve("d2/checkpoints/step-00000010/manifest.json"));
+    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 5", "trainer.resume = true");
+    assertEquals(STEPS - 5, resumed.losses.size(), "resumed from step 5");
+    assertSameValues(uninterrupted, resumed);
+  }
+
+  private static void assertSameValues(Trained expectedRun, Trained actualRun) {
+    for (var e : expectedRun.values.entrySet()) {
+      float[] expected = e.getValue();
+      float[] actual = actualRun.values.get(e.getKey());
       for (int i = 0; i < expected.length; i++) {
         assertEquals(expected[i], actual[i], TOLERANCE, e.getKey() + "[" + i + "]");
       }
