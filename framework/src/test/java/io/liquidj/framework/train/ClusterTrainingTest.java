@@ -68,6 +68,12 @@ class ClusterTrainingTest {
 
   /** Trains one worker per address of {@code cluster}, each on its own thread, each on its rows. */
   List<Trained> trainTogether(List<String> cluster, String folder, String... overrides) throws Exception {
+    return trainWith(dir, cluster, folder, overrides);
+  }
+
+  /** {@link #trainTogether} in {@code root} (another test's folder). */
+  List<Trained> trainWith(Path root, List<String> cluster, String folder, String... overrides) throws Exception {
+    dir = root;
     ExecutorService threads = Executors.newFixedThreadPool(cluster.size());
     try {
       List<Future<Trained>> futures = new ArrayList<>();
