@@ -12,6 +12,7 @@ import io.liquidj.framework.config.Settings;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
+import io.liquidj.framework.distributed.DistributedSettings;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
 import io.liquidj.framework.train.TrainerSettings;
@@ -43,7 +44,30 @@ final class TrainRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "trainer", "optimizer", "schedule", "lora", "freeze", "data");
+    return List.of("backbone", "checkpoint", "trainer", "optimizer", "schedule", "lora", "freeze", "data",
+        "distributed");
+  }
+
+  /**
+   * {@code data} as this process reads it: with distributed.cluster, rank = distributed.task of world size = the
+   * processes (each takes every world-size-th document), so the global batch is trainer.batch-size for any count.
+   */
+  private static DataSettings dataOfThisProcess(DataSettings data, TrainingSettings settings) {
+    DistributedSettings distributed = settings.distributed();
+    if (!distributed.multiProcess()) {
+      return data;
+    }
+    if (data.worldSize() != 1) {
+      throw new UserError("data.world-size = " + data.worldSize() + " with distributed.cluster: the trainer sets the "
+          + "data rank and world size from distributed.task and the cluster's " + distributed.processes()
+          + " processes; leave data.rank and data.world-size unset");
+    }
+    if (settings.trainer().batchSize() % distributed.processes() != 0) {
+      throw new UserError("trainer.batch-size = " + settings.trainer().batchSize() + " does not split evenly over the "
+          + distributed.processes() + " processes of distributed.cluster");
+    }
+    return new DataSettings(data.sources(), data.maxLength(), data.seed(), data.reverseRatio(), data.cfgDropout(),
+        data.lossOn(), data.t2iSuffixes(), data.i2tPrefix(), distributed.task(), distributed.processes());
   }
 
   @Override
@@ -53,7 +77,7 @@ final class TrainRecipe implements Command {
     TrainingSettings settings = TrainingSettings.from(config);
     TrainerSettings trainer = settings.trainer();
     BackboneSettings backboneSettings = BackboneSettings.from(config);
-    DataSettings data = DataSettings.from(config.getConfig("data"));
+    DataSettings data = dataOfThisProcess(DataSettings.from(config.getConfig("data")), settings);
     if (data.maxLength() != trainer.seqLen()) {
       throw new UserError("data.max-length (" + data.maxLength() + ") and trainer.seq-len (" + trainer.seqLen()
           + ") differ: packed rows are trainer.seq-len tokens; set both (e.g. data.max-length = ${trainer.seq-len})");
@@ -71,18 +95,26 @@ final class TrainRecipe implements Command {
         BackboneVariables.fill(session, parameters, model.config(), checkpoint, trainer.seed());
     Path outputDir = trainer.outputDir();
 
-    try (BatchSource batches = PackedBatchSource.open(data, model.vocabulary(), model.tokenizer(), trainer.batchSize());
+    // With distributed.cluster, each process packs its share of every global batch from its own documents.
+    int rows = trainer.batchSize() / settings.distributed().processes();
+    try (BatchSource batches = PackedBatchSource.open(data, model.vocabulary(), model.tokenizer(), rows);
         TrainingRun run = new TrainingRun(backbone, model.vocabulary(), settings, weights,
             RecipeConfig.render(config, true), invocation.out())) {
       // Saved once the run has claimed the folder (another run there, without resume or overwrite, stops it).
-      RecipeConfig.saveResolved(config, outputDir);
+      if (run.chief()) {
+        RecipeConfig.saveResolved(config, outputDir);
+      }
       // 2. Loop (resuming from the newest checkpoint, data position included, when trainer.resume = true).
       run.resumeIfAsked(batches);
       while (!run.done()) {
         run.step(batches);
       }
-      // 3. Final checkpoint and the trained model as a Hugging Face folder (LoRA merged, tokenizer copied).
+      // 3. Final checkpoint (every process writes its part) and, by task 0, the trained model as a Hugging Face
+      // folder (LoRA merged, tokenizer copied).
       Path last = run.checkpoint(batches);
+      if (!run.chief()) {
+        return 0;
+      }
       Path exported = run.exportModel(outputDir.resolve("model"));
       model.copyTokenizerFiles(exported);
       invocation.out().println("checkpoint: " + last);

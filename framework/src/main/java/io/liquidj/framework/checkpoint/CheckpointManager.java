@@ -22,8 +22,11 @@ import org.tensorflow.Session;
 /**
  * Training checkpoints under {@code <dir>/step-NNNNNNNN/}: {@code model.safetensors} (backbone
  * parameters and LoRA adapters, f32), {@code optimizer.safetensors} (Adam moments), {@code state.json}
- * ({@link TrainerState}) and {@code config.conf} (the resolved configuration). Each is written
- * atomically as a whole directory; the newest {@code keepLast} are kept.
+ * ({@link TrainerState}) and {@code config.conf} (the resolved configuration), written atomically as a
+ * directory by task 0; then every task's {@code rank-T.json} (its data position) and, with ZeRO-1, every
+ * replica's {@code replica-R.safetensors} (its shard of the moments); last {@code manifest.json}, written by
+ * task 0 once every task wrote its files. A checkpoint without manifest is incomplete (a task died while
+ * writing) and ignored by {@link #latest}. The newest {@code keepLast} complete ones are kept.
  */
 public final class CheckpointManager {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,15 +41,35 @@ public final class CheckpointManager {
     this.keepLast = keepLast;
   }
 
+  /** The file written last, by task 0, that makes a checkpoint complete. */
+  public static final String MANIFEST = "manifest.json";
+
   /**
-   * Writes the checkpoint of {@code state.step()} and deletes the older ones beyond keep-last.
+   * What wrote a complete checkpoint: a resume needs as many processes (each continues its own data position)
+   * and, with ZeRO-1 shards, as many replicas.
+   *
+   * @param shardedReplicas replicas with a {@code replica-R.safetensors} file, 0 without ZeRO-1
+   */
+  public record Manifest(int step, int processes, int shardedReplicas) {}
+
+  /** A rank's own part of a checkpoint. */
+  private record RankState(String dataPosition) {}
+
+  /** The folder of step {@code step}'s checkpoint. */
+  public Path directoryOf(int step) {
+    return dir.resolve(String.format("step-%08d", step));
+  }
+
+  /**
+   * Task 0's part, written first: the step folder with the weights, the unsharded optimizer state, the counters
+   * and the configuration (replacing an incomplete folder of the same step).
    *
    * @param model the stores saved in model.safetensors
    * @param optimizer the store saved in optimizer.safetensors ({@code skip}ped names left out)
    */
-  public Path save(Session session, List<VariableStore> model, VariableStore optimizer, Predicate<String> skip,
+  public Path saveShared(Session session, List<VariableStore> model, VariableStore optimizer, Predicate<String> skip,
       TrainerState state, String config) throws IOException {
-    Path target = dir.resolve(String.format("step-%08d", state.step()));
+    Path target = directoryOf(state.step());
     // A step folder in the checkpoints folder is this trainer's by its name, marked or not (earlier versions).
     AtomicFiles.writeDirectory(target, /* overwrite= */ true, tmp -> {
       writeStores(session, tmp.resolve("model.safetensors"), model, n -> false);
@@ -54,11 +77,37 @@ public final class CheckpointManager {
       Files.writeString(tmp.resolve("state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
       Files.writeString(tmp.resolve("config.conf"), config);
     });
-    List<Path> all = list();
-    for (int i = 0; i < all.size() - keepLast; i++) {
-      AtomicFiles.deleteTree(all.get(i));
-    }
     return target;
+  }
+
+  /** Task {@code rank}'s part of {@code checkpoint} (after task 0's): its data position. */
+  public static void saveRank(Path checkpoint, int rank, String dataPosition) throws IOException {
+    AtomicFiles.writeString(checkpoint.resolve("rank-" + rank + ".json"),
+        JSON.writeValueAsString(new RankState(dataPosition)));
+  }
+
+  /** Replica {@code replica}'s shard of the optimizer state: the {@code saved} variables of {@code store}. */
+  public void saveReplicaShard(Session session, Path checkpoint, int replica, VariableStore store,
+      Predicate<String> saved) throws IOException {
+    writeStores(session, checkpoint.resolve("replica-" + replica + ".safetensors"), List.of(store), saved.negate());
+  }
+
+  /** Writes the manifest (every task wrote its files) and deletes the complete checkpoints beyond keep-last. */
+  public void complete(Path checkpoint, Manifest manifest) throws IOException {
+    AtomicFiles.writeString(checkpoint.resolve(MANIFEST), JSON.writeValueAsString(manifest));
+    List<Path> complete = list().stream().filter(CheckpointManager::isComplete).toList();
+    if (complete.size() > keepLast) {
+      Path oldestKept = complete.get(complete.size() - keepLast);
+      for (Path p : list()) {
+        if (p.compareTo(oldestKept) < 0) {
+          AtomicFiles.deleteTree(p);
+        }
+      }
+    }
+  }
+
+  private static boolean isComplete(Path checkpoint) {
+    return Files.isRegularFile(checkpoint.resolve(MANIFEST));
   }
 
   private void writeStores(Session session, Path file, List<VariableStore> stores, Predicate<String> skip)
@@ -92,10 +141,41 @@ public final class CheckpointManager {
     return out;
   }
 
-  /** The newest checkpoint, if any. */
+  /** The newest complete checkpoint (one with a manifest), if any. */
   public Optional<Path> latest() throws IOException {
-    List<Path> all = list();
-    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    List<Path> complete = list().stream().filter(CheckpointManager::isComplete).toList();
+    return complete.isEmpty() ? Optional.empty() : Optional.of(complete.get(complete.size() - 1));
+  }
+
+  /** The manifest of a complete checkpoint. */
+  public static Manifest manifest(Path checkpoint) {
+    return read(checkpoint, MANIFEST, Manifest.class);
+  }
+
+  /** Task {@code rank}'s data position in {@code checkpoint}. */
+  public static String dataPosition(Path checkpoint, int rank) {
+    return read(checkpoint, "rank-" + rank + ".json", RankState.class).dataPosition();
+  }
+
+  /** Loads replica {@code replica}'s shard into the {@code saved} variables of {@code store}. */
+  public static void loadReplicaShard(Path checkpoint, int replica, Session session, VariableStore store,
+      Predicate<String> saved) {
+    Path file = checkpoint.resolve("replica-" + replica + ".safetensors");
+    if (!Files.isRegularFile(file)) {
+      throw new UserError("checkpoint " + checkpoint + " has no " + file.getFileName() + " (replica " + replica
+          + "'s shard of the optimizer state)");
+    }
+    try (SafetensorsFile shard = SafetensorsFile.open(file)) {
+      store.load(session, shard, n -> saved.test(n) ? n : null);
+    }
+  }
+
+  private static <T> T read(Path checkpoint, String name, Class<T> type) {
+    try {
+      return JSON.readValue(checkpoint.resolve(name).toFile(), type);
+    } catch (IOException e) {
+      throw new UserError("cannot read checkpoint " + checkpoint.resolve(name) + ": " + e.getMessage(), e);
+    }
   }
 
   /**

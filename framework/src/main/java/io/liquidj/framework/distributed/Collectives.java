@@ -23,15 +23,18 @@ public final class Collectives {
 
   private final int groupSize;
   private final String communicationHint;
-  private int nextInstanceKey = 1;
+  private int nextInstanceKey;
 
   /**
-   * @param groupSize the number of replicas
+   * @param groupSize the number of replicas (over all processes)
    * @param communicationHint "nccl" on GPUs, "auto" elsewhere
+   * @param firstInstanceKey the first collective's instance key; separate graphs' collectives in one session
+   *     (the training step, the weight sync) take separate ranges
    */
-  public Collectives(int groupSize, String communicationHint) {
+  public Collectives(int groupSize, String communicationHint, int firstInstanceKey) {
     this.groupSize = groupSize;
     this.communicationHint = communicationHint;
+    this.nextInstanceKey = firstInstanceKey;
   }
 
   /** The options every run of a graph with collectives needs: the graph key and the step's timeout. */

@@ -96,7 +96,9 @@ public final class TrainGraph {
    *
    * @param scopes one per replica, each pinned to its device (a single unpinned scope: one device)
    * @param stores the variables of each replica, created in its scope (with the same names)
-   * @param collectives replica i's collectives are {@code collectives.apply(i)}; unused for one replica
+   * @param collectives replica i's collectives are {@code collectives.apply(i)}; null for one replica in all
+   *     (then {@code scopes} holds one scope). With {@code distributed.cluster}, the replicas of every process
+   *     form one group: this process's are global replicas {@code firstReplica() + i}
    */
   public TrainGraph(
       List<Ops> scopes,
@@ -107,16 +109,19 @@ public final class TrainGraph {
       java.util.function.IntFunction<Collectives> collectives) {
     TrainerSettings trainer = settings.trainer();
     int n = scopes.size();
-    if (trainer.batchSize() % n != 0) {
+    // Over all processes: replica firstReplica + i is this process's i-th (one process without collectives).
+    int replicasInAll = collectives == null ? 1 : settings.distributed().replicas();
+    int firstReplica = collectives == null ? 0 : settings.distributed().firstReplica();
+    if (trainer.batchSize() % replicasInAll != 0) {
       throw new UserError("trainer.batch-size = " + trainer.batchSize() + " does not split evenly over "
-          + "distributed.devices = " + n + " replicas");
+          + replicasInAll + " replicas (distributed.devices × the processes of distributed.cluster)");
     }
     BatchGraph.Settings full = BatchGraph.Settings.training(trainer, vocabulary);
-    BatchGraph.Settings share = new BatchGraph.Settings(full.batchSize() / n, full.length(), full.masking(),
+    BatchGraph.Settings share = new BatchGraph.Settings(full.batchSize() / replicasInAll, full.length(), full.masking(),
         full.zLoss(), full.zLossWeight(), full.recomputeActivations(), full.vocabulary());
     ReplicaStores first = stores.get(0);
     List<Backward> passes = new ArrayList<>();
-    if (n == 1) {
+    if (collectives == null) {
       Ops tf = scopes.get(0);
       VariableStore.GraphWeights base = first.parameters().weights();
       weights = settings.lora().enabled() ? LoraWeights.wrap(tf, base, first.adapters(), settings.lora()) : base;
@@ -150,8 +155,8 @@ public final class TrainGraph {
     List<Op> accumulates = new ArrayList<>();
     List<Op> applies = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      Step step = new Step(scopes.get(i), i, n, stores.get(i), passes.get(i), settings,
-          n == 1 ? null : collectives.apply(i));
+      Step step = new Step(scopes.get(i), firstReplica + i, replicasInAll, stores.get(i), passes.get(i), settings,
+          collectives == null ? null : collectives.apply(i));
       replicas.add(new Replica(passes.get(i).batch(), step.optimizer));
       if (step.accumulate != null) {
         accumulates.add(step.accumulate);

@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import io.liquidj.framework.distributed.ClusterServer;
 import io.liquidj.framework.distributed.Collectives;
 import io.liquidj.framework.distributed.DistributedSettings;
 import java.util.ArrayList;
@@ -39,6 +40,8 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.proto.RunOptions;
+import org.tensorflow.exceptions.TensorFlowException;
 
 /**
  * One training run: its graph and session, the variables (parameters, LoRA adapters, optimizer
@@ -54,8 +57,16 @@ public final class TrainingRun implements AutoCloseable {
     void load(Session session, VariableStore parameters);
   }
 
+  /** Instance-key ranges of the training step's, the weight sync's and the barrier's collectives. */
+  private static final int TRAIN_KEYS = 1;
+  private static final int SYNC_KEYS = 1_000_000;
+  private static final int BARRIER_KEYS = 2_000_000;
+
+  /** Optimizer variables left out of optimizer.safetensors: accumulators (zero between steps) and ZeRO-1 shards. */
   private static final Predicate<String> NOT_SAVED = name -> name.endsWith(".grad_accum")
       || name.startsWith(OptimizerShards.PREFIX);
+  /** A replica's ZeRO-1 shard variables and moments, saved per replica. */
+  private static final Predicate<String> SHARD = name -> name.startsWith(OptimizerShards.PREFIX);
 
   private final Backbone backbone;
   private final TrainingSettings settings;
@@ -66,8 +77,18 @@ public final class TrainingRun implements AutoCloseable {
   private final VariableStore adapters;
   private final VariableStore optimizerState;
   private final TrainGraph trainGraph;
-  /** Copies replica 0's variables into the other replicas'; null with one device. */
-  private final Op copyFromFirst;
+  /** This process's replicas' variables, replica 0 first. */
+  private final List<TrainGraph.ReplicaStores> replicaStores;
+  /** Makes every replica's variables global replica 0's; null with one replica. */
+  private final Op syncFromFirst;
+  /** Completes when every process ran it; null in a single process. */
+  private final Op barrier;
+  /** The collectives' graph key and timeout; null with one replica. */
+  private final RunOptions runOptions;
+  /** Task 0 (or a single process): claims the folder, writes checkpoints, TensorBoard and the model. */
+  private final boolean chief;
+  /** This process's server in a cluster; null in a single process. */
+  private final ClusterServer cluster;
   private final Session session;
   private final TrainStep trainStep;
   private final CheckpointManager checkpoints;
@@ -96,21 +117,20 @@ public final class TrainingRun implements AutoCloseable {
     this.out = out;
     TrainerSettings trainer = settings.trainer();
     try {
-      RunFolder.claim(trainer, out);
-      Ops tf = Ops.create(graph);
       DistributedSettings distributed = settings.distributed();
-      int n = distributed.devices();
-      if (n > 1 && distributed.shard() == DistributedSettings.Shard.OPTIMIZER && trainer.resume()) {
-        throw new UserError("trainer.resume with distributed.shard = optimizer is not supported yet: its checkpoints "
-            + "hold the weights but not the sharded AdamW moments; resume with distributed.shard = none");
+      chief = distributed.chief();
+      if (chief) {
+        RunFolder.claim(trainer, out); // the other tasks write only their shard files into the chief's folder
       }
-      boolean gpus = n > 1 && GpuProbe.gpuVisible();
+      Ops tf = Ops.create(graph);
+      int n = distributed.devices();
+      boolean gpus = distributed.replicated() && GpuProbe.gpuVisible();
       List<Ops> scopes = new ArrayList<>();
       List<TrainGraph.ReplicaStores> stores = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         // Every replica's variables carry the same names; a variable is its device's (research §"One process").
-        Ops scope = n == 1 ? tf : tf.withSubScope("replica" + i).withDevice(DeviceSpec.newBuilder()
-            .deviceType(gpus ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU).deviceIndex(i).build());
+        Ops scope = !distributed.replicated() ? tf
+            : tf.withSubScope("replica" + i).withDevice(replicaDevice(distributed, gpus, i));
         VariableStore replicaAdapters = new VariableStore(scope);
         VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed());
         if (settings.lora().enabled()) {
@@ -123,25 +143,36 @@ public final class TrainingRun implements AutoCloseable {
         scopes.add(scope);
         stores.add(new TrainGraph.ReplicaStores(replicaParameters, replicaAdapters, new VariableStore(scope)));
       }
+      replicaStores = stores;
       parameters = stores.get(0).parameters();
       adapters = stores.get(0).adapters();
       optimizerState = stores.get(0).optimizerState();
+      String hint = gpus ? "nccl" : "auto";
+      int replicas = distributed.replicas();
       trainGraph = new TrainGraph(scopes, stores, backbone, settings, vocabulary,
-          i -> new Collectives(n, gpus ? "nccl" : "auto"));
-      copyFromFirst = n == 1 ? null : copyFromFirst(scopes, stores);
-      session = new Session(graph, sessionConfig(trainer.xla(), gpus ? 1 : n));
+          distributed.replicated() ? i -> new Collectives(replicas, hint, TRAIN_KEYS) : null);
+      syncFromFirst = distributed.replicated() ? syncFromFirst(scopes, stores, distributed, hint) : null;
+      barrier = distributed.multiProcess() ? barrier(scopes, replicas, hint) : null;
+      runOptions = distributed.replicated() ? Collectives.runOptions(distributed.timeoutSeconds()) : null;
+      ConfigProto config = sessionConfig(trainer.xla(), gpus ? 1 : n);
+      if (distributed.multiProcess()) {
+        cluster = ClusterServer.start(distributed, config);
+        session = cluster.session(graph, config);
+      } else {
+        cluster = null;
+        session = new Session(graph, config);
+      }
       for (TrainGraph.ReplicaStores replica : stores) {
         replica.adapters().initializeAll(session);
         replica.optimizerState().initializeAll(session);
       }
       loader.load(session, parameters);
-      copyFromFirst();
+      syncFromFirst("loading the weights");
       trainStep = new TrainStep(session, trainGraph,
-          settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer,
-          n == 1 ? null : Collectives.runOptions(distributed.timeoutSeconds()));
+          settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer, runOptions);
       checkpoints = new CheckpointManager(trainer.outputDir().resolve(RunFolder.CHECKPOINTS), trainer.keepLast());
-      tensorBoard = new TensorBoard(trainer.outputDir().resolve(RunFolder.TENSORBOARD));
-      metrics = new MetricsLog(trainer.outputDir().resolve(RunFolder.TENSORBOARD));
+      tensorBoard = chief ? new TensorBoard(trainer.outputDir().resolve(RunFolder.TENSORBOARD)) : null;
+      metrics = chief ? new MetricsLog(trainer.outputDir().resolve(RunFolder.TENSORBOARD)) : null;
       parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
     } catch (IOException e) {
       closeQuietly();
@@ -173,33 +204,91 @@ public final class TrainingRun implements AutoCloseable {
     return config.build();
   }
 
-  /** One op that copies replica 0's variables (parameters, adapters, optimizer state) into the others'. */
-  private static Op copyFromFirst(List<Ops> scopes, List<TrainGraph.ReplicaStores> stores) {
-    TrainGraph.ReplicaStores first = stores.get(0);
-    Ops read = scopes.get(0).withSubScope("copy_to_replicas");
-    List<Op> copies = new ArrayList<>();
-    for (int i = 1; i < stores.size(); i++) {
-      Ops write = scopes.get(i).withSubScope("copy_from_replica0");
-      TrainGraph.ReplicaStores to = stores.get(i);
-      List<VariableStore> sources = List.of(first.parameters(), first.adapters(), first.optimizerState());
-      List<VariableStore> targets = List.of(to.parameters(), to.adapters(), to.optimizerState());
-      for (int s = 0; s < sources.size(); s++) {
-        for (VariableStore.Variable v : sources.get(s).all()) {
-          if (v.spec().name().startsWith(OptimizerShards.PREFIX)) {
-            continue; // each replica's own share of the moments
-          }
-          Operand<TFloat32> value = read.readVariableOp(v.handle(), TFloat32.class);
-          copies.add(write.assignVariableOp(targets.get(s).get(v.spec().name()).handle(), value));
-        }
-      }
+  /** Replica {@code i} of this process's device: {@code [/job:worker/replica:0/task:t]/device:CPU|GPU:i}. */
+  private static DeviceSpec replicaDevice(DistributedSettings distributed, boolean gpus, int i) {
+    DeviceSpec.Builder device = DeviceSpec.newBuilder()
+        .deviceType(gpus ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU).deviceIndex(i);
+    if (distributed.multiProcess()) {
+      device.job(ClusterServer.JOB).replica(0).task(distributed.task());
     }
-    return scopes.get(0).withControlDependencies(copies).withName("copy_to_replicas").noOp();
+    return device.build();
   }
 
-  /** With several replicas: makes every replica's variables replica 0's (after loading or resuming). */
-  private void copyFromFirst() {
-    if (copyFromFirst != null) {
-      session.runner().addTarget(copyFromFirst).run();
+  /**
+   * One op that makes every replica's variables (parameters, adapters, optimizer state; not the ZeRO-1 shards,
+   * each replica's own) global replica 0's, in every process: a broadcast written as a sum over the replicas
+   * in which every replica but 0 contributes zeros (x + 0 = x exactly).
+   */
+  private static Op syncFromFirst(List<Ops> scopes, List<TrainGraph.ReplicaStores> stores,
+      DistributedSettings distributed, String hint) {
+    List<Op> assigns = new ArrayList<>();
+    for (int i = 0; i < stores.size(); i++) {
+      Ops tf = scopes.get(i).withSubScope("sync_from_replica0");
+      boolean first = distributed.firstReplica() + i == 0;
+      TrainGraph.ReplicaStores replica = stores.get(i);
+      List<VariableStore.Variable> variables = new ArrayList<>();
+      for (VariableStore store : List.of(replica.parameters(), replica.adapters(), replica.optimizerState())) {
+        store.all().stream().filter(v -> !v.spec().name().startsWith(OptimizerShards.PREFIX)).forEach(variables::add);
+      }
+      List<Operand<TFloat32>> contributions = new ArrayList<>();
+      for (VariableStore.Variable v : variables) {
+        Operand<TFloat32> value = tf.readVariableOp(v.handle(), TFloat32.class);
+        contributions.add(first ? value : tf.zerosLike(value));
+      }
+      List<Operand<TFloat32>> synced = new Collectives(distributed.replicas(), hint, SYNC_KEYS).sumInBuckets(tf,
+          contributions, variables.stream().map(v -> v.spec().shape()).toList(), distributed.bucketBytes());
+      for (int v = 0; v < variables.size(); v++) {
+        assigns.add(tf.assignVariableOp(variables.get(v).handle(), synced.get(v)));
+      }
+    }
+    return scopes.get(0).withControlDependencies(assigns).withName("sync_from_replica0").noOp();
+  }
+
+  /** One op that completes only when every replica of every process has run it. */
+  private static Op barrier(List<Ops> scopes, int replicas, String hint) {
+    List<Op> arrived = new ArrayList<>();
+    for (Ops scope : scopes) {
+      Ops tf = scope.withSubScope("barrier");
+      arrived.add(tf.identity(new Collectives(replicas, hint, BARRIER_KEYS).sum(tf, tf.constant(1f))));
+    }
+    return scopes.get(0).withControlDependencies(arrived).withName("barrier").noOp();
+  }
+
+  /** With several replicas: makes every replica's variables global replica 0's (after loading or resuming). */
+  private void syncFromFirst(String what) {
+    if (syncFromFirst != null) {
+      collectively(what, () -> session.runner().addTarget(syncFromFirst).setOptions(runOptions).run());
+    }
+  }
+
+  /** Waits until every process got here (checkpoints: see {@link #checkpoint}). */
+  private void barrier(String what) {
+    if (barrier != null) {
+      collectively(what, () -> session.runner().addTarget(barrier).setOptions(runOptions).run());
+    }
+  }
+
+  /**
+   * Runs {@code work}, whose collectives need every other process; when they fail (a process died, stopped
+   * answering or failed itself) the run stops with one line naming the tasks that no longer answer. The session
+   * is unusable after a failed collective (research/distributed-tf-java.md): the process must end, and a
+   * relaunch with trainer.resume = true continues from the last complete checkpoint.
+   */
+  private <T> T collectively(String what, java.util.function.Supplier<T> work) {
+    try {
+      return work.get();
+    } catch (TensorFlowException e) {
+      if (cluster == null) {
+        throw e;
+      }
+      List<String> lost = cluster.unreachablePeers(1000);
+      String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+      throw new UserError("task " + settings.distributed().task() + ": " + what + " failed within "
+          + "distributed.timeout-seconds = " + settings.distributed().timeoutSeconds() + ": "
+          + (lost.isEmpty() ? "every other task's server still answers (one is stuck, slow or failed itself)"
+              : "lost " + String.join(", ", lost))
+          + "; restart every task with trainer.resume = true to continue from the last complete checkpoint ("
+          + first + ")", e);
     }
   }
 
@@ -219,14 +308,38 @@ public final class TrainingRun implements AutoCloseable {
           + " holds no checkpoint: starting at step 0");
       return latest;
     }
+    DistributedSettings distributed = settings.distributed();
+    CheckpointManager.Manifest manifest = CheckpointManager.manifest(latest.get());
+    if (manifest.processes() != distributed.processes()) {
+      throw new UserError(latest.get() + " was written by " + manifest.processes() + " process(es), each with its own "
+          + "data position; resume with as many (distributed.cluster has " + distributed.processes() + ")");
+    }
+    int sharded = sharded() ? distributed.replicas() : 0;
+    if (manifest.shardedReplicas() != sharded) {
+      throw new UserError(latest.get() + " holds AdamW's moments sharded over " + manifest.shardedReplicas()
+          + " replica(s) (0: not sharded); this run has " + sharded + " (distributed.shard = "
+          + distributed.shard().name().toLowerCase(Locale.ROOT) + ", " + distributed.replicas()
+          + " replicas): resume with the same distributed settings");
+    }
     TrainerState state = CheckpointManager.load(latest.get(), session, List.of(parameters, adapters),
         optimizerState, NOT_SAVED);
-    copyFromFirst();
+    syncFromFirst("resuming");
+    if (sharded > 0) {
+      for (int i = 0; i < replicaStores.size(); i++) {
+        CheckpointManager.loadReplicaShard(latest.get(), distributed.firstReplica() + i, session,
+            replicaStores.get(i).optimizerState(), SHARD);
+      }
+    }
     trainStep.restore(new TrainStep.State(state.step(), state.appliedUpdates(), state.nonFiniteInARow()));
-    source.seek(state.dataPosition());
+    source.seek(CheckpointManager.dataPosition(latest.get(), distributed.task()));
     lastCheckpoint = latest.get();
     out.println("resumed from " + latest.get() + " at step " + state.step());
     return latest;
+  }
+
+  /** Whether each replica holds its own shard of the optimizer state (ZeRO-1 with several replicas). */
+  private boolean sharded() {
+    return settings.distributed().replicated() && settings.distributed().shard() == DistributedSettings.Shard.OPTIMIZER;
   }
 
   /** Whether trainer.steps steps are done. */
@@ -249,7 +362,7 @@ public final class TrainingRun implements AutoCloseable {
         progress = new ConsoleProgress("train", trainer.steps(), startStep);
       }
     }
-    StepResult r = trainStep.run(source);
+    StepResult r = collectively("step " + (trainStep.state().step() + 1), () -> trainStep.run(source));
     int done = r.step() + 1;
     if (!r.applied()) {
       out.printf(Locale.ROOT, "step %d: non-finite loss %s or gradient norm %s, update skipped (%d in a row)%n",
@@ -291,9 +404,11 @@ public final class TrainingRun implements AutoCloseable {
     if (trainer.peakFlops() > 0) {
       values.put("mfu", Throughput.mfu(parameterCount, r.tokensPerSecond(), trainer.peakFlops()));
     }
-    values.forEach((name, v) -> tensorBoard.scalar("train/" + name, at, v));
-    tensorBoard.flush();
-    metrics.write("train", at, values);
+    if (tensorBoard != null) { // task 0 only: the loss is the global batch's on every task
+      values.forEach((name, v) -> tensorBoard.scalar("train/" + name, at, v));
+      tensorBoard.flush();
+      metrics.write("train", at, values);
+    }
     if (progress == null) {
       double secondsPerStep = (System.nanoTime() - startNanos) / 1e9 / Math.max(1, at - startStep);
       out.printf(Locale.ROOT, "step %d/%d loss %.4f (text %.4f image %.4f z %.3g) lr %.3g grad-norm %.3f "
@@ -310,14 +425,38 @@ public final class TrainingRun implements AutoCloseable {
         : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
   }
 
-  /** Writes a checkpoint of the current step (and prunes old ones). */
+  /**
+   * Writes a checkpoint of the current step (and prunes old ones); every process calls it at the same step:
+   * task 0 writes the weights, then every task its data position and its replicas' ZeRO-1 shards, then task 0
+   * the manifest that makes the checkpoint complete (two barriers between).
+   *
+   * @return the checkpoint's folder (complete once every task returned)
+   */
   public Path checkpoint(BatchSource source) throws IOException {
     TrainStep.State s = trainStep.state();
-    lastCheckpoint = checkpoints.save(session, List.of(parameters, adapters), optimizerState, NOT_SAVED,
-        new TrainerState(s.step(), s.appliedUpdates(), s.nonFiniteInARow(), settings.trainer().seed(),
-            source.position()),
-        resolvedConfig);
-    return lastCheckpoint;
+    DistributedSettings distributed = settings.distributed();
+    Path target = checkpoints.directoryOf(s.step());
+    if (chief) {
+      checkpoints.saveShared(session, List.of(parameters, adapters), optimizerState, NOT_SAVED,
+          new TrainerState(s.step(), s.appliedUpdates(), s.nonFiniteInARow(), settings.trainer().seed(),
+              source.position()),
+          resolvedConfig);
+    }
+    barrier("checkpoint " + target.getFileName() + " (weights written)");
+    CheckpointManager.saveRank(target, distributed.task(), source.position());
+    if (sharded()) {
+      for (int i = 0; i < replicaStores.size(); i++) {
+        checkpoints.saveReplicaShard(session, target, distributed.firstReplica() + i,
+            replicaStores.get(i).optimizerState(), SHARD);
+      }
+    }
+    barrier("checkpoint " + target.getFileName() + " (every task's files written)");
+    if (chief) {
+      checkpoints.complete(target, new CheckpointManager.Manifest(s.step(), distributed.processes(),
+          sharded() ? distributed.replicas() : 0));
+    }
+    lastCheckpoint = target;
+    return target;
   }
 
   /**
@@ -326,6 +465,9 @@ public final class TrainingRun implements AutoCloseable {
    * projections.
    */
   public Path exportModel(Path dir) throws IOException {
+    if (!chief) {
+      throw new IllegalStateException("only task 0 exports the model");
+    }
     // A resumed run replaces its own model/ (RunFolder.claim refused, at the start, one that is not the run's).
     return BackboneCheckpoints.save(session, trainGraph.weights(), backbone, dir,
         settings.trainer().overwrite() || settings.trainer().resume());
@@ -345,6 +487,11 @@ public final class TrainingRun implements AutoCloseable {
 
   public TrainGraph trainGraph() {
     return trainGraph;
+  }
+
+  /** Whether this process writes the run's folder, logs and model (task 0, or a single process). */
+  public boolean chief() {
+    return chief;
   }
 
   /** The step counters (next step, applied updates, non-finite streak). */

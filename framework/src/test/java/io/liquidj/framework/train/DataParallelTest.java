@@ -8,6 +8,7 @@ import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.tf.ParameterSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -70,6 +71,39 @@ class DataParallelTest {
     }
   }
 
+  @Test
+  void optimizerShardsResumeFromACheckpointAsIfUninterrupted() throws Exception {
+    Trained uninterrupted = train(1);
+    // Each replica's shard of AdamW's moments is in its own file of the step-10 checkpoint.
+    train(2, 10, "trainer.checkpoint-every = 10", "distributed.shard = optimizer");
+    assertTrue(Files.isRegularFile(dir.resolve("d2/checkpoints/step-00000010/replica-1.safetensors")));
+    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "distributed.shard = optimizer",
+        "trainer.resume = true");
+    assertEquals(STEPS - 10, resumed.losses.size());
+    assertSameValues(uninterrupted, resumed);
+  }
+
+  @Test
+  void aCheckpointWithoutManifestIsIgnoredOnResume() throws Exception {
+    Trained uninterrupted = train(1);
+    train(2, 10, "trainer.checkpoint-every = 5");
+    // As if a task died while the step-10 checkpoint was written: its manifest is missing.
+    Files.delete(dir.resolve("d2/checkpoints/step-00000010/manifest.json"));
+    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 5", "trainer.resume = true");
+    assertEquals(STEPS - 5, resumed.losses.size(), "resumed from step 5");
+    assertSameValues(uninterrupted, resumed);
+  }
+
+  private static void assertSameValues(Trained expectedRun, Trained actualRun) {
+    for (var e : expectedRun.values.entrySet()) {
+      float[] expected = e.getValue();
+      float[] actual = actualRun.values.get(e.getKey());
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], actual[i], TOLERANCE, e.getKey() + "[" + i + "]");
+      }
+    }
+  }
+
   private void assertSameTraining(String... overrides) throws Exception {
     Trained one = train(1, overrides);
     Trained two = train(2, overrides);
@@ -121,7 +155,7 @@ class DataParallelTest {
    * Rows with different numbers of trained targets (row 1 none, row 2 half), so that the replicas' shares
    * of a batch weigh differently in its loss.
    */
-  private record UnevenTargets(BatchSource source) implements BatchSource {
+  record UnevenTargets(BatchSource source) implements BatchSource {
     @Override
     public Batch next() {
       Batch b = source.next();
