@@ -14,7 +14,7 @@ import org.tensorflow.proto.ConfigProto;
  * A {@link Session} whose runs go to a TensorFlow server ({@code grpc://host:port}): TensorFlow Java 1.1.0 has
  * no public constructor taking a target, so this class lives in package {@code org.tensorflow} (class path only)
  * and does what {@code Session}'s private {@code allocate} does, plus {@code TF_SetTarget}, then wraps the handle
- * with {@code Session}'s package-private constructor (research/distributed-tf-java.md, "Several processes").
+ * with {@code Session}'s package-private constructor (the public API never calls TF_SetTarget).
  *
  * <p>Depends on TensorFlow Java 1.1.0's internals (the root pom pins that version); TargetedSessionsTest
  * checks it against a local server.

@@ -20,7 +20,7 @@ import org.tensorflow.proto.ServerDef;
  * This process's TensorFlow server in a cluster of {@code distributed.cluster} (between-graph replication:
  * every process builds its own replicas, pinned to {@code /job:worker/replica:0/task:<task>/device:…}, and runs
  * them through a session on its own server; the collectives meet over gRPC). Task 0 leads the collective group
- * (without a leader the collectives never form: research/distributed-tf-java.md).
+ * (without a leader the collectives never form: they time out).
  *
  * <p>TensorFlow cannot shut a server down cleanly ("Clean shutdown is not currently implemented"): a server
  * lives as long as the process, and a later run in the same process with the same cluster and task (resuming,

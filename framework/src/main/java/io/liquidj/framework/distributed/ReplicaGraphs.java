@@ -15,7 +15,7 @@ import org.tensorflow.types.family.TType;
  * <p>{@code Graph.addGradients} gives the ops it creates no device, so a backward pass built in a scope
  * pinned to device i still runs mostly on device 0. A replica is therefore built once without devices in
  * a scratch graph, every node of its GraphDef is stamped with the device, and the copy is imported with
- * a name prefix (research/distributed-tf-java.md, "One process, several devices"). Variables are reached
+ * a name prefix (Graph.addGradients places gradient ops on no device, so building with withDevice left most of replica 1's backward pass on device 0). Variables are reached
  * through their {@code shared_name}, which the import keeps: a copy on device i reads device i's
  * variables.
  */

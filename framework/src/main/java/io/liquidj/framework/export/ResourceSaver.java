@@ -18,8 +18,8 @@ import org.tensorflow.types.family.TType;
 /**
  * Save and restore ops for a {@link VariableStore}'s resource variables, under the exact names
  * {@code Graph.saverDef()} looks for ({@code save/filename}, {@code save/control_dependency},
- * {@code save/restore_all}). TF Java's own saver collects only ref variables (research
- * tensorflow-java.md §3b); with these ops {@code Session.save} and {@code SavedModelBundle.exporter}
+ * {@code save/restore_all}). TF Java 1.1.0's own saver collects only ref variables, so it
+ * writes nothing for resource variables; with these ops {@code Session.save} and {@code SavedModelBundle.exporter}
  * write the weights into {@code variables/} and the C++ loader restores them.
  *
  * <p>Build it once, after every variable exists and before the first save or export: the saver

@@ -24,8 +24,8 @@ import org.tensorflow.types.family.TFloating;
 
 /**
  * Incremental decoding with a KV cache inside one graph: a prefill pass over the prompt, then a
- * {@code While} loop that feeds one token per step (research/tensorflow-java.md §4: the loop body is
- * a Java lambda; weights are read inside it through resource-variable handles with the same
+ * {@code While} loop that feeds one token per step (TF Java builds the loop body from a Java lambda, as a graph
+ * function; weights are read inside it through resource-variable handles with the same
  * shared_name).
  *
  * <p>Prompts may be padded anywhere as long as each row's last column is a real token (left padding,

@@ -18,7 +18,7 @@ public final class Losses {
    *
    * <p>CE is {@code logsumexp(logits) − logits[target]} per position, averaged over the loss weights.
    * It is composed from differentiable ops: TensorFlow's SparseSoftmaxCrossEntropyWithLogits has no
-   * gradient in TF Java 1.1.0 (research/tensorflow-java.md §1a).
+   * registered gradient in TF Java 1.1.0's graph mode ({@code Graph.addGradients} fails on it).
    *
    * @param logits [B,T,V] f32
    * @param targets [B,T] int32

@@ -36,8 +36,8 @@ import org.tensorflow.types.family.TType;
 /**
  * The f32 resource variables of one graph, each named by its Hugging Face tensor name.
  *
- * <p>Every variable gets {@code shared_name = name} (an unnamed VarHandleOp would alias every other
- * unnamed one, see research/tensorflow-java.md §2a), an assign-from-placeholder op for loading, and
+ * <p>Every variable gets {@code shared_name = name} (in TF Java 1.1.0 an unnamed VarHandleOp would
+ * alias every other unnamed one: they share the empty name in the resource manager), an assign-from-placeholder op for loading, and
  * an optional initializer. {@link #weights} gives the graph's reads; {@link #functionWeights} reads
  * the same variables inside a while-loop body or other function.
  */

@@ -168,7 +168,7 @@ public final class BatchGraph {
 
   /**
    * The batch's five [B,T] tensors, allocated once and overwritten in place for each batch
-   * (research/tensorflow-java.md §5).
+   * (allocating five native tensors per step costs more than the copy).
    */
   public final class Feed implements AutoCloseable {
     private final TInt32 inputIds;

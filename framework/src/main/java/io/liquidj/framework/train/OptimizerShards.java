@@ -19,7 +19,7 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Per bucket of variables (those with weight decay and those without are never mixed): the flattened,
  * zero-padded gradients [N·s] are reduce-scattered — an all-to-all of their [N, s] rows and a sum over the
- * rows, as CollectiveReduceScatterV2 has no CPU kernel (research/distributed-tf-java.md) — to replica i's
+ * rows, as CollectiveReduceScatterV2 has no CPU kernel on TensorFlow 2.18 — to replica i's
  * shard [s] of the summed gradient; replica i copies its shard of the current weights into a shard-shaped
  * variable (ResourceApplyAdam wants variable, moments and gradient of one shape), clips and updates it,
  * and the updated shards are all-gathered and written back into the whole variables. The global norm is

@@ -128,7 +128,7 @@ public final class TrainingRun implements AutoCloseable {
       List<Ops> scopes = new ArrayList<>();
       List<TrainGraph.ReplicaStores> stores = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        // Every replica's variables carry the same names; a variable is its device's (research §"One process").
+        // Every replica's variables carry the same names; a variable is its device's.
         Ops scope = !distributed.replicated() ? tf
             : tf.withSubScope("replica" + i).withDevice(replicaDevice(distributed, gpus, i));
         VariableStore replicaAdapters = new VariableStore(scope);
@@ -271,7 +271,7 @@ public final class TrainingRun implements AutoCloseable {
   /**
    * Runs {@code work}, whose collectives need every other process; when they fail (a process died, stopped
    * answering or failed itself) the run stops with one line naming the tasks that no longer answer. The session
-   * is unusable after a failed collective (research/distributed-tf-java.md): the process must end, and a
+   * is unusable after a failed collective (TensorFlow aborts the collective executor): the process must end, and a
    * relaunch with trainer.resume = true continues from the last complete checkpoint.
    */
   private <T> T collectively(String what, java.util.function.Supplier<T> work) {
