@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,9 +60,10 @@ public final class DatasetPreparer {
     this.text = text;
     this.images = images;
     this.listener = listener;
-    this.decoder = new ImageDecoder(settings.imageSize(), settings.minImageSize(), settings.maxAspectRatio(),
+    this.decoder = new ImageDecoder(settings.imageSize(), settings.keepAspectRatio(),
+        images == null ? 1 : images.downsampleFactor(), settings.minImageSize(), settings.maxAspectRatio(),
         settings.maxImagePixels());
-    if (images != null && settings.imageSize() % images.downsampleFactor() != 0) {
+    if (images != null && !settings.keepAspectRatio() && settings.imageSize() % images.downsampleFactor() != 0) {
       throw new UserError("data.prepare.image-size " + settings.imageSize() + " must be a multiple of the image "
           + "tokenizer's downsample factor " + images.downsampleFactor());
     }
@@ -224,7 +227,7 @@ public final class DatasetPreparer {
     return RawRecord.text(where, t.asText());
   }
 
-  /** One pair shard being built: decodes a window of images in parallel, then tokenizes them in order. */
+  /** One pair shard being built: decodes a window of images in parallel, then tokenizes them in order (by size when keeping aspect ratios). */
   private final class PairShard {
     private final ExecutorService pool;
     private final int window;
@@ -262,8 +265,9 @@ public final class DatasetPreparer {
       for (RawRecord r : pending) {
         decoded.add(pool.submit(() -> decode(r)));
       }
-      List<RawRecord> ok = new ArrayList<>();
-      List<float[]> pixels = new ArrayList<>();
+      // Images of one size share a tokenizer call: all of them when cropping, each aspect's when keeping it.
+      Map<List<Integer>, List<RawRecord>> records = new LinkedHashMap<>();
+      Map<List<Integer>, List<ImageDecoder.Result>> results = new LinkedHashMap<>();
       for (int i = 0; i < pending.size(); i++) {
         RawRecord r = pending.get(i);
         ImageDecoder.Result result = await(decoded.get(i));
@@ -271,15 +275,19 @@ public final class DatasetPreparer {
           counts.skip(result.skip(), r.where(), result.detail());
         } else {
           counts.imageRead();
-          ok.add(r);
-          pixels.add(result.pixels());
+          List<Integer> size = List.of(result.width(), result.height());
+          records.computeIfAbsent(size, k -> new ArrayList<>()).add(r);
+          results.computeIfAbsent(size, k -> new ArrayList<>()).add(result);
         }
       }
       int n = pending.size();
       pending.clear();
-      for (int from = 0; from < ok.size(); from += settings.batchSize()) {
-        int to = Math.min(ok.size(), from + settings.batchSize());
-        encode(ok.subList(from, to), pixels.subList(from, to));
+      for (List<Integer> size : records.keySet()) {
+        List<RawRecord> ok = records.get(size);
+        for (int from = 0; from < ok.size(); from += settings.batchSize()) {
+          int to = Math.min(ok.size(), from + settings.batchSize());
+          encode(ok.subList(from, to), results.get(size).subList(from, to));
+        }
       }
       listener.records(n, counts);
     }
@@ -296,13 +304,17 @@ public final class DatasetPreparer {
       return decoder.decode(bytes);
     }
 
-    /** Encodes a batch; if the image tokenizer fails on it, retries one by one so only bad images are lost. */
-    private void encode(List<RawRecord> records, List<float[]> pixels) {
-      int size = decoder.imageSize();
-      int grid = size / images.downsampleFactor();
+    /**
+     * Encodes a batch of images of one size; if the image tokenizer fails on it, retries one by one so
+     * only bad images are lost.
+     */
+    private void encode(List<RawRecord> records, List<ImageDecoder.Result> pixels) {
+      int width = pixels.get(0).width();
+      int height = pixels.get(0).height();
+      int factor = images.downsampleFactor();
       int[][] codes;
       try {
-        codes = images.encode(batch(pixels, size));
+        codes = images.encode(batch(pixels, width, height));
       } catch (RuntimeException batchFailure) {
         if (records.size() == 1) {
           counts.skip(SkipReason.IMAGE_TOKENIZER_FAILED, records.get(0).where(), batchFailure.toString());
@@ -315,18 +327,20 @@ public final class DatasetPreparer {
       }
       for (int i = 0; i < records.size(); i++) {
         int[] captionIds = text.encode(records.get(i).text(), false);
-        writer.add(Example.pair(captionIds, codes[i], grid, grid));
+        writer.add(settings.keepAspectRatio()
+            ? Example.pair(captionIds, codes[i], height / factor, width / factor, width, height)
+            : Example.pair(captionIds, codes[i], height / factor, width / factor));
         counts.written();
       }
     }
 
-    private static ImageBatch batch(List<float[]> pixels, int size) {
-      int per = 3 * size * size;
+    private static ImageBatch batch(List<ImageDecoder.Result> pixels, int width, int height) {
+      int per = 3 * width * height;
       float[] all = new float[pixels.size() * per];
       for (int i = 0; i < pixels.size(); i++) {
-        System.arraycopy(pixels.get(i), 0, all, i * per, per);
+        System.arraycopy(pixels.get(i).pixels(), 0, all, i * per, per);
       }
-      return new ImageBatch(all, pixels.size(), size, size);
+      return new ImageBatch(all, pixels.size(), height, width);
     }
 
     private static ImageDecoder.Result await(Future<ImageDecoder.Result> f) {

@@ -12,7 +12,9 @@ import javax.imageio.ImageIO;
 /**
  * Decodes encoded image bytes for {@code prepare} and turns them into the image tokenizer's input
  * with Liquid's pretraining preprocessing ({@link ImagePreprocessing#centerCrop}: shorter side
- * Lanczos-resized to {@code imageSize}, centre square; {@link Images#toBatch}: RGB in [-1, 1], CHW).
+ * Lanczos-resized to {@code imageSize}, centre square; or, keeping the aspect ratio, {@link
+ * ImagePreprocessing#keepAspect} within {@code imageSize}² pixels; {@link Images#toBatch}: RGB in
+ * [-1, 1], CHW).
  * Images that are too small or too elongated are rejected with their reason. Thread-safe.
  *
  * <p>Decoding uses {@code javax.imageio} (JPEG, PNG, BMP, GIF); WebP has no built-in reader and is
@@ -20,33 +22,36 @@ import javax.imageio.ImageIO;
  */
 public final class ImageDecoder {
   private final int imageSize;
+  private final boolean keepAspect;
+  private final int factor;
   private final int minImageSize;
   private final double maxAspectRatio;
   private final long maxPixels;
 
-  /** A decoded image (pixels CHW, {@code 3·size·size}) or the reason it is skipped. */
-  public record Result(float[] pixels, SkipReason skip, String detail) {
+  /** A decoded image (pixels CHW, {@code 3·height·width}) or the reason it is skipped. */
+  public record Result(float[] pixels, int width, int height, SkipReason skip, String detail) {
     static Result skipped(SkipReason reason, String detail) {
-      return new Result(null, reason, detail);
+      return new Result(null, 0, 0, reason, detail);
     }
   }
 
   /**
-   * @param imageSize side of the square output
+   * @param imageSize side of the square output; with {@code keepAspect}, the side of the pixel budget
+   * @param keepAspect whether to keep the aspect ratio ({@link ImagePreprocessing.Mode#KEEP_ASPECT}) instead of
+   *     centre-cropping a square
+   * @param factor the image tokenizer's downsample factor (sides of kept-aspect images are multiples of it)
    * @param minImageSize shorter sides below this are {@link SkipReason#TOO_SMALL}
    * @param maxAspectRatio long/short side ratios above this are {@link SkipReason#ASPECT_RATIO}
    * @param maxPixels images whose header declares more pixels are {@link SkipReason#TOO_LARGE}, never decoded
    */
-  public ImageDecoder(int imageSize, int minImageSize, double maxAspectRatio, long maxPixels) {
+  public ImageDecoder(int imageSize, boolean keepAspect, int factor, int minImageSize, double maxAspectRatio,
+      long maxPixels) {
     this.imageSize = imageSize;
+    this.keepAspect = keepAspect;
+    this.factor = factor;
     this.minImageSize = minImageSize;
     this.maxAspectRatio = maxAspectRatio;
     this.maxPixels = maxPixels;
-  }
-
-  /** Side of the square images produced. */
-  public int imageSize() {
-    return imageSize;
   }
 
   /** Decodes, checks, resizes and crops one image; the pixel limit is checked from the header, before decoding. */
@@ -77,7 +82,8 @@ public final class ImageDecoder {
     if ((double) Math.max(w, h) / shorter > maxAspectRatio) {
       return Result.skipped(SkipReason.ASPECT_RATIO, w + "x" + h);
     }
-    RgbImage square = ImagePreprocessing.centerCrop(Images.fromBufferedImage(image), imageSize);
-    return new Result(Images.toBatch(List.of(square)).pixels(), null, null);
+    RgbImage input = ImagePreprocessing.apply(Images.fromBufferedImage(image),
+        keepAspect ? ImagePreprocessing.Mode.KEEP_ASPECT : ImagePreprocessing.Mode.CENTER_CROP, imageSize, factor);
+    return new Result(Images.toBatch(List.of(input)).pixels(), input.width(), input.height(), null, null);
   }
 }

@@ -14,7 +14,10 @@ import java.util.List;
  * @param tokenizer folder with the backbone's {@code tokenizer.json}
  * @param imageTokenizer folder of the image tokenizer (empty when there are no pairs)
  * @param imageTokenizerKind registered image tokenizer kind ({@code vqgan})
- * @param imageSize side of the square images given to the image tokenizer
+ * @param imageSize side of the square images given to the image tokenizer; with {@code keepAspectRatio}, the side of
+ *     the pixel budget (at most imageSize² pixels)
+ * @param keepAspectRatio whether images keep their aspect ratio ({@code aspect-ratio = keep}: the reference's
+ *     {@code multi} data, sequences carry the image size) instead of being centre-cropped to a square ({@code crop})
  * @param minImageSize shorter sides below this are skipped
  * @param maxAspectRatio long/short side ratios above this are skipped
  * @param maxImagePixels images whose header declares more pixels are skipped without decoding
@@ -30,6 +33,7 @@ public record PrepareSettings(
     Path imageTokenizer,
     String imageTokenizerKind,
     int imageSize,
+    boolean keepAspectRatio,
     int minImageSize,
     double maxAspectRatio,
     long maxImagePixels,
@@ -69,6 +73,7 @@ public record PrepareSettings(
     int threads = Settings.nonNegativeInt(prepare, "threads");
     return new PrepareSettings(
         out, pairs, texts, tokenizer, imageTokenizer, prepare.getString("image-tokenizer-kind"), imageSize,
+        Settings.oneOf(prepare, "aspect-ratio", "crop", "keep").equals("keep"),
         Settings.nonNegativeInt(prepare, "min-image-size"), maxAspect, maxImagePixels,
         Settings.positiveInt(prepare, "shard-size"),
         Settings.positiveInt(prepare, "batch-size"), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);

@@ -22,6 +22,12 @@ import java.util.SplittableRandom;
  * {@code T2I_ratio}), then the whole text replaced by {@code <unconditional>} with probability
  * cfg-dropout (the release's {@code np.random.rand() > 0.9}), and the instruction uniformly from the
  * list ({@code random_choice_t2iprompt_from_list}).
+ * A pair prepared keeping its aspect ratio ({@link Example#hasImageSize}, the release's {@code multi}
+ * data) says its size in its text→image layouts, as the release does ({@link ImageSizePrompt}):
+ * <pre>
+ *   text→image   [bos] caption "Image Size: Width is W Height is H." instruction [boi] codes [eoi] [eos]
+ *   (CFG)        [bos] "Image Size: Width is W Height is H. " &lt;unconditional&gt; [boi] codes [eoi] [eos]
+ * </pre>
  * With {@code loss-on = all} every target after the first token is trained. The template texts are
  * tokenized once here (shards store caption ids only). An image sequence longer than
  * {@code max-length} has its caption truncated to fit (then its tail, only if the image alone does
@@ -29,6 +35,7 @@ import java.util.SplittableRandom;
  */
 public final class SequenceBuilder {
   private final MultimodalVocabulary vocabulary;
+  private final TextTokenizer tokenizer;
   private final int bos;
   private final int eos;
   /** The text→image instructions, tokenized. */
@@ -41,6 +48,7 @@ public final class SequenceBuilder {
 
   public SequenceBuilder(MultimodalVocabulary vocabulary, TextTokenizer tokenizer, DataSettings settings) {
     this.vocabulary = vocabulary;
+    this.tokenizer = tokenizer;
     this.bos = tokenizer.bosId().orElse(-1);
     this.eos = tokenizer.eosId().orElseThrow(
         () -> new UserError("the text tokenizer has no end-of-sequence token; training sequences need one"));
@@ -70,19 +78,25 @@ public final class SequenceBuilder {
 
   /**
    * {@code [bos] caption instruction [boi] codes [eoi] [eos]} with instruction {@code suffix} of
-   * t2i-suffix, or {@code <unconditional>} for caption and instruction.
+   * t2i-suffix, or {@code <unconditional>} for caption and instruction; the image size before the
+   * instruction (and before {@code <unconditional>}) when the example records one.
    */
   public Document textToImage(Example e, int suffix, boolean unconditional) {
     requirePair(e);
     int[] t2iSuffix = t2iSuffixes[suffix];
     int image = e.codes().length + 3;
-    Builder b = new Builder(prefixLength() + (unconditional ? 1 : e.textIds().length + t2iSuffix.length) + image, false);
+    int[] size = !e.hasImageSize() ? new int[0] : tokenizer.encode(unconditional
+        ? ImageSizePrompt.beforeUnconditional(e.width(), e.height()) : ImageSizePrompt.text(e.width(), e.height()), false);
+    Builder b = new Builder(prefixLength() + size.length
+        + (unconditional ? 1 : e.textIds().length + t2iSuffix.length) + image, false);
     b.bos();
     if (unconditional) {
+      b.add(size, size.length, false);
       b.add(vocabulary.unconditionalTokenId(), false);
     } else {
-      int captionRoom = Math.max(0, maxLength - prefixLength() - t2iSuffix.length - image);
+      int captionRoom = Math.max(0, maxLength - prefixLength() - size.length - t2iSuffix.length - image);
       b.add(e.textIds(), Math.min(captionRoom, e.textIds().length), false);
+      b.add(size, size.length, false);
       b.add(t2iSuffix, t2iSuffix.length, false);
     }
     b.add(vocabulary.boiTokenId(), false);

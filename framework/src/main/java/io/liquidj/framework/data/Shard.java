@@ -170,6 +170,8 @@ public final class Shard {
     int gridHeight = index.getShort(at + 20) & 0xFFFF;
     int gridWidth = index.getShort(at + 22) & 0xFFFF;
     int kind = index.getInt(at + 24);
+    int width = index.getShort(at + 28) & 0xFFFF;
+    int height = index.getShort(at + 30) & 0xFFFF;
     long gridSize = (long) gridHeight * gridWidth;
     if (textStart < 0 || textLength < 0 || textStart + textLength > text.limit() || codeStart < 0
         || codeStart + gridSize > codes.limit() || (kind != 0 && kind != 1) || (kind == 0) == (gridSize == 0)) {
@@ -185,6 +187,10 @@ public final class Shard {
     for (int k = 0; k < c.length; k++) {
       c[k] = codes.get((int) codeStart + k) & 0xFFFF;
     }
-    return Example.pair(ids, c, gridHeight, gridWidth);
+    try {
+      return Example.pair(ids, c, gridHeight, gridWidth, width, height);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(path + ": example " + i + " is damaged (" + e.getMessage() + "); rerun ./liquid prepare to redo it");
+    }
   }
 }

@@ -23,7 +23,9 @@ import java.util.zip.CRC32;
  *   header                     H bytes of UTF-8 JSON: format, version, counts, section offsets, prepare counts
  *   zero padding to 8 bytes
  *   index                      examples × 32 bytes: int64 textStart, int64 codeStart, int32 textLength,
- *                              int16 gridHeight, int16 gridWidth, int32 kind (0 pair, 1 text), int32 unused
+ *                              int16 gridHeight, int16 gridWidth, int32 kind (0 pair, 1 text),
+ *                              uint16 width, uint16 height (pixels of a pair kept at its aspect ratio, else 0;
+ *                              version 3)
  *   text ids                   int32 per token (caption or document ids, no BOS/EOS)
  *   codes                      uint16 per image code (row-major per image)
  *   footer                     16 bytes: int64 length of everything before the footer, int32 CRC-32 of it,
@@ -32,7 +34,7 @@ import java.util.zip.CRC32;
  */
 public final class ShardWriter {
   static final byte[] MAGIC = "LQJSHARD".getBytes(StandardCharsets.US_ASCII);
-  static final int VERSION = 2;
+  static final int VERSION = 3;
   static final byte[] FOOTER_MAGIC = "LQJE".getBytes(StandardCharsets.US_ASCII);
   static final int FOOTER_BYTES = 16;
   static final int INDEX_ENTRY_BYTES = 32;
@@ -40,7 +42,7 @@ public final class ShardWriter {
 
   private final int textVocabSize;
   private final int codebookSize;
-  private long[] index = new long[64 * 4];
+  private long[] index = new long[64 * 5];
   private int[] text = new int[1024];
   private short[] codes = new short[1024];
   private int examples;
@@ -63,7 +65,7 @@ public final class ShardWriter {
 
   /** Appends one example. */
   public void add(Example e) {
-    if (examples * 4 + 4 > index.length) {
+    if (examples * 5 + 5 > index.length) {
       index = Arrays.copyOf(index, index.length * 2);
     }
     text = ensure(text, textLength + e.textIds().length);
@@ -78,11 +80,15 @@ public final class ShardWriter {
       }
       codes[codeLength + i] = (short) c;
     }
-    int at = examples * 4;
+    if (e.width() > 0xFFFF || e.height() > 0xFFFF) {
+      throw new IllegalArgumentException("image size " + e.width() + "x" + e.height() + " does not fit uint16");
+    }
+    int at = examples * 5;
     index[at] = textLength;
     index[at + 1] = codeLength;
     index[at + 2] = e.textIds().length;
     index[at + 3] = ((long) e.gridHeight() << 32) | ((long) e.gridWidth() << 16) | (e.kind() == Example.Kind.PAIR ? 0 : 1);
+    index[at + 4] = ((long) e.width() << 16) | e.height();
     textLength += e.textIds().length;
     codeLength += e.codes().length;
     examples++;
@@ -120,10 +126,11 @@ public final class ShardWriter {
     b.put(MAGIC).putInt(headerBytes.length).put(headerBytes);
     b.position(dataStart);
     for (int i = 0; i < examples; i++) {
-      long packed = index[i * 4 + 3];
-      b.putLong(index[i * 4]).putLong(index[i * 4 + 1]).putInt((int) index[i * 4 + 2])
+      long packed = index[i * 5 + 3];
+      long size = index[i * 5 + 4];
+      b.putLong(index[i * 5]).putLong(index[i * 5 + 1]).putInt((int) index[i * 5 + 2])
           .putShort((short) (packed >>> 32)).putShort((short) ((packed >>> 16) & 0xFFFF))
-          .putInt((int) (packed & 0xFFFF)).putInt(0);
+          .putInt((int) (packed & 0xFFFF)).putShort((short) (size >>> 16)).putShort((short) (size & 0xFFFF));
     }
     b.asIntBuffer().put(text, 0, textLength);
     b.position(b.position() + 4 * textLength);

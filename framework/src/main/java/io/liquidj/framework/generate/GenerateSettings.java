@@ -1,6 +1,7 @@
 package io.liquidj.framework.generate;
 
 import com.typesafe.config.Config;
+import io.liquidj.framework.UserError;
 import io.liquidj.framework.config.Settings;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -13,6 +14,10 @@ import java.util.Optional;
  * @param samples images per prompt
  * @param out output folder
  * @param image the image to caption, if any
+ * @param shapes the code grid and answer length ({@code generate.grid-height} × {@code grid-width} until
+ *     {@link #withDownsampleFactor} turns {@code width} × {@code height} into the grid)
+ * @param width pixels across of a generated image when given ({@code width=}); 0: the square default, no size text
+ * @param height pixels down of a generated image when given ({@code height=}); 0 with width 0
  * @param tokenizer the text tokenizer's folder, if not the checkpoint's own (a trainer's export has none)
  * @param imageTokenizer the VQGAN folder, if any
  */
@@ -23,6 +28,8 @@ public record GenerateSettings(
     Path out,
     Optional<Path> image,
     GenerationGraph.Shapes shapes,
+    int width,
+    int height,
     Optional<Path> tokenizer,
     Optional<Path> imageTokenizer,
     String imagePromptTemplate,
@@ -38,6 +45,12 @@ public record GenerateSettings(
     String imageTemplate = template(g, "image-prompt-template", "{prompt}");
     String captionTemplate = template(g, "caption-prompt-template", "{image}");
     template(g, "caption-prompt-template", "{prompt}");
+    int width = Settings.nonNegativeInt(root, "width");
+    int height = Settings.nonNegativeInt(root, "height");
+    if ((width == 0) != (height == 0)) {
+      throw Settings.bad(root, width == 0 ? "width" : "height", "width and height go together (pixels, multiples of "
+          + "the VQGAN's downsample factor), got width=" + width + " height=" + height);
+    }
     return new GenerateSettings(
         Settings.oneOf(root, "mode", "image", "caption", "text"),
         root.getString("prompt"),
@@ -48,6 +61,8 @@ public record GenerateSettings(
             Settings.positiveInt(g, "grid-height"),
             Settings.positiveInt(g, "grid-width"),
             Settings.positiveInt(g, "max-new-tokens")),
+        width,
+        height,
         Settings.optionalPath(g, "tokenizer"),
         Settings.optionalPath(g, "image-tokenizer"),
         imageTemplate,
@@ -56,6 +71,30 @@ public record GenerateSettings(
         SamplingSettings.from(g.getConfig("sampling")),
         SamplingSettings.from(g.getConfig("text-sampling")),
         Settings.positiveInt(g, "bench-runs"));
+  }
+
+  /** Whether {@code width} and {@code height} were given: the grid follows them and image prompts say the size. */
+  public boolean hasImageSize() {
+    return width > 0;
+  }
+
+  /**
+   * These settings with the code grid of {@code width} × {@code height} at the VQGAN's downsample
+   * {@code factor} (height/factor rows, width/factor columns); unchanged without an image size.
+   */
+  public GenerateSettings withDownsampleFactor(int factor) {
+    if (!hasImageSize()) {
+      return this;
+    }
+    if (width % factor != 0 || height % factor != 0) {
+      throw new UserError("width=" + width + " height=" + height + ": both must be multiples of the VQGAN's downsample "
+          + "factor " + factor + " (generate.image-tokenizer), e.g. width=" + Math.max(factor, width / factor * factor)
+          + " height=" + Math.max(factor, height / factor * factor));
+    }
+    return new GenerateSettings(mode, prompt, samples, out, image,
+        new GenerationGraph.Shapes(height / factor, width / factor, shapes.maxNewTokens()), width, height, tokenizer,
+        imageTokenizer, imagePromptTemplate, captionPromptTemplate, textPromptTemplate, sampling, textSampling,
+        benchRuns);
   }
 
   private static String template(Config c, String key, String placeholder) {

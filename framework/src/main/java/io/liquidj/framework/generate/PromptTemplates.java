@@ -7,7 +7,9 @@ package io.liquidj.framework.generate;
  * <ul>
  *   <li>text → image: {@code imagePrefix + prompt + imageSuffix} (Liquid: {@code [bos]} and
  *       {@code " Generate an image based on this description." [boi]}); the guidance stream is
- *       {@code unconditional} ({@code <unconditional> [boi]}).
+ *       {@code unconditional} ({@code <unconditional> [boi]}). With an image size ({@code width=},
+ *       {@code height=}), {@code imageSuffix} starts with {@code "Image Size: Width is W Height is H."}
+ *       and {@code unconditional} says the size before {@code <unconditional>}.
  *   <li>image → text: {@code captionPrefix + [boi] codes [eoi] + captionAfterImage + question +
  *       captionSuffix} (Gemma's chat: {@code [bos]<start_of_turn>user\n}, {@code \n}, {@code
  *       <end_of_turn>\n<start_of_turn>model\n}).

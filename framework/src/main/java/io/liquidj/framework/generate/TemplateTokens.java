@@ -1,6 +1,7 @@
 package io.liquidj.framework.generate;
 
 import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.data.ImageSizePrompt;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import java.util.stream.IntStream;
 
@@ -27,6 +28,12 @@ public final class TemplateTokens {
     String[] caption = split(settings.captionPromptTemplate(), "{image}");
     String[] question = split(caption[1], "{prompt}");
     String[] text = split(settings.textPromptTemplate(), "{prompt}");
+    // With a size, the prompt says it as Liquid's train.py says it for multi data (ImageSizePrompt):
+    // caption, "Image Size: Width is W Height is H.", instruction; and before <unconditional>.
+    int[] size = settings.hasImageSize()
+        ? encode(tokenizer, ImageSizePrompt.text(settings.width(), settings.height())) : new int[0];
+    int[] sizeBeforeUnconditional = settings.hasImageSize()
+        ? encode(tokenizer, ImageSizePrompt.beforeUnconditional(settings.width(), settings.height())) : new int[0];
     int[] stops = tokenizer.eosId().isPresent() ? new int[] {tokenizer.eosId().getAsInt()} : new int[0];
     if (!turn.isPlain()) {
       // the end-of-turn token that opens `after` ends the answer as EOS does
@@ -34,8 +41,8 @@ public final class TemplateTokens {
     }
     return new PromptTemplates(
         concat(bos, encode(tokenizer, image[0])),
-        concat(encode(tokenizer, image[1]), new int[] {boi}),
-        concat(bos, new int[] {unconditional, boi}),
+        concat(concat(size, encode(tokenizer, image[1])), new int[] {boi}),
+        concat(concat(bos, sizeBeforeUnconditional), new int[] {unconditional, boi}),
         concat(bos, encode(tokenizer, turn.before() + caption[0])),
         encode(tokenizer, question[0]),
         encode(tokenizer, question[1] + turn.after()),

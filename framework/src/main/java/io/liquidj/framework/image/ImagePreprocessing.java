@@ -22,7 +22,13 @@ public final class ImagePreprocessing {
     /** Padded to a centered square with {@link #PAD_COLOR}, then resized to the target (understanding inputs). */
     PAD_TO_SQUARE,
     /** Kept at its own size, which must be a multiple of the downsample factor on both sides. */
-    KEEP_SIZE
+    KEEP_SIZE,
+    /**
+     * Resized, keeping its aspect ratio, to the largest code grid within {@code size}² pixels whose
+     * sides are multiples of the downsample factor (the reference's {@code multi} data: any aspect ratio
+     * at about the square's token count); see {@link #keepAspect}.
+     */
+    KEEP_ASPECT
   }
 
   /**
@@ -34,7 +40,40 @@ public final class ImagePreprocessing {
       case CENTER_CROP -> centerCrop(image, size);
       case PAD_TO_SQUARE -> padToSquare(image).resize(size, size);
       case KEEP_SIZE -> keepSize(image, factor);
+      case KEEP_ASPECT -> keepAspect(image, (long) size * size, factor);
     };
+  }
+
+  /**
+   * The code grid {rows, columns} for a {@code width}×{@code height} image within {@code maxPixels}:
+   * with n = maxPixels / factor² codes and r = width / height, rows = ⌊√(n/r)⌋ and columns = ⌊√(n·r)⌋
+   * (each at least 1, the product at most n). A square gives √n × √n (512² pixels at factor 16: 32 × 32);
+   * 3:2 gives 26 × 39.
+   */
+  public static int[] aspectGrid(int width, int height, long maxPixels, int factor) {
+    long codes = maxPixels / ((long) factor * factor);
+    if (codes < 1) {
+      throw new IllegalArgumentException(maxPixels + " pixels hold no " + factor + "×" + factor + " code");
+    }
+    double ratio = (double) width / height;
+    int rows = (int) Math.max(1, Math.min(codes, Math.floor(Math.sqrt(codes / ratio))));
+    int columns = (int) Math.max(1, Math.min(codes / rows, Math.floor(Math.sqrt(codes * ratio))));
+    return new int[] {rows, columns};
+  }
+
+  /**
+   * The image at the {@link #aspectGrid} size (columns·factor × rows·factor pixels): Lanczos-resized to
+   * cover it, then the centre cropped (a few pixels at most, where the grid rounds the aspect ratio).
+   */
+  public static RgbImage keepAspect(RgbImage image, long maxPixels, int factor) {
+    int[] grid = aspectGrid(image.width(), image.height(), maxPixels, factor);
+    int height = grid[0] * factor;
+    int width = grid[1] * factor;
+    double scale = Math.max((double) width / image.width(), (double) height / image.height());
+    int w = Math.max(width, (int) Math.rint(scale * image.width()));
+    int h = Math.max(height, (int) Math.rint(scale * image.height()));
+    RgbImage resized = w == image.width() && h == image.height() ? image : image.resize(w, h);
+    return resized.crop((w - width) / 2, (h - height) / 2, width, height);
   }
 
   /**

@@ -65,7 +65,7 @@ class DatasetPreparerTest {
 
   private PrepareCounts prepare() throws IOException {
     PrepareSettings settings = new PrepareSettings(out, List.of(dir.resolve("manifest.jsonl"), dir.resolve("tars")),
-        List.of(dir.resolve("text.jsonl")), dir, dir, "test", 8, 4, 2.0, 1000, 3, 2, 2);
+        List.of(dir.resolve("text.jsonl")), dir, dir, "test", 8, false, 4, 2.0, 1000, 3, 2, 2);
     return new DatasetPreparer(settings, new CharTokenizer(), new AverageColourQuantizer(), new DatasetPreparer.Listener() {
       @Override
       public void records(int n, PrepareCounts shardSoFar) {}

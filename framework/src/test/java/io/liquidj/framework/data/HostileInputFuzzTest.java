@@ -78,7 +78,7 @@ class HostileInputFuzzTest {
       header.putInt(29, (int) crc.getValue());
       return b;
     });
-    ImageDecoder decoder = new ImageDecoder(8, 4, 2.0, 1_000_000);
+    ImageDecoder decoder = new ImageDecoder(8, false, 8, 4, 2.0, 1_000_000);
     Path file = dir.resolve("mutated.png");
     for (int i = 0; i < MUTATIONS; i++) {
       byte[] mutated = mutations.next(png);
@@ -99,7 +99,7 @@ class HostileInputFuzzTest {
         .add("s/b.json", "{\"caption\": \"tar blue\"}".getBytes(StandardCharsets.UTF_8));
     byte[] bytes = tar.bytes();
     Mutations mutations = new Mutations(23, 512, null);
-    ImageDecoder decoder = new ImageDecoder(8, 4, 2.0, 1_000_000);
+    ImageDecoder decoder = new ImageDecoder(8, false, 8, 4, 2.0, 1_000_000);
     Path file = dir.resolve("mutated.tar");
     for (int i = 0; i < MUTATIONS; i++) {
       Files.write(file, mutations.next(bytes));
@@ -151,7 +151,7 @@ class HostileInputFuzzTest {
     Files.write(dir.resolve("manifest.jsonl"), manifest.toByteArray());
     Files.write(dir.resolve("texts.jsonl"), corpus.toByteArray());
     PrepareSettings settings = new PrepareSettings(dir.resolve("out"), List.of(dir.resolve("manifest.jsonl")),
-        List.of(dir.resolve("texts.jsonl")), dir, dir, "test", 8, 4, 2.0, 1_000_000, 64, 16, 2);
+        List.of(dir.resolve("texts.jsonl")), dir, dir, "test", 8, false, 4, 2.0, 1_000_000, 64, 16, 2);
     List<PrepareCounts> total = new ArrayList<>();
     expectCleanOutcome("jsonl mutations", () -> total.add(new DatasetPreparer(settings, new CharTokenizer(),
         new AverageColourQuantizer(), new DatasetPreparer.Listener() {

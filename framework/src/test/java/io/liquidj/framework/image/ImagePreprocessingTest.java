@@ -171,4 +171,15 @@ class ImagePreprocessingTest {
     assertEquals(3, many.size(), many.toString());
     assertTrue(many.get(2).endsWith("…"), many.toString());
   }
+
+  @Test
+  void keepAspectFindsTheLargestGridWithinThePixelBudget() {
+    // Liquid's VQGAN (factor 16) and a 512² budget: 1024 codes
+    assertArrayEquals(new int[] {32, 32}, ImagePreprocessing.aspectGrid(1000, 1000, 512 * 512, 16));
+    assertArrayEquals(new int[] {26, 39}, ImagePreprocessing.aspectGrid(1500, 1000, 512 * 512, 16));
+    assertArrayEquals(new int[] {39, 26}, ImagePreprocessing.aspectGrid(1000, 1500, 512 * 512, 16));
+    RgbImage wide = ImagePreprocessing.apply(RgbImage.filled(300, 200, 1, 2, 3), Mode.KEEP_ASPECT, 512, 16);
+    assertEquals(624, wide.width());
+    assertEquals(416, wide.height());
+  }
 }

@@ -38,12 +38,12 @@ public final class ExportRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "export", "generate");
+    return List.of("backbone", "checkpoint", "export", "width", "height", "generate");
   }
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    GenerateSettings generate = GenerateSettings.from(invocation.config());
+    GenerateSettings generate = GenerationModel.settings(invocation.config());
     ExportSettings export = ExportSettings.from(invocation.config().getConfig("export"));
     AtomicFiles.removeLeftoversOf(export.dir());
     AtomicFiles.checkReplaceable(export.dir(), "export.dir", "export.overwrite", export.overwrite());

@@ -31,7 +31,9 @@ import java.util.stream.Collectors;
  * answer and write it to {@code out/}. Captions and text answers go through the tokenizer's chat
  * template; the image prompt is Liquid's raw template. {@code prompts=<file>} generates one image per
  * prompt of a benchmark's file ({@link PromptFile}), {@code generate.batch-size} prompts per call,
- * skipping images that exist and taking only this process's {@code generate.shard}.
+ * skipping images that exist and taking only this process's {@code generate.shard}. {@code width=768
+ * height=512} generates images of that size (a 32×48 grid at Liquid's factor 16) and says the size in
+ * the prompt as the reference's multi data does; square {@code generate.grid-height × grid-width} is the default.
  */
 public final class GenerateRecipe implements Command {
   private final LiquidModels models;
@@ -50,12 +52,12 @@ public final class GenerateRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "mode", "prompt", "prompts", "samples", "out", "image", "generate");
+    return List.of("backbone", "checkpoint", "mode", "prompt", "prompts", "samples", "out", "image", "width", "height", "generate");
   }
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    GenerateSettings s = GenerateSettings.from(invocation.config());
+    GenerateSettings s = GenerationModel.settings(invocation.config());
     try (GenerationModel model = GenerationModel.open(
         BackboneSettings.from(invocation.config()), models, s, false)) {
       Files.createDirectories(s.out());

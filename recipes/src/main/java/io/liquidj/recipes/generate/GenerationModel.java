@@ -1,5 +1,6 @@
 package io.liquidj.recipes.generate;
 
+import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
@@ -120,6 +121,20 @@ public final class GenerationModel implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /**
+   * The run's generate settings, the code grid following {@code width}/{@code height} when given (the
+   * VQGAN folder's config.json says how many pixels a code covers).
+   */
+  public static GenerateSettings settings(Config root) {
+    GenerateSettings s = GenerateSettings.from(root);
+    if (!s.hasImageSize()) {
+      return s;
+    }
+    Path dir = s.imageTokenizer().orElseThrow(() -> new UserError("width=" + s.width() + " height=" + s.height()
+        + " needs generate.image-tokenizer: the VQGAN's downsample factor turns pixels into image codes"));
+    return s.withDownsampleFactor(VqganConfig.read(dir.resolve("config.json")).downsampleFactor());
   }
 
   private static Vqgan vqgan(Path dir, MultimodalVocabulary vocabulary) {

@@ -128,6 +128,32 @@ class GenerateCliTest {
     assertAnswerFileIsThePrintedAnswer(Files.readString(text.resolve("text.txt")));
   }
 
+  @Test
+  void widthAndHeightGiveImagesOfThatSizeFromAnHByWGrid() throws Exception {
+    // the fixture VQGAN's factor is 4: 24×16 pixels are a 4-row, 6-column grid
+    Path samples = tmp.resolve("wide");
+    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=1",
+        "width=24", "height=16", "out=" + samples)), err.toString());
+    List<String> rows = Files.readAllLines(samples.resolve("codes.txt"));
+    assertEquals(1, rows.size());
+    assertEquals(4 * 6, rows.get(0).split(" ").length);
+    BufferedImage png = ImageIO.read(samples.resolve("sample-00.png").toFile());
+    assertEquals(24, png.getWidth());
+    assertEquals(16, png.getHeight());
+
+    Path exported = tmp.resolve("export-wide/1");
+    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + model, "width=24", "height=16",
+        "export.dir=" + exported)), err.toString());
+    try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve")) {
+      GenerationClient.Images served = GenerationClient.of(bundle).generateImagePngs(new int[][] {{10, 11}},
+          SamplingSettings.liquidDefaults());
+      assertEquals(4 * 6, served.codes()[0].length);
+      BufferedImage servedPng = ImageIO.read(new ByteArrayInputStream(served.pngs()[0]));
+      assertEquals(24, servedPng.getWidth());
+      assertEquals(16, servedPng.getHeight());
+    }
+  }
+
   /** An answer file holds the answer the command printed, and a newline. */
   private void assertAnswerFileIsThePrintedAnswer(String file) {
     assertTrue(file.endsWith("\n"), file);
