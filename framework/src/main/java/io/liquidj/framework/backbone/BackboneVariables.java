@@ -32,9 +32,17 @@ public final class BackboneVariables {
    * from a stateless normal seeded by {@code seed} and the parameter's name, so a run is reproducible.
    */
   public static VariableStore create(Ops tf, Backbone backbone, long seed) {
+    return create(tf, backbone, seed, Precision.F32);
+  }
+
+  /**
+   * {@link #create} with every variable stored in {@code storage}'s dtype: {@link Precision#BF16} for weights
+   * that only generate or are frozen (half the memory; reads are still f32, {@link VariableStore}).
+   */
+  public static VariableStore create(Ops tf, Backbone backbone, long seed, Precision storage) {
     double std = backbone.config().raw().path("initializer_range").asDouble(DEFAULT_INITIALIZER_RANGE);
     VariableStore store = new VariableStore(tf);
-    store.createAll(backbone.parameters(), (scope, spec) -> initialValue(scope, spec, std, seed));
+    store.createAll(backbone.parameters(), (scope, spec) -> initialValue(scope, spec, std, seed), storage);
     return store;
   }
 
