@@ -32,7 +32,6 @@ import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
@@ -112,7 +111,9 @@ public final class TrainingRun implements AutoCloseable {
         Ops scope = n == 1 ? tf : tf.withSubScope("replica" + i).withDevice(DeviceSpec.newBuilder()
             .deviceType(gpus ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU).deviceIndex(i).build());
         VariableStore replicaAdapters = new VariableStore(scope);
-        VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed());
+        // Under bf16, frozen parameters are bf16 variables (half the memory; no f32 master copy, no optimizer state).
+        VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed(),
+            settings::parameterStorage);
         if (settings.lora().enabled()) {
           List<String> adapted = LoraWeights.createAdapters(replicaAdapters, backbone.parameters(), settings.lora(),
               trainer.seed());
@@ -188,7 +189,7 @@ public final class TrainingRun implements AutoCloseable {
           if (v.spec().name().startsWith(OptimizerShards.PREFIX)) {
             continue; // each replica's own share of the moments
           }
-          Operand<TFloat32> value = read.readVariableOp(v.handle(), TFloat32.class);
+          Operand<?> value = read.readVariableOp(v.handle(), v.type());
           copies.add(write.assignVariableOp(targets.get(s).get(v.spec().name()).handle(), value));
         }
       }
