@@ -49,7 +49,7 @@ public final class BackboneVariables {
     double std = backbone.config().raw().path("initializer_range").asDouble(DEFAULT_INITIALIZER_RANGE);
     VariableStore store = new VariableStore(tf);
     for (ParameterSpec spec : backbone.parameters()) {
-      store.create(spec, (scope, s) -> initialValue(scope, s, std, seed), storage.apply(spec.name()));
+      store.create(spec, (scope, s) -> initialValue(scope, s, std, seed), storage.apply(spec.name()).readOnlyWeightType());
     }
     return store;
   }

@@ -1,7 +1,6 @@
 package io.liquidj.framework.tf;
 
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.TensorInfo;
 import io.liquidj.framework.safetensors.TensorReader;
@@ -37,8 +36,8 @@ import org.tensorflow.types.family.TType;
 
 /**
  * The resource variables of one graph, each named by its Hugging Face tensor name, stored in f32 or
- * (frozen or inference-only weights under {@link Precision#BF16}) in bf16: half the memory and half the
- * bytes in a SavedModel's {@code variables/}. Every read is f32 either way ({@link Weights}).
+ * (frozen or inference-only weights under bf16 precision) in bf16: half the memory and half the bytes in a
+ * SavedModel's {@code variables/}. Every read is f32 either way ({@link Weights}).
  *
  * <p>Every variable gets {@code shared_name = name} (an unnamed VarHandleOp would alias every other
  * unnamed one, see research/tensorflow-java.md §2a), an assign-from-placeholder op for loading, and
@@ -67,17 +66,12 @@ public final class VariableStore {
   private final Map<String, LoadOps> loadOps = new HashMap<>();
 
   /**
-   * One variable: its spec, storage dtype, handle, and the ops that write it ({@code value} is f32
-   * and cast to the storage dtype on the way in).
+   * One variable: its spec, the dtype it holds ({@code TFloat32} or {@code TBfloat16}), handle, and the ops that
+   * write it ({@code value} is f32 and cast to {@code type} on the way in).
    */
   public record Variable(
-      ParameterSpec spec, Precision storage, Operand<?> handle, Placeholder<TFloat32> value, Op assign,
-      Op initializer) {
-    /** The TensorFlow type the variable holds. */
-    public Class<? extends TFloating> type() {
-      return storage.matmulType();
-    }
-  }
+      ParameterSpec spec, Class<? extends TFloating> type, Operand<?> handle, Placeholder<TFloat32> value, Op assign,
+      Op initializer) {}
 
   /** Builds the initial value of a variable in the graph (random normal, zeros, ...). */
   @FunctionalInterface
@@ -104,27 +98,29 @@ public final class VariableStore {
    * graph ({@code NameScope.importIdsFrom}), which made creating n variables quadratic in n.
    */
   public Variable create(ParameterSpec spec, Initializer initializer) {
-    return create(spec, initializer, Precision.F32);
+    return create(spec, initializer, TFloat32.class);
   }
 
   /**
-   * Creates the variable {@code spec.name()} stored in {@code storage}'s dtype ({@link Precision#BF16}:
-   * bf16, which only frozen or inference-only weights should use: an optimizer needs f32).
+   * Creates the variable {@code spec.name()} holding {@code type}: {@code TFloat32}, or {@code TBfloat16} for
+   * weights only read (generation, frozen parameters; an optimizer needs f32).
    */
-  public Variable create(ParameterSpec spec, Initializer initializer, Precision storage) {
+  public Variable create(ParameterSpec spec, Initializer initializer, Class<? extends TFloating> type) {
+    if (type != TFloat32.class && type != TBfloat16.class) {
+      throw new IllegalArgumentException("variables hold f32 or bf16, not " + type.getSimpleName());
+    }
     if (variables.containsKey(spec.name())) {
       throw new IllegalArgumentException("variable " + spec.name() + " exists");
     }
     Shape shape = Shape.of(spec.shape());
     String name = spec.name();
-    Class<? extends TFloating> type = storage.matmulType();
     Operand<?> handle = tf.withName(name).varHandleOp(type, shape, VarHandleOp.sharedName(name));
     Placeholder<TFloat32> value = tf.withName(name + "_value").placeholder(TFloat32.class, Placeholder.shape(shape));
     Op assign = tf.withName(name + "_assign").assignVariableOp(handle, stored(tf, name + "_value", value, type));
     Operand<TFloat32> initialValue = initializer.create(tf.withName(name + "_initial_value"), spec);
     Op init = tf.withName(name + "_init").assignVariableOp(handle,
         stored(tf, name + "_initial_value", initialValue, type));
-    Variable v = new Variable(spec, storage, handle, value, assign, init);
+    Variable v = new Variable(spec, type, handle, value, assign, init);
     variables.put(name, v);
     return v;
   }
@@ -134,9 +130,9 @@ public final class VariableStore {
     specs.forEach(s -> create(s, initializer));
   }
 
-  /** Creates all {@code specs} with one initializer, stored in {@code storage}'s dtype. */
-  public void createAll(Collection<ParameterSpec> specs, Initializer initializer, Precision storage) {
-    specs.forEach(s -> create(s, initializer, storage));
+  /** Creates all {@code specs} with one initializer, each holding {@code type}. */
+  public void createAll(Collection<ParameterSpec> specs, Initializer initializer, Class<? extends TFloating> type) {
+    specs.forEach(s -> create(s, initializer, type));
   }
 
   /** {@code f32} itself, or cast to the storage type {@code type} (op {@code <base>_stored}). */
