@@ -433,7 +433,7 @@ public final class VariableStore {
             ? scope.varHandleOp(v.type(), Shape.of(v.spec().shape()), VarHandleOp.sharedName(n))
             : v.handle();
         // A bf16 variable's read is cast to f32 here; Linear casts it back for a bf16 matmul, and takes the
-        // bf16 read itself instead (Casts.to), so the weight is never held in f32.
+        // bf16 read itself instead (Linear.castTo), so the weight is never held in f32.
         return readF32(scope, n.replace('/', '_') + "_read", handle, v.type());
       });
     }
