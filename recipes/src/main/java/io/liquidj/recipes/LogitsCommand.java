@@ -20,8 +20,10 @@ import io.liquidj.framework.train.BatchGraph;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -35,6 +37,10 @@ import org.tensorflow.types.TFloat32;
  * positions) and {@code zloss} [1] (mean logsumexp² over the same positions), to compare with
  * transformers. Positions are 0..T-1 as in a plain transformers forward call; padded positions (mask
  * 0 at the input or the target) are left out of loss and zloss.
+ *
+ * <p>{@code --precision bf16} runs it as {@code generate.precision = bf16} does (weights held in bf16, bf16
+ * matmuls); {@code --compare <reference.safetensors>} prints the largest |logits − reference logits| (a
+ * transformers fixture's {@code io.safetensors} holds both the inputs and the reference).
  */
 final class LogitsCommand implements Command {
   private final Backbones backbones;
@@ -57,6 +63,11 @@ final class LogitsCommand implements Command {
   @Override
   public int maxArguments() {
     return 3;
+  }
+
+  @Override
+  public List<Flag> flags() {
+    return List.of(new Flag("--precision", true), new Flag("--compare", true));
   }
 
   @Override
@@ -97,13 +108,14 @@ final class LogitsCommand implements Command {
       throw new UserError(in + ": input_ids has " + shape[1] + " positions, more than the model's context of "
           + config.maxPositionEmbeddings() + " (max_position_embeddings in " + config.source() + ")");
     }
-    Backbone backbone = backbones.create(config, Precision.F32);
+    Precision precision = Precision.parse("--precision", invocation.flagValue("--precision").orElse("f32"));
+    Backbone backbone = backbones.create(config, precision);
 
     int rows = Math.toIntExact(shape[0]);
     int length = Math.toIntExact(shape[1]);
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
-      VariableStore store = BackboneVariables.create(tf, backbone, 0);
+      VariableStore store = BackboneVariables.create(tf, backbone, 0, precision);
       BackboneVariables.load(session, store, checkpoint);
       BatchGraph batchGraph = new BatchGraph(tf, backbone, store.weights(), new BatchGraph.Settings(
           rows, length, BatchGraph.Masking.PADDING, ZLoss.LOGSUMEXP, 0, false, null));
@@ -125,9 +137,30 @@ final class LogitsCommand implements Command {
             .write(out);
         invocation.out().printf("logits %s, loss %.6f, zloss %.6f -> %s%n", Arrays.toString(logitsShape), lossValue,
             zLossValue, out);
+        if (invocation.flagValue("--compare").isPresent()) {
+          Path reference = Path.of(invocation.flagValue("--compare").get());
+          invocation.out().printf("max_abs_diff %.6e (%s logits vs %s)%n",
+              maxAbsDiff(bytes.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), logitsShape, reference), precision, reference);
+        }
       }
     }
     return 0;
+  }
+
+  /** The largest |logits − reference's {@code logits}|, which must have the same shape. */
+  private static double maxAbsDiff(FloatBuffer logits, long[] shape, Path reference) {
+    try (SafetensorsFile ref = SafetensorsFile.open(reference)) {
+      if (!ref.contains("logits") || !Arrays.equals(ref.info("logits").shape(), shape)) {
+        throw new UserError("--compare " + reference + ": expected a tensor \"logits\" of shape " + Arrays.toString(shape)
+            + ", found " + (ref.contains("logits") ? Arrays.toString(ref.info("logits").shape()) : "none"));
+      }
+      float[] want = ref.readFloats("logits");
+      double max = 0;
+      for (int i = 0; i < want.length; i++) {
+        max = Math.max(max, Math.abs(logits.get(i) - want[i]));
+      }
+      return max;
+    }
   }
 
   /**

@@ -62,6 +62,28 @@ class LogitsCommandTest {
   }
 
   @Test
+  void compareReportsTheLargestLogitDifferenceInBothPrecisions(@TempDir Path dir) throws Exception {
+    Path fixture = Fixtures.fixture("hf/llama3");
+    String io = fixture.resolve("io.safetensors").toString();
+    double f32 = comparedDiff(fixture, io, "f32", dir.resolve("f32.safetensors"));
+    double bf16 = comparedDiff(fixture, io, "bf16", dir.resolve("bf16.safetensors"));
+    System.out.printf("llama3 fixture logits max|diff|: f32 %.3e, bf16 %.3e%n", f32, bf16);
+    assertTrue(f32 <= 1e-4, "f32 " + f32);
+    assertTrue(bf16 > f32 && bf16 < 0.1, "bf16 " + bf16);
+  }
+
+  /** Runs {@code logits --precision p --compare io} and reads the printed max |diff|. */
+  private static double comparedDiff(Path fixture, String io, String precision, Path out) throws Exception {
+    ByteArrayOutputStream text = new ByteArrayOutputStream();
+    assertEquals(0, command().run(new Invocation(ConfigFactory.empty(), List.of(fixture.toString(), io, out.toString()),
+        Set.of(), List.of("--precision=" + precision, "--compare=" + io), new PrintStream(text, true))));
+    var m = java.util.regex.Pattern.compile("max_abs_diff (\\S+) \\(" + precision.toUpperCase(java.util.Locale.ROOT))
+        .matcher(text.toString());
+    assertTrue(m.find(), text.toString());
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
   void int64IdsWithoutMaskAreRead(@TempDir Path dir) throws Exception {
     Path fixture = Fixtures.fixture("hf/llama3");
     Path in = dir.resolve("in.safetensors");

@@ -32,9 +32,25 @@ public final class BackboneVariables {
    * from a stateless normal seeded by {@code seed} and the parameter's name, so a run is reproducible.
    */
   public static VariableStore create(Ops tf, Backbone backbone, long seed) {
+    return create(tf, backbone, seed, Precision.F32);
+  }
+
+  /**
+   * {@link #create} with every variable stored in {@code storage}'s dtype: {@link Precision#BF16} for weights
+   * that only generate or are frozen (half the memory; reads are still f32, {@link VariableStore}).
+   */
+  public static VariableStore create(Ops tf, Backbone backbone, long seed, Precision storage) {
+    return create(tf, backbone, seed, name -> storage);
+  }
+
+  /** {@link #create} with each variable stored in {@code storage.apply(name)}'s dtype (bf16 for frozen weights). */
+  public static VariableStore create(Ops tf, Backbone backbone, long seed,
+      java.util.function.Function<String, Precision> storage) {
     double std = backbone.config().raw().path("initializer_range").asDouble(DEFAULT_INITIALIZER_RANGE);
     VariableStore store = new VariableStore(tf);
-    store.createAll(backbone.parameters(), (scope, spec) -> initialValue(scope, spec, std, seed));
+    for (ParameterSpec spec : backbone.parameters()) {
+      store.create(spec, (scope, s) -> initialValue(scope, s, std, seed), storage.apply(spec.name()).readOnlyWeightType());
+    }
     return store;
   }
 

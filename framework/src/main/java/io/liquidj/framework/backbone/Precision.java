@@ -19,6 +19,14 @@ public enum Precision {
     return this == BF16 ? TBfloat16.class : TFloat32.class;
   }
 
+  /**
+   * The dtype of weights that are only read under this precision (generation, frozen parameters): bf16 under
+   * {@code BF16}; trained parameters are always f32.
+   */
+  public Class<? extends TFloating> readOnlyWeightType() {
+    return this == BF16 ? TBfloat16.class : TFloat32.class;
+  }
+
   /** Parses {@code f32} or {@code bf16} (the value of {@code trainer.precision} and similar keys). */
   public static Precision parse(String key, String value) {
     return switch (value) {

@@ -11,7 +11,6 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.train.Restore;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
 
@@ -35,7 +34,7 @@ public final class ResourceSaver {
     List<Operand<?>> reads = new ArrayList<>();
     for (VariableStore.Variable v : store.all()) {
       names.add(v.spec().name());
-      reads.add(save.readVariableOp(v.handle(), TFloat32.class));
+      reads.add(save.readVariableOp(v.handle(), v.type())); // bf16 variables are saved as bf16
     }
     Placeholder<TString> filename = save.withName("filename").placeholder(TString.class, Placeholder.shape(Shape.scalar()));
     Operand<TString> tensorNames = save.constant(NdArrays.vectorOfObjects(names.toArray(String[]::new)));
@@ -43,7 +42,8 @@ public final class ResourceSaver {
     Op written = save.train.save(filename, tensorNames, slices, reads);
     save.withName("control_dependency").withControlDependencies(List.of(written)).identity(filename);
 
-    List<Class<? extends TType>> types = new ArrayList<>(Collections.nCopies(names.size(), TFloat32.class));
+    List<Class<? extends TType>> types = new ArrayList<>();
+    store.all().forEach(v -> types.add(v.type()));
     Restore restore = save.train.restore(filename, tensorNames, slices, types);
     List<Op> assigns = new ArrayList<>();
     int i = 0;

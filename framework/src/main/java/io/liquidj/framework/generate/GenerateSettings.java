@@ -2,7 +2,9 @@ package io.liquidj.framework.generate;
 
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.train.GpuProbe;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -20,6 +22,8 @@ import java.util.Optional;
  * @param height pixels down of a generated image when given ({@code height=}); 0 with width 0
  * @param tokenizer the text tokenizer's folder, if not the checkpoint's own (a trainer's export has none)
  * @param imageTokenizer the VQGAN folder, if any
+ * @param precision {@code generate.precision} resolved: with {@link Precision#BF16} the weights are held (and
+ *     exported) in bf16, the matmuls and the KV cache are bf16, and the sampling arithmetic stays f32
  */
 public record GenerateSettings(
     String mode,
@@ -37,7 +41,8 @@ public record GenerateSettings(
     String textPromptTemplate,
     SamplingSettings sampling,
     SamplingSettings textSampling,
-    int benchRuns) {
+    int benchRuns,
+    Precision precision) {
 
   /** Reads the run's root configuration. */
   public static GenerateSettings from(Config root) {
@@ -70,7 +75,17 @@ public record GenerateSettings(
         template(g, "text-prompt-template", "{prompt}"),
         SamplingSettings.from(g.getConfig("sampling")),
         SamplingSettings.from(g.getConfig("text-sampling")),
-        Settings.positiveInt(g, "bench-runs"));
+        Settings.positiveInt(g, "bench-runs"),
+        precision(g));
+  }
+
+  /** {@code auto}: bf16 when TensorFlow sees a GPU, else f32 (bf16 is much slower on AVX2 CPUs). */
+  private static Precision precision(Config g) {
+    String value = Settings.oneOf(g, "precision", "auto", "f32", "bf16");
+    if (value.equals("auto")) {
+      return GpuProbe.gpuVisible() ? Precision.BF16 : Precision.F32;
+    }
+    return Precision.parse("generate.precision", value);
   }
 
   /** Whether {@code width} and {@code height} were given: the grid follows them and image prompts say the size. */
@@ -94,7 +109,7 @@ public record GenerateSettings(
     return new GenerateSettings(mode, prompt, samples, out, image,
         new GenerationGraph.Shapes(height / factor, width / factor, shapes.maxNewTokens()), width, height, tokenizer,
         imageTokenizer, imagePromptTemplate, captionPromptTemplate, textPromptTemplate, sampling, textSampling,
-        benchRuns);
+        benchRuns, precision);
   }
 
   private static String template(Config c, String key, String placeholder) {

@@ -48,7 +48,13 @@ public final class CausalLm {
 
   /** ids [B, T] → embeddings [B, T, hidden] f32, gathered from the read (ResourceGather has no gradient). */
   public static Operand<TFloat32> embed(Ops tf, Weights w, Operand<TInt32> ids) {
-    return tf.gather(w.get("model.embed_tokens.weight"), ids, tf.constant(0));
+    Operand<TFloat32> table = w.get("model.embed_tokens.weight");
+    Operand<?> stored = Linear.uncast(table);
+    if (stored != table) {
+      // A bf16 table (VariableStore): gather its rows, then cast only those to f32.
+      return tf.dtypes.cast(tf.gather(stored, ids, tf.constant(0)), TFloat32.class);
+    }
+    return tf.gather(table, ids, tf.constant(0));
   }
 
   /**

@@ -5,10 +5,12 @@ import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.ParameterSpec.Init;
 import io.liquidj.framework.tf.Weights;
 import java.util.List;
+import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
@@ -74,6 +76,25 @@ public final class Linear {
 
   private static <T extends TFloating> Operand<T> matMulAs(
       Ops tf, Operand<TFloat32> a, Operand<TFloat32> b, Class<T> type) {
-    return tf.linalg.matMul(tf.dtypes.cast(a, type), tf.dtypes.cast(b, type), MatMul.transposeB(true));
+    return tf.linalg.matMul(castTo(tf, a, type), castTo(tf, b, type), MatMul.transposeB(true));
+  }
+
+  /**
+   * x as {@code type}: when x is itself a cast from {@code type} (a bf16 variable's f32 read, {@link
+   * io.liquidj.framework.tf.VariableStore}) the cast's input, exactly equal and never materialised in f32;
+   * else a Cast.
+   */
+  @SuppressWarnings("unchecked")
+  static <T extends TFloating> Operand<T> castTo(Ops tf, Operand<TFloat32> x, Class<T> type) {
+    Operand<?> stored = uncast(x);
+    return stored.type() == type ? (Operand<T>) stored : tf.dtypes.cast(x, type);
+  }
+
+  /** The input of x when x is a Cast to f32 from bf16 (a bf16 variable's read), else x itself. */
+  static Operand<?> uncast(Operand<TFloat32> x) {
+    if (x.op() instanceof GraphOperation op && op.type().equals("Cast") && op.input(0).type() == TBfloat16.class) {
+      return op.input(0);
+    }
+    return x;
   }
 }

@@ -31,10 +31,13 @@ import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.family.TFloating;
 import org.tensorflow.types.family.TType;
 
 /**
- * The f32 resource variables of one graph, each named by its Hugging Face tensor name.
+ * The resource variables of one graph, each named by its Hugging Face tensor name, stored in f32 or
+ * (frozen or inference-only weights under bf16 precision) in bf16: half the memory and half the bytes in a
+ * SavedModel's {@code variables/}. Every read is f32 either way ({@link Weights}).
  *
  * <p>Every variable gets {@code shared_name = name} (in TF Java 1.1.0 an unnamed VarHandleOp would
  * alias every other unnamed one: they share the empty name in the resource manager), an assign-from-placeholder op for loading, and
@@ -62,9 +65,13 @@ public final class VariableStore {
   /** Load ops per variable and checkpoint dtype other than f32, created on first use by {@link #load}. */
   private final Map<String, LoadOps> loadOps = new HashMap<>();
 
-  /** One variable: its spec, handle, and the ops that write it. */
+  /**
+   * One variable: its spec, the dtype it holds ({@code TFloat32} or {@code TBfloat16}), handle, and the ops that
+   * write it ({@code value} is f32 and cast to {@code type} on the way in).
+   */
   public record Variable(
-      ParameterSpec spec, Operand<?> handle, Placeholder<TFloat32> value, Op assign, Op initializer) {}
+      ParameterSpec spec, Class<? extends TFloating> type, Operand<?> handle, Placeholder<TFloat32> value, Op assign,
+      Op initializer) {}
 
   /** Builds the initial value of a variable in the graph (random normal, zeros, ...). */
   @FunctionalInterface
@@ -91,17 +98,29 @@ public final class VariableStore {
    * graph ({@code NameScope.importIdsFrom}), which made creating n variables quadratic in n.
    */
   public Variable create(ParameterSpec spec, Initializer initializer) {
+    return create(spec, initializer, TFloat32.class);
+  }
+
+  /**
+   * Creates the variable {@code spec.name()} holding {@code type}: {@code TFloat32}, or {@code TBfloat16} for
+   * weights only read (generation, frozen parameters; an optimizer needs f32).
+   */
+  public Variable create(ParameterSpec spec, Initializer initializer, Class<? extends TFloating> type) {
+    if (type != TFloat32.class && type != TBfloat16.class) {
+      throw new IllegalArgumentException("variables hold f32 or bf16, not " + type.getSimpleName());
+    }
     if (variables.containsKey(spec.name())) {
       throw new IllegalArgumentException("variable " + spec.name() + " exists");
     }
     Shape shape = Shape.of(spec.shape());
     String name = spec.name();
-    Operand<?> handle = tf.withName(name).varHandleOp(TFloat32.class, shape, VarHandleOp.sharedName(name));
+    Operand<?> handle = tf.withName(name).varHandleOp(type, shape, VarHandleOp.sharedName(name));
     Placeholder<TFloat32> value = tf.withName(name + "_value").placeholder(TFloat32.class, Placeholder.shape(shape));
-    Op assign = tf.withName(name + "_assign").assignVariableOp(handle, value);
+    Op assign = tf.withName(name + "_assign").assignVariableOp(handle, stored(tf, name + "_value", value, type));
     Operand<TFloat32> initialValue = initializer.create(tf.withName(name + "_initial_value"), spec);
-    Op init = tf.withName(name + "_init").assignVariableOp(handle, initialValue);
-    Variable v = new Variable(spec, handle, value, assign, init);
+    Op init = tf.withName(name + "_init").assignVariableOp(handle,
+        stored(tf, name + "_initial_value", initialValue, type));
+    Variable v = new Variable(spec, type, handle, value, assign, init);
     variables.put(name, v);
     return v;
   }
@@ -109,6 +128,27 @@ public final class VariableStore {
   /** Creates all {@code specs} with one initializer. */
   public void createAll(Collection<ParameterSpec> specs, Initializer initializer) {
     specs.forEach(s -> create(s, initializer));
+  }
+
+  /** Creates all {@code specs} with one initializer, each holding {@code type}. */
+  public void createAll(Collection<ParameterSpec> specs, Initializer initializer, Class<? extends TFloating> type) {
+    specs.forEach(s -> create(s, initializer, type));
+  }
+
+  /** {@code f32} itself, or cast to the storage type {@code type} (op {@code <base>_stored}). */
+  private static Operand<?> stored(Ops tf, String base, Operand<TFloat32> f32, Class<? extends TFloating> type) {
+    return type == TFloat32.class ? f32 : tf.withName(base + "_stored").dtypes.cast(f32, type);
+  }
+
+  /** A read of {@code handle} (dtype {@code type}) as f32: the read itself, or its cast (op {@code <name>_f32}). */
+  private static Operand<TFloat32> readF32(Ops tf, String name, Operand<?> handle, Class<? extends TFloating> type) {
+    Operand<? extends TFloating> read = tf.withName(name).readVariableOp(handle, type);
+    if (type == TFloat32.class) {
+      @SuppressWarnings("unchecked")
+      Operand<TFloat32> f32 = (Operand<TFloat32>) read;
+      return f32;
+    }
+    return tf.withName(name + "_f32").dtypes.cast(read, TFloat32.class);
   }
 
   /** The variable {@code name}. */
@@ -250,9 +290,11 @@ public final class VariableStore {
     }
     return loadOps.computeIfAbsent(v.spec().name() + "/" + dtype, key -> {
       String base = v.spec().name() + "_load_" + dtype.name().toLowerCase(java.util.Locale.ROOT);
-      Placeholder<?> value = placeholder(tf.withName(base), TENSOR_TYPES.get(dtype), Shape.of(v.spec().shape()));
-      Operand<TFloat32> f32 = tf.withName(base + "_f32").dtypes.cast(value, TFloat32.class);
-      return new LoadOps(value, tf.withName(base + "_assign").assignVariableOp(v.handle(), f32));
+      Class<? extends TType> source = TENSOR_TYPES.get(dtype);
+      Placeholder<?> value = placeholder(tf.withName(base), source, Shape.of(v.spec().shape()));
+      // A bf16 checkpoint tensor goes into a bf16 variable unchanged; anything else is cast on the way in.
+      Operand<?> stored = source == v.type() ? value : tf.withName(base + "_cast").dtypes.cast(value, v.type());
+      return new LoadOps(value, tf.withName(base + "_assign").assignVariableOp(v.handle(), stored));
     });
   }
 
@@ -353,7 +395,7 @@ public final class VariableStore {
   public <R> R withValue(Session session, String name, Function<TFloat32, R> use) {
     Variable v = get(name);
     Operand<TFloat32> read = hostReads.computeIfAbsent(name,
-        n -> tf.withName(n + "_host_read").readVariableOp(v.handle(), TFloat32.class));
+        n -> readF32(tf, n + "_host_read", v.handle(), v.type()));
     try (var result = session.runner().fetch(read).run()) {
       return use.apply((TFloat32) result.get(0));
     }
@@ -388,9 +430,11 @@ public final class VariableStore {
       return reads.computeIfAbsent(name, n -> {
         Variable v = VariableStore.this.get(n);
         Operand<?> handle = function
-            ? scope.varHandleOp(TFloat32.class, Shape.of(v.spec().shape()), VarHandleOp.sharedName(n))
+            ? scope.varHandleOp(v.type(), Shape.of(v.spec().shape()), VarHandleOp.sharedName(n))
             : v.handle();
-        return scope.withName(n.replace('/', '_') + "_read").readVariableOp(handle, TFloat32.class);
+        // A bf16 variable's read is cast to f32 here; Linear casts it back for a bf16 matmul, and takes the
+        // bf16 read itself instead (Linear.castTo), so the weight is never held in f32.
+        return readF32(scope, n.replace('/', '_') + "_read", handle, v.type());
       });
     }
 

@@ -1,14 +1,16 @@
 package io.liquidj.framework.train;
 
 import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.distributed.DistributedSettings;
 import io.liquidj.framework.tf.ParameterSpec;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * What one device holds while training, in bytes (all f32, as liquidj keeps parameters, gradients and
- * optimizer state): an estimate to plan a run with, not a measurement.
+ * What one device holds while training, in bytes (f32, as liquidj keeps parameters, gradients and
+ * optimizer state, except frozen parameters under {@code trainer.precision = bf16}, held in bf16): an estimate to
+ * plan a run with, not a measurement.
  *
  * <p>Activations count the tensors a decoder layer keeps for its backward pass, per token of the
  * replica's micro-batch (b = batch-size / devices rows of T tokens): the layer input, both norms' outputs,
@@ -19,12 +21,14 @@ import java.util.Locale;
  * exist at a time (Korthikanti et al. 2022 count the same tensors for 16-bit training).
  *
  * @param weights every parameter (each replica holds all of them)
+ * @param bf16Saved how many bytes fewer {@code weights} is than all-f32 weights (frozen parameters in bf16)
  * @param gradients the trained parameters' gradients, plus the accumulators with grad-accum &gt; 1
  * @param optimizer AdamW's two moments of the trained parameters (1/devices of them with ZeRO-1)
  * @param activations the activations kept for the backward pass of one micro-batch
  */
-public record MemoryEstimate(long weights, long gradients, long optimizer, long activations) {
+public record MemoryEstimate(long weights, long bf16Saved, long gradients, long optimizer, long activations) {
   private static final long F32 = Float.BYTES;
+  private static final long BF16 = 2;
 
   /** The sum of the parts. */
   public long total() {
@@ -55,7 +59,9 @@ public record MemoryEstimate(long weights, long gradients, long optimizer, long 
     TrainerSettings trainer = settings.trainer();
     DistributedSettings distributed = settings.distributed();
     long all = parameters.stream().mapToLong(ParameterSpec::size).sum();
-    long weights = F32 * all;
+    long bf16 = parameters.stream().filter(p -> settings.parameterStorage(p.name()) == Precision.BF16)
+        .mapToLong(ParameterSpec::size).sum();
+    long weights = F32 * (all - bf16) + BF16 * bf16;
     long gradients = F32 * trainedParameters * (trainer.gradAccum() > 1 ? 2 : 1);
     boolean sharded = distributed.devices() > 1 && distributed.shard() == DistributedSettings.Shard.OPTIMIZER;
     long moments = 2 * trainedParameters;
@@ -67,17 +73,18 @@ public record MemoryEstimate(long weights, long gradients, long optimizer, long 
     long perToken = trainer.recomputeActivations()
         ? (long) (config.numHiddenLayers() + 1) * config.hiddenSize() + layerPerToken + headPerToken
         : (long) config.numHiddenLayers() * layerPerToken + config.hiddenSize() + headPerToken;
-    return new MemoryEstimate(weights, gradients, optimizer, F32 * tokens * perToken);
+    return new MemoryEstimate(weights, (F32 - BF16) * bf16, gradients, optimizer, F32 * tokens * perToken);
   }
 
-  /** The parts and the total in GiB, one line each. */
+  /** The parts and the total in GiB, one line each (and the bytes that bf16 frozen weights save, if any). */
   public String describe() {
+    String saved = bf16Saved == 0 ? "" : String.format(Locale.ROOT, " (frozen in bf16: %.3f GiB saved)", gib(bf16Saved));
     return String.format(Locale.ROOT, """
-        weights      %8.3f GiB
+        weights      %8.3f GiB%s
         gradients    %8.3f GiB
         optimizer    %8.3f GiB
         activations  %8.3f GiB
-        total        %8.3f GiB per device""", gib(weights), gib(gradients), gib(optimizer), gib(activations),
+        total        %8.3f GiB per device""", gib(weights), saved, gib(gradients), gib(optimizer), gib(activations),
         gib(total()));
   }
 

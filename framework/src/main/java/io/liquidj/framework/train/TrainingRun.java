@@ -33,7 +33,6 @@ import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
@@ -42,6 +41,7 @@ import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.types.TFloat32;
 
 /**
  * One training run: its graph and session, the variables (parameters, LoRA adapters, optimizer
@@ -132,7 +132,9 @@ public final class TrainingRun implements AutoCloseable {
         Ops scope = !distributed.replicated() ? tf
             : tf.withSubScope("replica" + i).withDevice(replicaDevice(distributed, gpus, i));
         VariableStore replicaAdapters = new VariableStore(scope);
-        VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed());
+        // Under bf16, frozen parameters are bf16 variables (half the memory; no f32 master copy, no optimizer state).
+        VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed(),
+            settings::parameterStorage);
         if (settings.lora().enabled()) {
           List<String> adapted = LoraWeights.createAdapters(replicaAdapters, backbone.parameters(), settings.lora(),
               trainer.seed());
@@ -232,13 +234,18 @@ public final class TrainingRun implements AutoCloseable {
       }
       List<Operand<TFloat32>> contributions = new ArrayList<>();
       for (VariableStore.Variable v : variables) {
-        Operand<TFloat32> value = tf.readVariableOp(v.handle(), TFloat32.class);
+        // bf16-stored (frozen) weights travel as f32: bf16 → f32 → bf16 is exact, and x + 0 = x.
+        Operand<TFloat32> value = v.type() == TFloat32.class ? tf.readVariableOp(v.handle(), TFloat32.class)
+            : tf.dtypes.cast(tf.readVariableOp(v.handle(), v.type()), TFloat32.class);
         contributions.add(first ? value : tf.zerosLike(value));
       }
       List<Operand<TFloat32>> synced = new Collectives(distributed.replicas(), hint, SYNC_KEYS).sumInBuckets(tf,
           contributions, variables.stream().map(v -> v.spec().shape()).toList(), distributed.bucketBytes());
       for (int v = 0; v < variables.size(); v++) {
-        assigns.add(tf.assignVariableOp(variables.get(v).handle(), synced.get(v)));
+        VariableStore.Variable variable = variables.get(v);
+        Operand<?> value = variable.type() == TFloat32.class ? synced.get(v)
+            : tf.dtypes.cast(synced.get(v), variable.type());
+        assigns.add(tf.assignVariableOp(variable.handle(), value));
       }
     }
     return scopes.get(0).withControlDependencies(assigns).withName("sync_from_replica0").noOp();

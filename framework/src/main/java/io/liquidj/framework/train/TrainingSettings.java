@@ -27,6 +27,15 @@ public record TrainingSettings(
         DistributedSettings.from(root.getConfig("distributed"), GpuProbe::gpuCount));
   }
 
+  /**
+   * The dtype parameter {@code name} is held in: bf16 when the run is bf16 and the parameter is frozen (a LoRA
+   * base weight or a {@code freeze} match: no f32 master copy is needed, since nothing updates it), else f32.
+   */
+  public io.liquidj.framework.backbone.Precision parameterStorage(String name) {
+    return trainer.precision() == io.liquidj.framework.backbone.Precision.BF16 && !trainsParameter(name)
+        ? io.liquidj.framework.backbone.Precision.BF16 : io.liquidj.framework.backbone.Precision.F32;
+  }
+
   /** Whether {@code name} (a backbone parameter) is trained directly (LoRA adapters are separate). */
   public boolean trainsParameter(String name) {
     if (lora.enabled()) {

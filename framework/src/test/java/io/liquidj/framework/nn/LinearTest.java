@@ -16,6 +16,23 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 class LinearTest {
+  /** A bf16 variable's read feeds the bf16 matmul itself: the weight is never materialised in f32. */
+  @Test
+  void aBf16WeightFeedsTheMatmulWithoutAnF32Copy() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      io.liquidj.framework.tf.VariableStore store = new io.liquidj.framework.tf.VariableStore(tf);
+      store.create(new io.liquidj.framework.tf.ParameterSpec("w.weight", new long[] {4, 5}),
+          io.liquidj.framework.tf.VariableStore.ZEROS, org.tensorflow.types.TBfloat16.class);
+      Operand<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(3, 5)));
+      Operand<TFloat32> y = Linear.apply(tf, store.weights(), "w", x, false, Precision.BF16);
+      org.tensorflow.GraphOperation matMul = (org.tensorflow.GraphOperation) ((org.tensorflow.GraphOperation)
+          ((org.tensorflow.GraphOperation) y.op()).input(0).op()).input(0).op(); // reshape ← cast ← MatMul
+      assertEquals("MatMul", matMul.type());
+      assertEquals("ReadVariableOp", matMul.input(1).op().type());
+    }
+  }
+
   /** x·Wᵀ + b for x [2,1,5] (one token per row: the decoding form) and x [2,3,5], against a plain loop. */
   @Test
   void bothProductFormsComputeXTimesWTransposedPlusBias() {

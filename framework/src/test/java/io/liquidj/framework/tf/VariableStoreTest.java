@@ -54,6 +54,32 @@ class VariableStoreTest {
     }
   }
 
+  /** A bf16 variable takes a bf16 tensor bit for bit and rounds an f32 one to nearest even; reads are f32. */
+  @Test
+  void bf16VariablesHoldBf16TensorsUnchangedAndRoundF32Ones(@TempDir Path dir) throws Exception {
+    float[] f32 = {0f, -0f, 1f, -2.5f, 3.1415927f, 65504f, 3.3895314e38f, Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY, 1.0000001f, 123456.79f, -0.33333334f, 1e-3f, 7.77f, -1e10f, 0.1f};
+    long[] shape = {4, 4};
+    Path file = dir.resolve("bf16.safetensors");
+    new SafetensorsWriter().addFloats("from_bf16", DType.BF16, shape, f32).addFloats("from_f32", DType.F32, shape, f32)
+        .write(file);
+    try (Graph g = new Graph(); Session s = new Session(g); SafetensorsFile ckpt = SafetensorsFile.open(file)) {
+      VariableStore store = new VariableStore(Ops.create(g));
+      for (String name : List.of("from_bf16", "from_f32")) {
+        assertEquals(org.tensorflow.types.TBfloat16.class,
+            store.create(new ParameterSpec(name, shape), ZEROS, org.tensorflow.types.TBfloat16.class).type());
+      }
+      store.load(s, ckpt, Function.identity());
+      for (String name : List.of("from_bf16", "from_f32")) {
+        float[] loaded = store.read(s, name);
+        for (int i = 0; i < f32.length; i++) {
+          float bf16 = Float.intBitsToFloat((io.liquidj.framework.safetensors.Conversions.floatToBf16(f32[i]) & 0xffff) << 16);
+          assertEquals(Float.floatToIntBits(bf16), Float.floatToIntBits(loaded[i]), name + "[" + i + "] of " + f32[i]);
+        }
+      }
+    }
+  }
+
   @Test
   void halfPrecisionAndDoubleCheckpointsConvertExactlyAsTheJavaConversions(@TempDir Path dir) throws Exception {
     // Values that exercise each format's corners: signed zeros, subnormals, the largest finite values,

@@ -43,6 +43,12 @@ class DataParallelTest {
   }
 
   @Test
+  void twoReplicasWithLoraOverABf16FrozenBaseTrainAsOneDevice() throws Exception {
+    // The frozen base weights are bf16 variables: the replicas' start-of-run sync carries them as f32.
+    assertSameTraining("trainer.precision = bf16", "lora.enabled = true", "lora.rank = 2", "lora.alpha = 4");
+  }
+
+  @Test
   void optimizerShardsTrainAsOneDevice() throws Exception {
     assertSameTraining("distributed.shard = optimizer");
   }

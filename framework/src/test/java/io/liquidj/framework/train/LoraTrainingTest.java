@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.types.TBfloat16;
+import org.tensorflow.types.TFloat32;
 
 class LoraTrainingTest {
   private static final String UP = "model.layers.0.mlp.up_proj.weight";
@@ -60,6 +62,39 @@ class LoraTrainingTest {
             assertEquals(base[o * h + i] + 2.0 * delta, merged[o * h + i], 1e-5); // alpha / rank = 2
           }
         }
+      }
+    }
+  }
+
+  @Test
+  void bf16LoraHoldsFrozenWeightsInBf16AndTrainsTheRest() throws Exception {
+    TrainingSettings settings = TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "lora.alpha = 4",
+        "trainer.precision = bf16");
+    try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
+            new PrintStream(new ByteArrayOutputStream()));
+        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 3)) {
+      VariableStore params = run.parameters();
+      // The LoRA base weight and the frozen norm: bf16 variables; the trained embedding and head: f32.
+      assertEquals(TBfloat16.class, params.get(UP).type());
+      assertEquals(TBfloat16.class, params.get("model.norm.weight").type());
+      assertEquals(TFloat32.class, params.get("model.embed_tokens.weight").type());
+      assertEquals(TFloat32.class, params.get("lm_head.weight").type());
+      float[] base = params.read(run.session(), UP);
+      float[] embed = params.read(run.session(), "model.embed_tokens.weight");
+      for (float v : base) {
+        assertEquals(v, Float.intBitsToFloat(Float.floatToIntBits(v) & 0xffff0000), "a bf16 value: " + v);
+      }
+      double first = run.step(source).loss();
+      for (int i = 0; i < 3; i++) {
+        run.step(source);
+      }
+      assertTrue(Double.isFinite(first));
+      assertArrayEquals(base, params.read(run.session(), UP));
+      assertFalse(Arrays.equals(embed, params.read(run.session(), "model.embed_tokens.weight")));
+      assertFalse(allZero(run.adapters().read(run.session(), LoraWeights.loraB(UP))), "B has trained away from zero");
+      Path exported = run.exportModel(dir.resolve("hf"));
+      try (SafetensorsFile file = SafetensorsFile.open(exported.resolve("model.safetensors"))) {
+        assertTrue(file.contains(UP) && file.contains("model.norm.weight"));
       }
     }
   }

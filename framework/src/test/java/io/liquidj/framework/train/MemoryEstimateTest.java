@@ -37,4 +37,23 @@ class MemoryEstimateTest {
     assertEquals(4 * 328, zeroOneAccumulatingRecomputing.optimizer(), "half of the two moments");
     assertEquals(4 * 32 * 160, zeroOneAccumulatingRecomputing.activations());
   }
+
+  /**
+   * LoRA under bf16: the adapted up_proj (64) and the frozen norm (8) are held in bf16, the trained embedding and
+   * head (128 each) in f32: 4·256 + 2·72 bytes, 2·72 fewer than f32.
+   */
+  @Test
+  void frozenParametersOfABf16RunCountTwoBytes() {
+    TinyBackbone tiny = new TinyBackbone();
+    MemoryEstimate lora = MemoryEstimate.of(tiny.config(), tiny.parameters(),
+        TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "trainer.precision = bf16"));
+    assertEquals(4 * 256 + 2 * 72, lora.weights());
+    assertEquals(2 * 72, lora.bf16Saved());
+    org.junit.jupiter.api.Assertions.assertTrue(lora.describe().contains("frozen in bf16"), lora.describe());
+
+    MemoryEstimate f32 = MemoryEstimate.of(tiny.config(), tiny.parameters(),
+        TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "trainer.precision = f32"));
+    assertEquals(4 * 328, f32.weights());
+    assertEquals(0, f32.bf16Saved());
+  }
 }

@@ -59,7 +59,7 @@ public final class BenchGenerateCommand implements Command {
     ModelConfig config = base.withLiquidExtension(text + CODES + 3,
         new ModelConfig.LiquidExtension(text, CODES, text + CODES, text + CODES + 1, text + CODES + 2));
     MultimodalVocabulary vocabulary = MultimodalVocabulary.of(config);
-    Precision precision = Precision.F32;
+    Precision precision = s.precision();
     Backbone backbone = backbones.create(config, precision);
     int bos = Math.max(config.bosTokenId(), 0);
     PromptTemplates templates = new PromptTemplates(
@@ -70,7 +70,7 @@ public final class BenchGenerateCommand implements Command {
     int tokens = s.shapes().gridHeight() * s.shapes().gridWidth();
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
-      VariableStore store = BackboneVariables.create(tf, backbone, 0);
+      VariableStore store = BackboneVariables.create(tf, backbone, 0, precision);
       GenerationGraph generation = new GenerationGraph(tf, backbone, store, precision, vocabulary, templates,
           s.shapes(), s.sampling(), /* imageDecoder= */ null);
       Operand<TInt32> prefill = prefillOnly(tf, backbone, store, precision, vocabulary, templates, prompt[0], s);

@@ -8,7 +8,6 @@ import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.VocabularyExtension;
-import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.export.ResourceSaver;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.generate.GenerationClient;
@@ -87,18 +86,19 @@ public final class GenerationModel implements AutoCloseable {
     ChatFormat chat = models.chatFormat(liquid.tokenizerDir());
     Vqgan vqgan = withPng && vocabulary != null && settings.imageTokenizer().isPresent()
         ? vqgan(settings.imageTokenizer().get(), vocabulary) : null;
-    Backbone model = models.backbone(config, Precision.F32);
+    Backbone model = models.backbone(config, settings.precision());
     Graph graph = new Graph();
     Session session = null;
     try {
       Ops tf = Ops.create(graph);
-      VariableStore store = BackboneVariables.create(tf, model, 0);
+      // Under bf16 the weights are held in bf16 (half the memory, and half the bytes in an export's variables/).
+      VariableStore store = BackboneVariables.create(tf, model, 0, settings.precision());
       if (vqgan != null) {
         store.createAll(vqgan.parameters(), VariableStore.ZEROS);
       }
       PromptTemplates templates = TemplateTokens.of(tokenizer, vocabulary, settings,
           new UserTurn(chat.before(), chat.after()));
-      GenerationGraph generation = new GenerationGraph(tf, model, store, Precision.F32, vocabulary, templates,
+      GenerationGraph generation = new GenerationGraph(tf, model, store, settings.precision(), vocabulary, templates,
           settings.shapes(), settings.sampling(), vqgan);
       ResourceSaver.build(tf, store);
       session = new Session(graph);
