@@ -16,6 +16,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("detokenize").to(DetokenizeCommand.class);
     commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
     commands.addBinding("train").to(TrainRecipe.class);
+    commands.addBinding("export-hf").to(ExportHfCommand.class);
     commands.addBinding("bench-train").to(BenchTrainCommand.class);
     commands.addBinding("plan-memory").to(PlanMemoryCommand.class);
     commands.addBinding("train-tokenizer").to(TrainTokenizerCommand.class);

@@ -81,10 +81,10 @@ final class TrainRecipe implements Command {
       while (!run.done()) {
         run.step(batches);
       }
-      // 3. Final checkpoint and the trained model as a Hugging Face folder (LoRA merged, tokenizer copied).
+      // 3. Final checkpoint and the trained model as a Hugging Face folder (LoRA merged, tokenizer and generation config written).
       Path last = run.checkpoint(batches);
       Path exported = run.exportModel(outputDir.resolve("model"));
-      model.copyTokenizerFiles(exported);
+      model.writeModelFiles(exported);
       invocation.out().println("checkpoint: " + last);
       invocation.out().println("model:      " + exported);
     }

@@ -330,6 +330,17 @@ public record ModelConfig(
     node.put("original_max_position_embeddings", rope.originalMaxPositionEmbeddings());
   }
 
+  /**
+   * The padding id: config.json's {@code pad_token_id} when set, else the first EOS (what generate pads
+   * finished rows with), else -1.
+   */
+  public int padTokenId() {
+    if (raw.hasNonNull("pad_token_id")) {
+      return raw.get("pad_token_id").asInt();
+    }
+    return eosTokenIds.isEmpty() ? -1 : eosTokenIds.get(0);
+  }
+
   /** The tensor the LM head reads: the embedding when {@code tie_word_embeddings}, else {@code lm_head.weight}. */
   public String lmHeadWeight() {
     return tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight";
