@@ -12,6 +12,7 @@ public final class RecipesModule extends AbstractModule {
     bind(LiquidModels.class);
     MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
+    commands.addBinding("recipes").to(RecipesCommand.class);
     commands.addBinding("tokenize").to(TokenizeCommand.class);
     commands.addBinding("detokenize").to(DetokenizeCommand.class);
     commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
