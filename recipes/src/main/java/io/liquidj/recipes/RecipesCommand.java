@@ -35,7 +35,7 @@ final class RecipesCommand implements Command {
   public int run(Invocation invocation) throws Exception {
     if (invocation.arguments().isEmpty()) {
       PrintStream out = invocation.out();
-      out.println("recipes (./liquid <command> <name>.conf after `recipes copy`):");
+      out.println("recipes (`./liquid recipes copy <name> <file>` writes one out to edit):");
       ShippedConfs.print(ShippedConfs.list(ShippedConfs.RECIPES), out);
       out.println();
       out.println("named shapes (backbone=<name>):");
