@@ -42,9 +42,9 @@ class ExportHfTest {
     return printed;
   }
 
-  /** A two-step tiny-llama run on text, extended by 16 image codes, with a checkpoint after each step. */
+  /** Prepared text and its tokenizer. */
   @BeforeEach
-  void trainTinyRun() throws Exception {
+  void prepareText() throws Exception {
     List<String> lines = new ArrayList<>();
     StringBuilder texts = new StringBuilder();
     String[] words = {"red", "green", "blue", "square", "bar", "on", "a", "background"};
@@ -58,11 +58,27 @@ class ExportHfTest {
     liquid(0, "prepare", "data.prepare.out=" + dir.resolve("prepared"), "data.prepare.texts=[\""
         + dir.resolve("texts.jsonl") + "\"]", "data.prepare.tokenizer=" + dir.resolve("tokenizer"));
     run = dir.resolve("run");
-    liquid(0, "train", "trainer.tokenizer=" + dir.resolve("tokenizer"), "backbone=tiny-llama",
-        "trainer.image-codes=16", "trainer.steps=2", "trainer.batch-size=1", "trainer.seq-len=32",
-        "data.max-length=32", "trainer.lr=1e-2", "trainer.checkpoint-every=1", "trainer.progress-bar=false",
-        "trainer.output-dir=" + run, "schedule.warmup-steps=1",
-        "data.sources=[{ path = \"" + dir.resolve("prepared") + "\", ratio = 1.0 }]");
+  }
+
+  /** A two-step tiny-llama run on text, extended by 16 image codes, with a checkpoint after each step. */
+  private void train(String... extra) {
+    List<String> args = new ArrayList<>(List.of("train", "trainer.tokenizer=" + dir.resolve("tokenizer"),
+        "backbone=tiny-llama", "trainer.image-codes=16", "trainer.steps=2", "trainer.batch-size=1",
+        "trainer.seq-len=32", "data.max-length=32", "trainer.lr=1e-2", "trainer.checkpoint-every=1",
+        "trainer.progress-bar=false", "trainer.output-dir=" + run, "schedule.warmup-steps=1",
+        "data.sources=[{ path = \"" + dir.resolve("prepared") + "\", ratio = 1.0 }]"));
+    args.addAll(List.of(extra));
+    liquid(0, args.toArray(String[]::new));
+  }
+
+  /** Every tensor of the run's final model/ equals the one in {@code exported}. */
+  private void assertSameTensorsAsTheRunsModel(Path exported) {
+    Path model = run.resolve("model");
+    try (SafetensorsFile file = SafetensorsFile.open(model.resolve("model.safetensors"))) {
+      for (String name : file.names()) {
+        assertTrue(java.util.Arrays.equals(tensor(model, name), tensor(exported, name)), name);
+      }
+    }
   }
 
   private static byte[] tensor(Path folder, String name) {
@@ -76,6 +92,7 @@ class ExportHfTest {
 
   @Test
   void lastCheckpointExportsAsTheRunsOwnModelFolder() throws Exception {
+    train();
     Path exported = dir.resolve("hf-step-2");
     liquid(0, "export-hf", run.resolve("checkpoints/step-00000002").toString(), "out=" + exported);
 
@@ -85,11 +102,7 @@ class ExportHfTest {
         "special_tokens_map.json")) {
       assertEquals(json.readTree(model.resolve(file).toFile()), json.readTree(exported.resolve(file).toFile()), file);
     }
-    try (SafetensorsFile file = SafetensorsFile.open(model.resolve("model.safetensors"))) {
-      for (String name : file.names()) {
-        assertTrue(java.util.Arrays.equals(tensor(model, name), tensor(exported, name)), name);
-      }
-    }
+    assertSameTensorsAsTheRunsModel(exported);
 
     // The folder's tokenizer names the image codes and the Liquid specials at the model's ids.
     MultimodalVocabulary vocab = MultimodalVocabulary.of(ModelConfig.read(exported));
@@ -105,6 +118,7 @@ class ExportHfTest {
 
   @Test
   void anEarlierCheckpointExportsItsOwnWeights() {
+    train();
     Path exported = dir.resolve("hf-step-1");
     liquid(0, "export-hf", run.resolve("checkpoints/step-00000001").toString(), "out=" + exported);
     String name = "model.layers.0.self_attn.q_proj.weight";
@@ -113,7 +127,16 @@ class ExportHfTest {
   }
 
   @Test
+  void loraCheckpointExportsWithTheAdaptersMerged() {
+    train("lora.enabled=true", "lora.rank=2");
+    Path exported = dir.resolve("hf-lora");
+    liquid(0, "export-hf", run.resolve("checkpoints/step-00000002").toString(), "out=" + exported);
+    assertSameTensorsAsTheRunsModel(exported);
+  }
+
+  @Test
   void withoutOutItSaysSo() {
+    train();
     String printed = liquid(2, "export-hf", run.resolve("checkpoints/step-00000002").toString());
     assertTrue(printed.contains("out=<dir>"), printed);
   }
