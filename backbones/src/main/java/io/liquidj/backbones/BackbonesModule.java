@@ -13,7 +13,7 @@ public final class BackbonesModule extends AbstractModule {
   @Override
   protected void configure() {
     MapBinder<String, BackboneFactory> families = MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class);
-    families.addBinding("llama").toInstance(LlamaBackbone::new);
+    families.addBinding("llama").toInstance(BackboneFactory.of(LlamaBackbone::new, LlamaBackbone::configDefaults));
     families.addBinding("qwen2").toInstance(BackboneFactory.of(Qwen2Backbone::new, Qwen2Backbone::configDefaults));
     families.addBinding("gemma").toInstance(BackboneFactory.of(GemmaBackbone::new, GemmaBackbone::configDefaults));
     families.addBinding("gemma2").toInstance(BackboneFactory.of(Gemma2Backbone::new, Gemma2Backbone::configDefaults));

@@ -7,7 +7,10 @@ import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** {@code ./liquid backbones}: lists the registered backbone families (Hugging Face model_type). */
+/**
+ * {@code ./liquid backbones}: lists the registered backbone families (Hugging Face model_type), one a line, then
+ * the named shapes ({@code backbone=<name>}) with their first comment line.
+ */
 final class BackbonesCommand implements Command {
   private final Map<String, BackboneFactory> factories;
 
@@ -29,6 +32,9 @@ final class BackbonesCommand implements Command {
   @Override
   public int run(Invocation invocation) {
     new TreeSet<>(factories.keySet()).forEach(invocation.out()::println);
+    invocation.out().println();
+    invocation.out().println("named shapes (backbone=<name>):");
+    ShippedConfs.print(ShippedConfs.list(ShippedConfs.SHAPES), invocation.out());
     return 0;
   }
 }

@@ -12,10 +12,12 @@ public final class RecipesModule extends AbstractModule {
     bind(LiquidModels.class);
     MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
+    commands.addBinding("recipes").to(RecipesCommand.class);
     commands.addBinding("tokenize").to(TokenizeCommand.class);
     commands.addBinding("detokenize").to(DetokenizeCommand.class);
     commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
     commands.addBinding("train").to(TrainRecipe.class);
+    commands.addBinding("export-hf").to(ExportHfCommand.class);
     commands.addBinding("bench-train").to(BenchTrainCommand.class);
     commands.addBinding("plan-memory").to(PlanMemoryCommand.class);
     commands.addBinding("train-tokenizer").to(TrainTokenizerCommand.class);

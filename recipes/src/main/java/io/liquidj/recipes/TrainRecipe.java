@@ -110,13 +110,13 @@ final class TrainRecipe implements Command {
         run.step(batches);
       }
       // 3. Final checkpoint (every process writes its part) and, by task 0, the trained model as a Hugging Face
-      // folder (LoRA merged, tokenizer copied).
+      // folder (LoRA merged, tokenizer and generation config written).
       Path last = run.checkpoint(batches);
       if (!run.chief()) {
         return 0;
       }
       Path exported = run.exportModel(outputDir.resolve("model"));
-      model.copyTokenizerFiles(exported);
+      model.writeModelFiles(exported);
       invocation.out().println("checkpoint: " + last);
       invocation.out().println("model:      " + exported);
     }

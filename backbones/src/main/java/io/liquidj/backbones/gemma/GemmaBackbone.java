@@ -62,9 +62,13 @@ public final class GemmaBackbone implements Backbone {
    * gelu_pytorch_tanh — the released configs say {@code hidden_act: "gelu"} but transformers runs the tanh
    * approximation for them (GemmaMLP: {@code if config.hidden_activation is None}). And the released
    * {@code Junfeng5/Liquid_V1_7B}, whose config.json has 256,000 + 8192 rows but no extension keys, is
-   * recognised as extended, with its specials at 7, 8, 9.
+   * recognised as extended, with its specials at 7, 8, 9. {@code architectures} names GemmaForCausalLM when
+   * the file names none.
    */
   public static void configDefaults(ObjectNode json) {
+    if (!json.hasNonNull("architectures")) {
+      json.putArray("architectures").add("GemmaForCausalLM");
+    }
     if (!json.hasNonNull("tie_word_embeddings")) {
       json.put("tie_word_embeddings", true);
     }

@@ -44,9 +44,13 @@ public final class Gemma2Backbone implements Backbone {
   /**
    * Gemma2Config's defaults: {@code tie_word_embeddings = True}, {@code hidden_activation}
    * gelu_pytorch_tanh (whatever {@code hidden_act} says), and without {@code layer_types} the
-   * even layers slide ({@code "sliding_attention" if bool((i + 1) % 2) else "full_attention"}).
+   * even layers slide ({@code "sliding_attention" if bool((i + 1) % 2) else "full_attention"}); and {@code architectures} names
+   * Gemma2ForCausalLM when the file names none.
    */
   public static void configDefaults(ObjectNode json) {
+    if (!json.hasNonNull("architectures")) {
+      json.putArray("architectures").add("Gemma2ForCausalLM");
+    }
     if (!json.hasNonNull("tie_word_embeddings")) {
       json.put("tie_word_embeddings", true);
     }

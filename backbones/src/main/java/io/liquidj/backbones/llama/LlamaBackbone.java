@@ -1,5 +1,6 @@
 package io.liquidj.backbones.llama;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.ForwardInputs;
@@ -52,6 +53,13 @@ public final class LlamaBackbone implements Backbone {
     // bias=config.attention_bias on all four projections (transformers LlamaAttention.__init__)
     this.bias = config.attentionBias() ? SelfAttention.Bias.ALL : SelfAttention.Bias.NONE;
     this.activation = GatedMlp.Activation.parse(config.hiddenActivation(), config.source());
+  }
+
+  /** LlamaConfig's one rule here: the class transformers' AutoModelForCausalLM loads, when the file does not name it. */
+  public static void configDefaults(ObjectNode json) {
+    if (!json.hasNonNull("architectures")) {
+      json.putArray("architectures").add("LlamaForCausalLM");
+    }
   }
 
   @Override

@@ -51,9 +51,13 @@ public final class Qwen2Backbone implements Backbone {
   /**
    * Qwen2Config's rules: {@code sliding_window} counts only with {@code use_sliding_window}
    * ({@code self.sliding_window = sliding_window if self.use_sliding_window else None}), and without
-   * {@code layer_types} the layers from {@code max_window_layers} (default 28) on slide.
+   * {@code layer_types} the layers from {@code max_window_layers} (default 28) on slide; and
+   * {@code architectures} names Qwen2ForCausalLM when the file names none.
    */
   public static void configDefaults(ObjectNode json) {
+    if (!json.hasNonNull("architectures")) {
+      json.putArray("architectures").add("Qwen2ForCausalLM");
+    }
     if (!json.path("use_sliding_window").asBoolean(false)) {
       json.putNull("sliding_window");
     }

@@ -292,13 +292,53 @@ public record ModelConfig(
     return fromJson(json, source);
   }
 
-  /** The JSON to write as config.json of a saved model. */
+  /**
+   * The JSON to write as config.json of a saved model: the fields read, with the dtype and the rotary
+   * settings in the layouts of both transformers 4.x ({@code torch_dtype}, {@code rope_theta},
+   * {@code rope_scaling}) and 5.x ({@code dtype}, {@code rope_parameters}), so that either loads it.
+   */
   public String toJson() {
+    ObjectNode json = raw.deepCopy();
+    json.put("dtype", dtype);
+    json.put("torch_dtype", dtype);
+    // transformers 4.x: rope_theta beside rope_scaling (null = plain RoPE, LlamaConfig's default).
+    json.put("rope_theta", rope.theta());
+    if (rope.type().equals("default")) {
+      json.putNull("rope_scaling");
+    } else {
+      writeScaling(json.putObject("rope_scaling"));
+    }
+    // transformers 5.x: everything in rope_parameters (RopeParameters in modeling_rope_utils.py).
+    ObjectNode parameters = json.putObject("rope_parameters");
+    parameters.put("rope_type", rope.type());
+    parameters.put("rope_theta", rope.theta());
+    if (!rope.type().equals("default")) {
+      writeScaling(parameters);
+    }
     try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(raw);
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private void writeScaling(ObjectNode node) {
+    node.put("rope_type", rope.type());
+    node.put("factor", rope.factor());
+    node.put("low_freq_factor", rope.lowFreqFactor());
+    node.put("high_freq_factor", rope.highFreqFactor());
+    node.put("original_max_position_embeddings", rope.originalMaxPositionEmbeddings());
+  }
+
+  /**
+   * The padding id: config.json's {@code pad_token_id} when set, else the first EOS (what generate pads
+   * finished rows with), else -1.
+   */
+  public int padTokenId() {
+    if (raw.hasNonNull("pad_token_id")) {
+      return raw.get("pad_token_id").asInt();
+    }
+    return eosTokenIds.isEmpty() ? -1 : eosTokenIds.get(0);
   }
 
   /** The tensor the LM head reads: the embedding when {@code tie_word_embeddings}, else {@code lm_head.weight}. */

@@ -6,9 +6,12 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.framework.generate.GenerationConfigJson;
+import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.HfTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
+import io.liquidj.tokenizers.text.TokenizerFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +43,7 @@ public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, T
   /** The tokenizer files copied next to an exported model, so it is a complete Hugging Face folder. */
   private static final List<String> TOKENIZER_FILES =
       List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
+  private static final String GENERATION_CONFIG = "generation_config.json";
 
   /**
    * Resolves the model of a run.
@@ -75,6 +79,19 @@ public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, T
     boolean present = ids.entrySet().stream()
         .allMatch(e -> tokenizer.tokenId(e.getKey()).equals(OptionalInt.of(e.getValue())));
     return present || !(tokenizer instanceof HfTokenizer) ? tokenizer : TextTokenizers.withSpecialTokens(tokenizer, ids);
+  }
+
+  /**
+   * Completes the saved model folder {@code modelDir} ({@code BackboneCheckpoints.save}'s config.json and
+   * weights) for every loader: the tokenizer files naming each of its rows ({@link TokenizerFolder}) and
+   * {@code generation_config.json} with Liquid's reference sampling. Returns the names written.
+   */
+  public List<String> writeModelFiles(Path modelDir) throws IOException {
+    List<String> written = new java.util.ArrayList<>(TokenizerFolder.write(tokenizerDir, modelDir, config));
+    Files.writeString(modelDir.resolve(GENERATION_CONFIG),
+        GenerationConfigJson.of(config, SamplingSettings.liquidDefaults()));
+    written.add(GENERATION_CONFIG);
+    return written;
   }
 
   /** Copies the tokenizer's files into the exported model folder {@code modelDir}; returns the names copied. */
