@@ -42,7 +42,7 @@ public final class Decoder {
    * What one decoding graph produces.
    *
    * @param name unique within the graph (names the loop's functions)
-   * @param maxNewTokens tokens per row (exactly this many for images)
+   * @param maxNewTokens tokens per row (exactly this many for images), unless given when the graph runs
    * @param guided whether the batch holds a conditional and an unconditional stream
    * @param fromId first allowed token id (inclusive)
    * @param toId last allowed token id (exclusive); 0 means the whole vocabulary
@@ -76,11 +76,20 @@ public final class Decoder {
    * guided.
    */
   public Output decode(Ops tf, Operand<TInt32> promptIds, Operand<TInt32> promptMask, SamplingInputs sampling, Spec spec) {
+    return decode(tf, promptIds, promptMask, sampling, spec, tf.constant(spec.maxNewTokens()));
+  }
+
+  /**
+   * As above, with {@code steps} (int32 scalar, positive) tokens per row in place of {@code spec.maxNewTokens()}:
+   * an export's {@code generate_image} takes its code grid as an input, so the loop runs h·w steps of the request.
+   * The new-token buffer is [n, steps] and its width is how the loop knows when to stop.
+   */
+  public Output decode(Ops tf, Operand<TInt32> promptIds, Operand<TInt32> promptMask, SamplingInputs sampling, Spec spec,
+      Operand<TInt32> steps) {
     Ops g = tf.withSubScope(spec.name());
-    int steps = spec.maxNewTokens();
     Operand<TInt32> batch = dim(g, promptIds, 0);
     Operand<TInt32> promptLength = dim(g, promptIds, 1);
-    Operand<TInt32> cacheLength = g.math.add(promptLength, g.constant(steps));
+    Operand<TInt32> cacheLength = g.math.add(promptLength, steps);
 
     // Rotary positions count real tokens only: left padding does not shift the prompt.
     Operand<TInt32> positions = g.math.maximum(
@@ -88,11 +97,11 @@ public final class Decoder {
     Operand<TInt32> nextPosition = g.reduceSum(promptMask, g.constant(1)); // [B]
     Operand<TInt32> newPositions = g.math.add(
         g.expandDims(nextPosition, g.constant(1)),
-        g.expandDims(g.range(g.constant(0), g.constant(steps), g.constant(1)), g.constant(0))); // [B,N]
+        g.expandDims(g.range(g.constant(0), steps, g.constant(1)), g.constant(0))); // [B,N]
     Operand<TInt32> keyPositions = g.concat(List.of(positions, newPositions), g.constant(1)); // [B,S]
     Operand<TBool> keyReal = g.concat(
         List.of(g.math.notEqual(promptMask, g.constant(0)),
-            g.fill(g.stack(List.of(batch, g.constant(steps))), g.constant(true))),
+            g.fill(g.stack(List.of(batch, steps)), g.constant(true))),
         g.constant(1)); // [B,S]
 
     // Prefill: causal over the prompt, never onto padding; a padding query sees itself so that no
@@ -114,7 +123,7 @@ public final class Decoder {
     Operand<TInt32> first = choose(g, lastLogits, sampling, g.constant(0), spec);
     Operand<TBool> done0 = g.fill(g.expandDims(rows, g.constant(0)), g.constant(false));
     Record r0 = record(g, new Record(
-        g.fill(g.stack(List.of(rows, g.constant(steps))), g.constant(-1)),
+        g.fill(g.stack(List.of(rows, steps)), g.constant(-1)),
         g.fill(g.expandDims(rows, g.constant(0)), g.constant(0)),
         done0), first, g.constant(0), spec);
 
@@ -125,7 +134,7 @@ public final class Decoder {
 
     try (ConcreteFunction cond = loopFunction(spec.name() + "_cond", vars, (f, v) -> {
           LoopState s = LoopState.of(v, layers);
-          Operand<TBool> more = f.math.less(s.step(), f.constant(steps));
+          Operand<TBool> more = f.math.less(s.step(), dim(f, s.tokens(), 1)); // the buffer's width is the step count
           Operand<TBool> open = f.math.logicalNot(f.reduceAll(s.done(), f.constant(0)));
           return List.of(f.math.logicalAnd(more, open));
         });
@@ -224,7 +233,7 @@ public final class Decoder {
       stop = f.math.logicalOr(stop, f.math.equal(token, f.constant(id)));
     }
     Operand<TInt32> written = f.select(r.done, f.fill(f.shape(token), f.constant(-1)), token);
-    Operand<TInt32> column = f.oneHot(step, f.constant(spec.maxNewTokens()), f.constant(1), f.constant(0)); // [N]
+    Operand<TInt32> column = f.oneHot(step, dim(f, r.tokens, 1), f.constant(1), f.constant(0)); // [N]
     Operand<TInt32> tokens = f.math.add(
         f.math.mul(r.tokens, f.math.sub(f.constant(1), column)),
         f.math.mul(f.expandDims(written, f.constant(1)), column));

@@ -8,7 +8,6 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Tensor;
-import org.tensorflow.TensorFunction;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -23,9 +22,9 @@ import org.tensorflow.types.TString;
  * they are left-padded here.
  */
 public final class GenerationClient {
-  private final Function<String, TensorFunction> functions;
+  private final Function<String, SessionFunction> functions;
 
-  private GenerationClient(Function<String, TensorFunction> functions) {
+  private GenerationClient(Function<String, SessionFunction> functions) {
     this.functions = functions;
   }
 
@@ -41,7 +40,7 @@ public final class GenerationClient {
 
   /** Image codes [n][h·w] for n prompts (one image each; repeat a prompt for more samples). */
   public int[][] generateImage(int[][] prompts, SamplingSettings s) {
-    Map<String, Tensor> in = sampling(s, true);
+    Map<String, Tensor> in = withDefaultGrid(sampling(s, true));
     putPadded(in, "prompt_ids", "prompt_mask", prompts);
     return call(GenerationGraph.GENERATE_IMAGE, in, r -> toMatrix((TInt32) r.get("codes").orElseThrow()));
   }
@@ -54,7 +53,21 @@ public final class GenerationClient {
    * {@link ImageDecoderGraph}, e.g. an export with the VQGAN included).
    */
   public Images generateImagePngs(int[][] prompts, SamplingSettings s) {
+    return pngs(prompts, withDefaultGrid(sampling(s, true)));
+  }
+
+  /**
+   * As {@link #generateImagePngs(int[][], SamplingSettings)} on a {@code gridHeight} × {@code gridWidth} code grid
+   * (the {@code grid_height}/{@code grid_width} inputs); the prompts say that size themselves ({@link ServingContract}).
+   */
+  public Images generateImagePngs(int[][] prompts, SamplingSettings s, int gridHeight, int gridWidth) {
     Map<String, Tensor> in = sampling(s, true);
+    in.put("grid_height", TInt32.scalarOf(gridHeight));
+    in.put("grid_width", TInt32.scalarOf(gridWidth));
+    return pngs(prompts, in);
+  }
+
+  private Images pngs(int[][] prompts, Map<String, Tensor> in) {
     putPadded(in, "prompt_ids", "prompt_mask", prompts);
     return call(GenerationGraph.GENERATE_IMAGE, in, r -> {
       TString png = (TString) r.get(GenerationGraph.PNG_BYTES).orElseThrow(
@@ -100,6 +113,20 @@ public final class GenerationClient {
     } finally {
       in.values().forEach(Tensor::close);
     }
+  }
+
+  /**
+   * {@code in} with the graph's own grid: a TF Java call feeds every input of a signature (TensorFlow Serving
+   * need not), and a {@code PlaceholderWithDefault} run without a feed gives its default.
+   */
+  private Map<String, Tensor> withDefaultGrid(Map<String, Tensor> in) {
+    SessionFunction image = functions.apply(GenerationGraph.GENERATE_IMAGE);
+    for (String side : java.util.List.of("grid_height", "grid_width")) {
+      try (Result r = image.session().runner().fetch(image.signature().getInputs().get(side).name).run()) {
+        in.put(side, TInt32.scalarOf(((TInt32) r.get(0)).getInt()));
+      }
+    }
+    return in;
   }
 
   private static Map<String, Tensor> sampling(SamplingSettings s, boolean guided) {

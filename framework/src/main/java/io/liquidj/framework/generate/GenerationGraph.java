@@ -25,16 +25,19 @@ import org.tensorflow.types.TString;
  * <p>Signatures (inputs → outputs; ids int32, masks int32 with 1 = real token, prompts left-padded;
  * a mask left out means every token is real):
  * <ul>
- *   <li>{@code generate_image}: prompt_ids [n,P], prompt_mask [n,P] + sampling → codes [n,h·w] int32
- *       (VQGAN codes, raster order), and png_bytes [n] string (PNG files) when built with an
- *       {@link ImageDecoderGraph};
+ *   <li>{@code generate_image}: prompt_ids [n,P], prompt_mask [n,P], grid_height, grid_width + sampling →
+ *       codes [n,h·w] int32 (VQGAN codes, raster order), and png_bytes [n] string (PNG files of h·f × w·f
+ *       pixels) when built with an {@link ImageDecoderGraph}. The grid defaults to {@link Shapes}' and the
+ *       loop runs h·w steps of the request; the prompt saying the size is the client's text ({@link
+ *       ServingContract});
  *   <li>{@code caption}: image_codes [n,h·w], question_ids, question_mask [n,Q] + sampling → tokens
  *       [n,N], lengths [n];
  *   <li>{@code generate_text}: prompt_ids, prompt_mask + sampling → tokens, lengths;
  *   <li>{@code logits}: input_ids, attention_mask [B,T] → logits [B,T,V] f32.
  * </ul>
  * {@code serving_default} is {@code generate_image} (for a model without image codes {@code
- * generate_text}) with {@code prompt_ids} its only input: every other input takes its default, so
+ * generate_text}) with {@code prompt_ids} its only input: every other input takes its default (the grid
+ * too: another grid is a {@code generate_image} request), so
  * TensorFlow Serving's row format {@code {"instances": [{"prompt_ids": [...]}]}} is a whole request
  * (its REST API wants exactly the signature's inputs in every row; research tf-serving-rest.md).
  *
@@ -115,16 +118,23 @@ public final class GenerationGraph {
         Prompt.constant(g, t.imagePrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.imageSuffix(), n)));
     Prompt uncond = Prompt.constant(g, t.unconditional(), n);
     Prompt both = Prompt.stackRows(g, cond, uncond);
-    int codes = shapes.gridHeight() * shapes.gridWidth();
+    Operand<TInt32> gridHeight = g.withName("grid_height").placeholderWithDefault(
+        g.constant(shapes.gridHeight()), Shape.unknown());
+    Operand<TInt32> gridWidth = g.withName("grid_width").placeholderWithDefault(
+        g.constant(shapes.gridWidth()), Shape.unknown());
+    Operand<TInt32> h = gridSide(g, gridHeight, "grid_height");
+    Operand<TInt32> w = gridSide(g, gridWidth, "grid_width");
     Decoder.Output out = decoder.decode(g, both.ids(), both.mask(), sampling, new Decoder.Spec(
-        GENERATE_IMAGE, codes, true, v.imageCodeOffset(), v.imageCodeOffset() + v.numImageCodes(), new int[0]));
+        GENERATE_IMAGE, shapes.gridHeight() * shapes.gridWidth(), true, v.imageCodeOffset(),
+        v.imageCodeOffset() + v.numImageCodes(), new int[0]), g.math.mul(h, w));
     Operand<TInt32> imageCodes = g.withName("codes").math.sub(out.tokens(), g.constant(v.imageCodeOffset()));
     Operand<TString> png = imageDecoder == null ? null : g.withName(PNG_BYTES).identity(PngGraph.encode(g,
-        imageDecoder.decode(g.withSubScope("decode"), store.weights(), imageCodes, shapes.gridHeight(), shapes.gridWidth())));
+        imageDecoder.decode(g.withSubScope("decode"), store.weights(), imageCodes, h, w)));
     for (String key : List.of(Signature.DEFAULT_KEY, GENERATE_IMAGE)) {
       Signature.Builder b = Signature.builder().key(key).input("prompt_ids", ids);
       if (key.equals(GENERATE_IMAGE)) {
-        withSampling(b.input("prompt_mask", mask), inputs, true);
+        withSampling(b.input("prompt_mask", mask), inputs, true)
+            .input("grid_height", gridHeight).input("grid_width", gridWidth);
       }
       b.output("codes", imageCodes);
       if (png != null) {
@@ -221,6 +231,20 @@ public final class GenerationGraph {
 
   private static Operand<TInt32> rows(Ops g, Operand<TInt32> x) {
     return g.gather(g.shape(x), g.constant(0), g.constant(0));
+  }
+
+  /**
+   * One side of the code grid as an int32 scalar: the input is a scalar, or one per row (the row format batches
+   * every input) that all agree, and positive; anything else fails the call naming the input.
+   */
+  private static Operand<TInt32> gridSide(Ops g, Operand<TInt32> input, String name) {
+    Operand<TInt32> flat = g.reshape(input, g.constant(new int[] {-1}));
+    Operand<TInt32> first = g.gather(flat, g.constant(0), g.constant(0));
+    Operand<TBool> valid = g.reduceAll(
+        g.math.logicalAnd(g.math.equal(flat, first), g.math.greater(flat, g.constant(0))), g.constant(0));
+    var check = g.assertThat(valid, List.of(g.constant(name + " must be one positive number for the whole batch, got"),
+        flat));
+    return g.withControlDependencies(List.of(check)).identity(first);
   }
 
   /** The sampling inputs: each a scalar or [n] (any rank here; {@link #perRow} checks it), defaulting to {@code d}. */

@@ -15,8 +15,11 @@ import org.tensorflow.types.TInt32;
  * #parameters()} in the generation graph's {@code VariableStore}.
  */
 public interface ImageDecoderGraph {
-  /** codes [n, h·w] int32 (raster order) → images [n, 3, h·f, w·f] f32, about [-1, 1], not clamped. */
-  Operand<TFloat32> decode(Ops tf, Weights weights, Operand<TInt32> codes, int h, int w);
+  /**
+   * codes [n, h·w] int32 (raster order) → images [n, 3, h·f, w·f] f32, about [-1, 1], not clamped; h and w
+   * int32 scalars (an export's grid is an input, known only when the graph runs).
+   */
+  Operand<TFloat32> decode(Ops tf, Weights weights, Operand<TInt32> codes, Operand<TInt32> h, Operand<TInt32> w);
 
   /** The variables {@link #decode} reads, by the names it reads them under. */
   List<ParameterSpec> parameters();

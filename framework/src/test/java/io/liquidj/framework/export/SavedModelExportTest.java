@@ -126,8 +126,8 @@ class SavedModelExportTest {
     assertEquals(Set.of("prompt_ids"), defs.get("serving_default").getInputsMap().keySet());
     assertEquals(Set.of("codes"), defs.get("serving_default").getOutputsMap().keySet());
     SignatureDef image = defs.get("generate_image");
-    assertEquals(Set.of("prompt_ids", "prompt_mask", "seed", "temperature", "top_k", "top_p", "guidance_scale"),
-        image.getInputsMap().keySet());
+    assertEquals(Set.of("prompt_ids", "prompt_mask", "seed", "temperature", "top_k", "top_p", "guidance_scale",
+        "grid_height", "grid_width"), image.getInputsMap().keySet());
     assertEquals(DataType.DT_INT32, image.getInputsOrThrow("prompt_ids").getDtype());
     assertEquals(DataType.DT_INT64, image.getInputsOrThrow("seed").getDtype());
     assertEquals(DataType.DT_FLOAT, image.getInputsOrThrow("guidance_scale").getDtype());
@@ -167,10 +167,33 @@ class SavedModelExportTest {
     in.put("top_k", TInt32.vectorOf(SAMPLING.topK(), SAMPLING.topK()));
     in.put("top_p", TFloat32.vectorOf((float) SAMPLING.topP(), (float) SAMPLING.topP()));
     in.put("guidance_scale", TFloat32.vectorOf((float) SAMPLING.guidanceScale(), (float) SAMPLING.guidanceScale()));
+    in.put("grid_height", TInt32.vectorOf(2, 2));
+    in.put("grid_width", TInt32.vectorOf(2, 2));
     try (Result r = bundle.function("generate_image").call(in)) {
       int[][] codes = new int[2][4];
       StdArrays.copyFrom((TInt32) r.get("codes").orElseThrow(), codes);
       assertArrayEquals(scalars, codes);
+    } finally {
+      in.values().forEach(Tensor::close);
+    }
+  }
+
+  @Test
+  void aGridWhoseRowsDisagreeFailsTheCallNamingTheInput() {
+    Map<String, Tensor> in = new HashMap<>();
+    in.put("prompt_ids", TInt32.tensorOf(StdArrays.ndCopyOf(new int[][] {{11, 12}, {13, 14}})));
+    in.put("prompt_mask", TInt32.tensorOf(StdArrays.ndCopyOf(new int[][] {{1, 1}, {1, 1}})));
+    in.put("seed", TInt64.scalarOf(SAMPLING.seed()));
+    in.put("temperature", TFloat32.scalarOf((float) SAMPLING.temperature()));
+    in.put("top_k", TInt32.scalarOf(SAMPLING.topK()));
+    in.put("top_p", TFloat32.scalarOf((float) SAMPLING.topP()));
+    in.put("guidance_scale", TFloat32.scalarOf((float) SAMPLING.guidanceScale()));
+    in.put("grid_height", TInt32.vectorOf(2, 1));
+    in.put("grid_width", TInt32.scalarOf(2));
+    try {
+      Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> bundle.function("generate_image").call(in).close());
+      assertTrue(e.getMessage().contains("grid_height must be one positive number for the whole batch"), e.getMessage());
     } finally {
       in.values().forEach(Tensor::close);
     }

@@ -154,6 +154,26 @@ class GenerateCliTest {
     }
   }
 
+  @Test
+  void anExportAskedForATwoByThreeGridReturnsSixCodesAndAPngOfThatShape() throws Exception {
+    Path exported = tmp.resolve("export-any-grid/1");
+    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + model, "export.dir=" + exported)), err.toString());
+    try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve")) {
+      GenerationClient client = GenerationClient.of(bundle);
+      // the fixture VQGAN's factor is 4: a 2-row, 3-column grid is 12 pixels across, 8 down
+      GenerationClient.Images wide = client.generateImagePngs(new int[][] {{10, 11}}, SamplingSettings.liquidDefaults(),
+          2, 3);
+      assertEquals(2 * 3, wide.codes()[0].length);
+      BufferedImage widePng = ImageIO.read(new ByteArrayInputStream(wide.pngs()[0]));
+      assertEquals(12, widePng.getWidth());
+      assertEquals(8, widePng.getHeight());
+      // left out, the grid is the export's square default
+      GenerationClient.Images square = client.generateImagePngs(new int[][] {{10, 11}}, SamplingSettings.liquidDefaults());
+      assertEquals(4 * 4, square.codes()[0].length);
+      assertEquals(16, ImageIO.read(new ByteArrayInputStream(square.pngs()[0])).getWidth());
+    }
+  }
+
   /** An answer file holds the answer the command printed, and a newline. */
   private void assertAnswerFileIsThePrintedAnswer(String file) {
     assertTrue(file.endsWith("\n"), file);

@@ -73,9 +73,12 @@ public final class Vqgan implements ImageDecoderGraph {
     return new Encoded(tf.linalg.transpose(z, tf.constant(new int[] {0, 3, 1, 2})), nearestCodes(tf, w, z));
   }
 
-  /** codes [B, h·w] int32 → images [B, 3, h·f, w·f] f32 (not clamped): decoder(post_quant_conv(codebook[codes])). */
+  /**
+   * codes [B, h·w] int32 → images [B, 3, h·f, w·f] f32 (not clamped): decoder(post_quant_conv(codebook[codes]));
+   * h and width int32 scalars, known only when the graph runs in an export whose grid is an input.
+   */
   @Override
-  public Operand<TFloat32> decode(Ops tf, Weights w, Operand<TInt32> codes, int h, int width) {
+  public Operand<TFloat32> decode(Ops tf, Weights w, Operand<TInt32> codes, Operand<TInt32> h, Operand<TInt32> width) {
     Operand<TFloat32> pixels = decoderNhwc(tf, w, codebookVectors(tf, w, codes, h, width));
     return tf.linalg.transpose(pixels, tf.constant(new int[] {0, 3, 1, 2}));
   }
@@ -143,8 +146,14 @@ public final class Vqgan implements ImageDecoderGraph {
 
   /** codes [B, h·w] → codebook vectors [B, h, w, E] (get_codebook_entry; GatherV2 on the read, which has a gradient). */
   public Operand<TFloat32> codebookVectors(Ops tf, Weights w, Operand<TInt32> codes, int h, int width) {
+    return codebookVectors(tf, w, codes, tf.constant(h), tf.constant(width));
+  }
+
+  /** codes [B, h·w] → codebook vectors [B, h, w, E], h and width int32 scalars. */
+  public Operand<TFloat32> codebookVectors(
+      Ops tf, Weights w, Operand<TInt32> codes, Operand<TInt32> h, Operand<TInt32> width) {
     Operand<TFloat32> vectors = tf.gather(w.get(PREFIX + "quantize.embedding.weight"), codes, tf.constant(0));
-    return tf.reshape(vectors, tf.constant(new long[] {-1, h, width, config.embedDim()}));
+    return tf.reshape(vectors, tf.stack(List.of(tf.constant(-1), h, width, tf.constant((int) config.embedDim()))));
   }
 
   private Operand<TFloat32> middle(Ops tf, Weights w, String name, Operand<TFloat32> h) {
@@ -164,18 +173,17 @@ public final class Vqgan implements ImageDecoderGraph {
 
   /** AttnBlock: single-head softmax(q kᵀ / √C) v over the h·w positions, proj_out, residual. */
   private Operand<TFloat32> attnBlock(Ops tf, Weights w, String name, Operand<TFloat32> x) {
-    Shape s = x.shape();
-    long c = s.get(3);
-    long[] tokens = {-1, s.get(1) * s.get(2), c};
+    long c = x.shape().get(3);
+    Operand<TInt32> tokens = positionsShape(tf, x); // [B, h·w, C], h and w possibly known only at run time
     Operand<TFloat32> hn = groupNorm(tf, w, name + ".norm", x);
-    Operand<TFloat32> q = tf.reshape(conv1x1(tf, w, name + ".q", hn), tf.constant(tokens));
-    Operand<TFloat32> k = tf.reshape(conv1x1(tf, w, name + ".k", hn), tf.constant(tokens));
-    Operand<TFloat32> v = tf.reshape(conv1x1(tf, w, name + ".v", hn), tf.constant(tokens));
+    Operand<TFloat32> q = tf.reshape(conv1x1(tf, w, name + ".q", hn), tokens);
+    Operand<TFloat32> k = tf.reshape(conv1x1(tf, w, name + ".k", hn), tokens);
+    Operand<TFloat32> v = tf.reshape(conv1x1(tf, w, name + ".v", hn), tokens);
     Operand<TFloat32> scores = tf.math.mul(
         tf.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true)), tf.constant((float) Math.pow(c, -0.5)));
     Operand<TFloat32> attended = tf.train.batchMatMul(tf.nn.softmax(scores), v, TFloat32.class);
     Operand<TFloat32> out = conv1x1(tf, w, name + ".proj_out",
-        tf.reshape(attended, tf.constant(new long[] {-1, s.get(1), s.get(2), c})));
+        tf.reshape(attended, tf.shape(x)));
     return tf.math.add(x, out);
   }
 
@@ -187,9 +195,8 @@ public final class Vqgan implements ImageDecoderGraph {
 
   /** Upsample: nearest ×2 (F.interpolate mode="nearest": source index floor(i/2)), then 3×3 conv. */
   private Operand<TFloat32> upsample(Ops tf, Weights w, String name, Operand<TFloat32> x) {
-    Shape s = x.shape();
-    Operand<TFloat32> up = tf.image.resizeNearestNeighbor(x,
-        tf.constant(new int[] {(int) s.get(1) * 2, (int) s.get(2) * 2}));
+    Operand<TInt32> size = tf.slice(tf.shape(x), tf.constant(new int[] {1}), tf.constant(new int[] {2})); // [h, w]
+    Operand<TFloat32> up = tf.image.resizeNearestNeighbor(x, tf.math.mul(size, tf.constant(2)));
     return conv(tf, w, name, up);
   }
 
@@ -200,16 +207,16 @@ public final class Vqgan implements ImageDecoderGraph {
    * broadcast is rank 3 (the rank-5 grouped form spent most of a CPU training step copying broadcasts).
    */
   private Operand<TFloat32> groupNorm(Ops tf, Weights w, String name, Operand<TFloat32> x) {
-    Shape s = x.shape();
-    long c = s.get(3);
-    long positions = s.get(1) * s.get(2);
-    float count = positions * (c / GROUPS);
+    long c = x.shape().get(3);
+    Operand<TInt32> hw = tf.reduceProd(
+        tf.slice(tf.shape(x), tf.constant(new int[] {1}), tf.constant(new int[] {2})), tf.constant(0));
+    Operand<TFloat32> count = tf.dtypes.cast(tf.math.mul(hw, tf.constant((int) (c / GROUPS))), TFloat32.class);
     float[][] oneHot = new float[(int) c][GROUPS];
     for (int channel = 0; channel < c; channel++) {
       oneHot[channel][(int) (channel / (c / GROUPS))] = 1f;
     }
     Operand<TFloat32> toGroups = tf.constant(oneHot); // [C, G]
-    Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, positions, c})); // [N, HW, C]
+    Operand<TFloat32> flat = tf.reshape(x, positionsShape(tf, x)); // [N, HW, C]
     Operand<TInt32> spatial = tf.constant(new int[] {1});
     Operand<TFloat32> mean = perChannel(tf, tf.reduceSum(flat, spatial), toGroups, count); // [N, C]
     Operand<TFloat32> centered = tf.math.sub(flat, tf.expandDims(mean, tf.constant(1)));
@@ -218,12 +225,19 @@ public final class Vqgan implements ImageDecoderGraph {
         w.get(PREFIX + name + ".weight")); // [N, C]
     Operand<TFloat32> normed = tf.math.add(tf.math.mul(centered, tf.expandDims(scale, tf.constant(1))),
         w.get(PREFIX + name + ".bias"));
-    return tf.reshape(normed, tf.constant(new long[] {-1, s.get(1), s.get(2), c}));
+    return tf.reshape(normed, tf.shape(x));
+  }
+
+  /** The shape [N, h·w, C] of x [N, h, w, C] flattened over positions (h and w may be known only at run time). */
+  private static Operand<TInt32> positionsShape(Ops tf, Operand<TFloat32> x) {
+    Operand<TInt32> n = tf.gather(tf.shape(x), tf.constant(0), tf.constant(0));
+    return tf.stack(List.of(n, tf.constant(-1), tf.constant((int) x.shape().get(3))));
   }
 
   /** Per-channel sums [N, C] → their group's mean, repeated for each channel of the group [N, C]. */
-  private static Operand<TFloat32> perChannel(Ops tf, Operand<TFloat32> sums, Operand<TFloat32> toGroups, float count) {
-    Operand<TFloat32> groups = tf.math.div(tf.linalg.matMul(sums, toGroups), tf.constant(count)); // [N, G]
+  private static Operand<TFloat32> perChannel(
+      Ops tf, Operand<TFloat32> sums, Operand<TFloat32> toGroups, Operand<TFloat32> count) {
+    Operand<TFloat32> groups = tf.math.div(tf.linalg.matMul(sums, toGroups), count); // [N, G]
     return tf.linalg.matMul(groups, toGroups, org.tensorflow.op.linalg.MatMul.transposeB(true));
   }
 

@@ -228,7 +228,7 @@ public final class VqganTokenizer implements ImageTokenizer {
   private DecodeGraph buildDecoder(int h, int w) {
     Ops s = tf.withSubScope("decode_" + h + "x" + w);
     Placeholder<TInt32> codes = s.withName("codes").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, (long) h * w)));
-    Operand<TFloat32> raw = model.decode(s, weights, codes, h, w);
+    Operand<TFloat32> raw = model.decode(s, weights, codes, s.constant(h), s.constant(w));
     return new DecodeGraph(codes, raw, s.clipByValue(raw, s.constant(-1f), s.constant(1f)));
   }
 
