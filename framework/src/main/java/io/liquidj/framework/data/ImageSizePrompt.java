@@ -9,11 +9,14 @@ package io.liquidj.framework.data;
  * "record the cropped size in the metadata"), not code counts.
  */
 public final class ImageSizePrompt {
+  /** The text with {@code {W}} and {@code {H}} for the pixels (as an export's serving contract tells clients). */
+  public static final String TEMPLATE = "Image Size: Width is {W} Height is {H}.";
+
   private ImageSizePrompt() {}
 
   /** {@code "Image Size: Width is {width} Height is {height}."}: between the caption and the instruction, no spaces added. */
   public static String text(int width, int height) {
-    return "Image Size: Width is " + width + " Height is " + height + ".";
+    return TEMPLATE.replace("{W}", Integer.toString(width)).replace("{H}", Integer.toString(height));
   }
 
   /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.data.ImageSizePrompt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,14 @@ import org.tensorflow.Signature;
  * (TensorFlow Serving ignores {@code assets.extra/}; it travels with the version folder). It holds the
  * signature names with their inputs and outputs, how prompt ids are built (the user's text only, tokenized
  * without special tokens: no {@code <bos>}, the graph adds the template; rows left-padded with a mask), the
- * special ids, the code grid, the sampling defaults and the tokenizer files copied beside it.
+ * special ids, the code grid and how a request asks another one, the sampling defaults and the tokenizer files
+ * written beside it.
+ *
+ * <p>The grid is an input of {@code generate_image} but the size the prompt says is text, so it is the client's:
+ * for a grid other than the default the prompt's ids end with {@link ImageSizePrompt#text} tokenized on its own
+ * (W = grid_width·f, H = grid_height·f pixels), where Liquid's train.py puts it for {@code multi} data, between the
+ * caption and the instruction that the graph's template adds. The guidance stream stays the template's {@code
+ * <unconditional>} without the size ({@code ./liquid generate width=} says the size there too).
  *
  * @param json the contract as read back
  */
@@ -31,11 +39,14 @@ public record ServingContract(JsonNode json) {
   public static final int PAD_ID = 0;
 
   /**
-   * The contract of a model exported with {@code signatures}; {@code vocabulary} null for a text-only model;
-   * {@code tokenizerFiles}: the names copied into {@link #ASSETS_EXTRA}.
+   * The contract of a model exported with {@code signatures} and {@code settings}; {@code vocabulary} null for a
+   * text-only model; {@code downsampleFactor}: pixels per code side of the VQGAN in the export, 0 without one;
+   * {@code tokenizerFiles}: the names written into {@link #ASSETS_EXTRA}.
    */
   public static String write(List<Signature> signatures, ModelConfig config, MultimodalVocabulary vocabulary,
-      GenerationGraph.Shapes shapes, SamplingSettings defaults, List<String> tokenizerFiles) {
+      GenerateSettings settings, int downsampleFactor, List<String> tokenizerFiles) {
+    GenerationGraph.Shapes shapes = settings.shapes();
+    SamplingSettings defaults = settings.sampling();
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = mapper.createObjectNode();
     root.put("format", "liquidj-serving/1");
@@ -66,7 +77,26 @@ public record ServingContract(JsonNode json) {
       image.put("grid_height", shapes.gridHeight());
       image.put("grid_width", shapes.gridWidth());
       image.put("codes", "VQGAN code indices 0.." + (vocabulary.numImageCodes() - 1) + " in raster order, "
-          + shapes.gridHeight() + "x" + shapes.gridWidth());
+          + "grid_height x grid_width");
+      image.put("grid_inputs", GenerationGraph.GENERATE_IMAGE + " takes grid_height and grid_width (int32, a scalar "
+          + "or one per row, all equal; left out: the grid above); " + Signature.DEFAULT_KEY + " always uses the grid "
+          + "above");
+      if (downsampleFactor > 0) {
+        image.put("downsample_factor", downsampleFactor);
+      }
+      image.put("size_text", ImageSizePrompt.TEMPLATE);
+      if (settings.hasImageSize()) {
+        ObjectNode size = image.putObject("template_size");
+        size.put("width", settings.width());
+        size.put("height", settings.height());
+        image.put("size_text_rule", "the template already says " + ImageSizePrompt.text(settings.width(),
+            settings.height()) + ": ask this export for its own grid only (export without width/height to ask any)");
+      } else {
+        image.put("size_text_rule", "for a grid other than the one above, the prompt ids end with size_text tokenized "
+            + "on its own without special tokens, after the user's text (Liquid's caption + size + instruction): W = "
+            + "grid_width x downsample_factor, H = grid_height x downsample_factor pixels; the guidance stream does not "
+            + "say the size");
+      }
     }
     ObjectNode sampling = root.putObject("sampling_defaults");
     sampling.put("guidance_scale", defaults.guidanceScale());

@@ -8,7 +8,9 @@ import io.liquidj.framework.export.SavedModelExport;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.generate.ServingContract;
 import io.liquidj.framework.io.AtomicFiles;
+import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.recipes.model.LiquidModels;
+import io.liquidj.tokenizers.vqgan.VqganConfig;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.util.List;
@@ -19,9 +21,12 @@ import org.tensorflow.Signature;
  * (tag serve) whose signatures run the whole decoding loop in the graph: {@code serving_default} =
  * {@code generate_image}, {@code caption}, {@code generate_text}, {@code logits}. With {@code
  * generate.image-tokenizer} set, the VQGAN is in the export too and {@code generate_image} also
- * returns PNG files ({@code png_bytes}). {@code assets.extra/} holds the tokenizer files and {@code
- * liquid-serving.json}, the prompt contract ({@link ServingContract}) that {@code ./liquid request} reads. The checkpoint is any Hugging Face folder (a trainer's export: LoRA already
- * merged; its tokenizer from {@code generate.tokenizer} when the folder has none).
+ * returns PNG files ({@code png_bytes}) of the code grid the request asks ({@code grid_height}, {@code grid_width};
+ * default {@code generate.grid-height} × {@code grid-width}, or {@code width}/{@code height}). {@code assets.extra/}
+ * holds the tokenizer files as the trained model folder has them (the image codes and {@code <boi>}, {@code <eoi>},
+ * {@code <unconditional>} named as added tokens at the model's ids) and {@code liquid-serving.json}, the prompt
+ * contract ({@link ServingContract}) that {@code ./liquid request} reads. The checkpoint is any Hugging Face folder (a
+ * trainer's export: LoRA already merged; its tokenizer from {@code generate.tokenizer} when the folder has none).
  */
 public final class ExportRecipe implements Command {
   private final LiquidModels models;
@@ -51,13 +56,21 @@ public final class ExportRecipe implements Command {
         BackboneSettings.from(invocation.config()), models, generate, true)) {
       List<Signature> signatures = model.generation.signatures();
       SavedModelExport.write(export.dir(), export.overwrite(), model.session, signatures, extra -> {
-        List<String> tokenizerFiles = model.liquid.copyTokenizerFiles(extra);
+        // The trained model folder's writer, so the serving tokenizer knows the specials at the model's ids.
+        List<String> tokenizerFiles = model.liquid.writeModelFiles(extra).stream()
+            .filter(name -> !name.equals(LiquidModel.GENERATION_CONFIG)).toList();
         Files.writeString(extra.resolve(ServingContract.FILE), ServingContract.write(signatures, model.config,
-            model.vocabulary, generate.shapes(), generate.sampling(), tokenizerFiles));
+            model.vocabulary, generate, downsampleFactor(generate), tokenizerFiles));
       });
       invocation.out().println("wrote " + export.dir() + " with signatures "
           + model.generation.signatures().stream().map(Signature::key).toList());
     }
     return 0;
+  }
+
+  /** Pixels per code side of the VQGAN in the export, 0 without one (codes only). */
+  private static int downsampleFactor(GenerateSettings generate) {
+    return generate.imageTokenizer()
+        .map(dir -> VqganConfig.read(dir.resolve("config.json")).downsampleFactor()).orElse(0);
   }
 }

@@ -40,10 +40,8 @@ import java.util.OptionalInt;
  */
 public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, TextTokenizer tokenizer, Path tokenizerDir) {
   private static final List<String> SPECIALS = VocabularyExtension.SPECIAL_NAMES;
-  /** The tokenizer files copied next to an exported model, so it is a complete Hugging Face folder. */
-  private static final List<String> TOKENIZER_FILES =
-      List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
-  private static final String GENERATION_CONFIG = "generation_config.json";
+  /** The sampling defaults file {@link #writeModelFiles} writes beside the tokenizer files. */
+  public static final String GENERATION_CONFIG = "generation_config.json";
 
   /**
    * Resolves the model of a run.
@@ -94,16 +92,4 @@ public record LiquidModel(ModelConfig config, MultimodalVocabulary vocabulary, T
     return written;
   }
 
-  /** Copies the tokenizer's files into the exported model folder {@code modelDir}; returns the names copied. */
-  public List<String> copyTokenizerFiles(Path modelDir) throws IOException {
-    List<String> copied = new java.util.ArrayList<>();
-    for (String name : TOKENIZER_FILES) {
-      Path file = tokenizerDir.resolve(name);
-      if (Files.isRegularFile(file)) {
-        Files.copy(file, modelDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        copied.add(name);
-      }
-    }
-    return copied;
-  }
 }

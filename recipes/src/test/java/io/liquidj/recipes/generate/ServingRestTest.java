@@ -163,15 +163,53 @@ class ServingRestTest {
   }
 
   @Test
+  void assetsExtraTokenizerNamesBoiAtTheVocabularysId() throws Exception {
+    JsonNode contract = JSON.readTree(exported.resolve("assets.extra/liquid-serving.json").toFile());
+    JsonNode tokenizer = JSON.readTree(exported.resolve("assets.extra/tokenizer.json").toFile());
+    int boi = -1;
+    for (JsonNode added : tokenizer.path("added_tokens")) {
+      if (added.path("content").asText().equals("<boi>")) {
+        boi = added.path("id").asInt();
+      }
+    }
+    assertEquals(contract.path("special_ids").path("boi").asInt(), boi, "<boi> in assets.extra/tokenizer.json");
+  }
+
+  @Test
+  void requestWithWidthAndHeightAsksGenerateImageForThatGridWithTheSizeAfterTheText() throws Exception {
+    // the fixture VQGAN's factor is 4: 12×8 pixels are a 2-row, 3-column grid
+    assertEquals(0, run("request", exported.toString(), "prompt=a red square", "width=12", "height=8"), err.toString());
+    String line = out.toString().strip();
+    JsonNode body = JSON.readTree(line.substring("curl -d '".length(), line.indexOf("' http")));
+    assertEquals("generate_image", body.path("signature_name").asText());
+    JsonNode row = body.path("instances").get(0);
+    int[] expected = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(idsOf("a red square")),
+        java.util.stream.IntStream.of(idsOf("Image Size: Width is 12 Height is 8."))).toArray();
+    assertArrayEquals(expected, JSON.treeToValue(row.path("prompt_ids"), int[].class));
+    assertEquals(2, row.path("grid_height").asInt());
+    assertEquals(3, row.path("grid_width").asInt());
+  }
+
+  @Test
+  void requestForAnotherSizePostedToTensorFlowServingWritesImagesOfThatSize() throws Exception {
+    Path images = tmp.resolve("requested-wide");
+    assertEquals(0, run("request", exported.toString(), serving.predictUrl(), "prompt=a red square", "width=12",
+        "height=8", "out=" + images), err.toString());
+    BufferedImage png = ImageIO.read(images.resolve("request-00.png").toFile());
+    assertEquals(12, png.getWidth());
+    assertEquals(8, png.getHeight());
+  }
+
+  @Test
   void rowAndColumnarRequestsGiveTheSameImagesWithPerRowSampling() throws Exception {
     String columnar = "{\"signature_name\": \"generate_image\", \"inputs\": {\"prompt_ids\": [[11, 12], [13, 14]], "
         + "\"prompt_mask\": [[1, 1], [1, 1]], \"seed\": 5, \"temperature\": 1, \"top_k\": 20, \"top_p\": 0.9, "
-        + "\"guidance_scale\": 3}}";
+        + "\"guidance_scale\": 3, \"grid_height\": 4, \"grid_width\": 4}}";
     String rows = "{\"signature_name\": \"generate_image\", \"instances\": ["
         + "{\"prompt_ids\": [11, 12], \"prompt_mask\": [1, 1], \"seed\": 5, \"temperature\": 1, \"top_k\": 20, "
-        + "\"top_p\": 0.9, \"guidance_scale\": 3},"
+        + "\"top_p\": 0.9, \"guidance_scale\": 3, \"grid_height\": 4, \"grid_width\": 4},"
         + "{\"prompt_ids\": [13, 14], \"prompt_mask\": [1, 1], \"seed\": 5, \"temperature\": 1, \"top_k\": 20, "
-        + "\"top_p\": 0.9, \"guidance_scale\": 3}]}";
+        + "\"top_p\": 0.9, \"guidance_scale\": 3, \"grid_height\": 4, \"grid_width\": 4}]}";
     TfServingEmulator.Answer byColumn = serving.predict(columnar);
     TfServingEmulator.Answer byRow = serving.predict(rows);
     assertEquals(200, byColumn.status(), byColumn.body());
