@@ -30,6 +30,14 @@ final class HelpText {
     StringBuilder b = new StringBuilder();
     b.append("Usage: ./liquid ").append(name).append(' ').append(command.usage()).append("\n\n");
     b.append(command.summary()).append("\n");
+    if (!command.positionalKeys().isEmpty()) {
+      b.append("\nThe positional words stand for ").append(String.join(", ", command.positionalKeys()))
+          .append(", in order.\n");
+    }
+    if (!command.examples().isEmpty()) {
+      b.append("\nExamples:\n");
+      command.examples().forEach(e -> b.append("  ").append(e).append('\n'));
+    }
     for (String section : command.configSections()) {
       Map<String, ConfigValue> keys = CommandLine.keysUnder(defaults, section);
       if (keys.isEmpty()) {

@@ -1,0 +1,122 @@
+package io.liquidj.recipes;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquidj.framework.Fixtures;
+import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.safetensors.SafetensorsFile;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** One grammar: every command takes {@code [conf] key=value ...}; positional words and flags are sugar for keys. */
+class CommandKeysTest {
+  @TempDir Path dir;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    out.reset();
+    err.reset();
+    return new CommandLine(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  /** A tokenizer trained with keys only; its path. */
+  private Path trainTokenizerWithKeys() throws Exception {
+    Path texts = Files.writeString(dir.resolve("texts.jsonl"), "{\"text\": \"a red square\"}\n");
+    Path tok = dir.resolve("tok");
+    assertEquals(0, run("train-tokenizer", "train-tokenizer.output-dir=" + tok, "train-tokenizer.vocab-size=261",
+        "train-tokenizer.inputs=[\"" + texts + "\"]"), err());
+    assertTrue(Files.isRegularFile(tok.resolve("tokenizer.json")), out());
+    return tok;
+  }
+
+  @Test
+  void tokenizeAndDetokenizeWorkWithKeysOnlyAsWithTheirWords() throws Exception {
+    Path tok = trainTokenizerWithKeys();
+    assertEquals(0, run("tokenize", tok.toString(), "--no-special", "a red square"), err());
+    String sugar = out();
+    assertEquals(0, run("tokenize", "tokenize.tokenizer=" + tok, "tokenize.no-special=true",
+        "tokenize.text=a red square"), err());
+    assertEquals(sugar, out());
+    String ids = sugar.trim();
+    assertEquals(0, run("detokenize", "detokenize.tokenizer=" + tok, "detokenize.ids=" + ids), err());
+    assertEquals("a red square\n", out());
+    Path jsonl = Files.writeString(dir.resolve("in.jsonl"), "{\"text\": \"a red square\"}\n");
+    assertEquals(0, run("tokenize", "tokenize.tokenizer=" + tok, "tokenize.no-special=true",
+        "tokenize.jsonl=" + jsonl), err());
+    assertEquals(sugar, out());
+  }
+
+  @Test
+  void aWordAndItsKeyBothGivenIsAOneLineError() throws Exception {
+    Path tok = trainTokenizerWithKeys();
+    assertEquals(2, run("tokenize", tok.toString(), "hi", "tokenize.text=ho"));
+    assertTrue(err().startsWith("error: \"hi\" and \"tokenize.text=ho\" both set tokenize.text"), err());
+    assertEquals(1, err().lines().count(), err());
+    assertEquals(2, run("tokenize", tok.toString(), "hi", "--no-special", "tokenize.no-special=false"));
+    assertTrue(err().contains("both set tokenize.no-special"), err());
+  }
+
+  @Test
+  void aMissingKeyIsAUserErrorNamingIt() {
+    assertEquals(2, run("tokenize"));
+    assertTrue(err().contains("missing tokenize.tokenizer"), err());
+    assertEquals(2, run("train-tokenizer", "train-tokenizer.output-dir=" + dir.resolve("t")));
+    assertTrue(err().contains("missing train-tokenizer.inputs"), err());
+  }
+
+  @Test
+  void vqEncodesWithKeysOnlyAsWithItsWords() throws Exception {
+    Path vq = Fixtures.fixture("vqgan");
+    Path io = vq.resolve("io.safetensors");
+    Path sugar = dir.resolve("sugar.safetensors");
+    Path keys = dir.resolve("keys.safetensors");
+    assertEquals(0, run("vq", vq.toString(), "encode", io.toString(), sugar.toString()), err());
+    assertEquals(0, run("vq", "vq.tokenizer=" + vq, "vq.action=encode", "vq.input=" + io, "vq.output=" + keys), err());
+    try (SafetensorsFile a = SafetensorsFile.open(sugar); SafetensorsFile b = SafetensorsFile.open(keys)) {
+      assertArrayEquals(a.readInts("codes"), b.readInts("codes"));
+    }
+  }
+
+  @Test
+  void logitsRunsWithKeysOnly() throws Exception {
+    Path fixture = Fixtures.fixture("hf/llama3");
+    Path written = dir.resolve("out.safetensors");
+    assertEquals(0, run("logits", "logits.checkpoint=" + fixture, "logits.input=" + fixture.resolve("io.safetensors"),
+        "logits.output=" + written, "logits.compare=" + fixture.resolve("io.safetensors")), err());
+    assertTrue(out().contains("max_abs_diff"), out());
+    assertTrue(Files.isRegularFile(written));
+  }
+
+  @Test
+  void benchCommandsWordsAreSugarForTheirKeys() {
+    assertEquals(0, run("bench-load", "tiny-llama", "--print-config"), err());
+    assertTrue(out().contains("shape=\"tiny-llama\"") || out().contains("shape = \"tiny-llama\""), out());
+    assertEquals(0, run("bench-tokenize", "runs/demo/tokenizer", "--print-config"), err());
+    assertTrue(out().contains("runs/demo/tokenizer"), out());
+  }
+
+  @Test
+  void commandHelpListsOnlyItsOwnKeysAndExamples() {
+    assertEquals(0, run("tokenize", "--help"));
+    assertTrue(out().contains("tokenize.text = \"\""), out());
+    assertTrue(out().contains("Examples:\n  ./liquid tokenize "), out());
+    assertTrue(!out().contains("trainer."), out());
+  }
+}
