@@ -80,7 +80,7 @@ final class TrainRecipe implements Command {
     DataSettings data = dataOfThisProcess(DataSettings.from(config.getConfig("data")), settings);
     if (data.maxLength() != trainer.seqLen()) {
       throw new UserError("data.max-length (" + data.maxLength() + ") and trainer.seq-len (" + trainer.seqLen()
-          + ") differ: packed rows are trainer.seq-len tokens; set both (e.g. data.max-length = ${trainer.seq-len})");
+          + ") differ: packed rows are trainer.seq-len tokens; set trainer.seq-len alone (data.max-length follows it)");
     }
     LiquidModel model = models.resolve(backboneSettings, "trainer.tokenizer",
         Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes(),

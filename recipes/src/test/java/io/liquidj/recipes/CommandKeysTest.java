@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,5 +121,16 @@ class CommandKeysTest {
     assertTrue(out().contains("tokenize.text = \"\""), out());
     assertTrue(out().contains("Examples:\n  ./liquid tokenize "), out());
     assertTrue(!out().contains("trainer."), out());
+  }
+
+  @Test
+  void dataMaxLengthFollowsTrainerSeqLenUnlessSetOtherwise() throws Exception {
+    ClassLoader loader = CommandKeysTest.class.getClassLoader();
+    assertEquals(128, RecipeConfig.load(Optional.empty(), List.of("trainer.seq-len=128"), loader)
+        .getInt("data.max-length"));
+    assertEquals(64, RecipeConfig.load(Optional.empty(), List.of("data.max-length=64"), loader)
+        .getInt("data.max-length"));
+    assertEquals(2, run("train", "backbone=tiny-llama", "trainer.seq-len=128", "data.max-length=64"));
+    assertTrue(err().contains("data.max-length (64) and trainer.seq-len (128) differ"), err());
   }
 }

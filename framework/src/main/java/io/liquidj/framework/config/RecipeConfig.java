@@ -44,7 +44,10 @@ public final class RecipeConfig {
     Config user = cli.withFallback(recipe);
     Config merged;
     try {
-      merged = user.withFallback(reference).resolve(ConfigResolveOptions.defaults());
+      // Unresolved, so that a default written as a substitution (data.max-length = ${trainer.seq-len}) follows the
+      // user's value of the key it names, not that key's default. System properties, as in defaultReference().
+      merged = user.withFallback(ConfigFactory.systemProperties())
+          .withFallback(ConfigFactory.defaultReferenceUnresolved(loader)).resolve(ConfigResolveOptions.defaults());
     } catch (ConfigException e) {
       throw new UserError(e.getMessage(), e);
     }
