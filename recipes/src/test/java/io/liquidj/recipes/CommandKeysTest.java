@@ -133,4 +133,24 @@ class CommandKeysTest {
     assertEquals(2, run("train", "backbone=tiny-llama", "trainer.seq-len=128", "data.max-length=64"));
     assertTrue(err().contains("data.max-length (64) and trainer.seq-len (128) differ"), err());
   }
+
+  @Test
+  void anOldOutputKeyIsADeprecatedAliasOfItsOutputDir() throws Exception {
+    ClassLoader loader = CommandKeysTest.class.getClassLoader();
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    Path recipe = Files.writeString(dir.resolve("old.conf"), "demo.out-dir = \"runs/x\"\n"
+        + "vqgan.train.out = ${demo.output-dir}\"/vq\"\n");
+    var config = RecipeConfig.load(Optional.of(recipe), List.of("export.dir=out/7"), loader,
+        new PrintStream(warnings, true, StandardCharsets.UTF_8));
+    assertEquals("out/7", config.getString("export.output-dir"));
+    assertEquals("runs/x/vq", config.getString("vqgan.train.output-dir"));
+    String warned = warnings.toString(StandardCharsets.UTF_8);
+    assertTrue(warned.contains("warning: export.dir (command line (export.dir=out/7)") && warned.contains(
+        "is deprecated; write export.output-dir"), warned);
+    assertEquals(0, run("generate", "out=" + dir.resolve("samples"), "--print-config"), err());
+    assertTrue(out().contains("output-dir=\"" + dir.resolve("samples")) || out().contains("output-dir = \""
+        + dir.resolve("samples")), out());
+    assertEquals(2, run("export", "export.dir=a", "export.output-dir=b"));
+    assertTrue(err().contains("is the old name of export.output-dir, which is set too"), err());
+  }
 }

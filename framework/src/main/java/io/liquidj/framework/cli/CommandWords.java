@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValueType;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.config.RecipeConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -154,7 +155,8 @@ record CommandWords(
     if (!HOCON_PATH.matcher(key).matches()) {
       return false;
     }
-    if (reference.hasPathOrNull(key) || openSections(reference).stream().anyMatch(s -> key.startsWith(s + "."))) {
+    if (reference.hasPathOrNull(key) || RecipeConfig.renamedKeys(reference).containsKey(key)
+        || openSections(reference).stream().anyMatch(s -> key.startsWith(s + "."))) {
       return true;
     }
     return key.contains(".") && word.substring(eq + 1).chars().noneMatch(Character::isWhitespace);

@@ -71,11 +71,11 @@ public final class DemoRecipe implements Command {
   @Override
   public int run(Invocation invocation) throws Exception {
     Config config = invocation.config();
-    Path outDir = Path.of(config.getString("demo.out-dir"));
+    Path outDir = Path.of(config.getString("demo.output-dir"));
     Path confDir = Path.of(config.getString("demo.conf-dir"));
     int vocabSize = config.getInt("demo.tokenizer-vocab-size");
     Set<String> only = Set.copyOf(config.getStringList("demo.stages"));
-    // Every demo.* value the user set is passed on, so `./liquid demo demo.out-dir=/tmp/x` moves every stage.
+    // Every demo.* value the user set is passed on, so `./liquid demo demo.output-dir=/tmp/x` moves every stage.
     List<String> overrides = new ArrayList<>();
     config.getConfig("demo").entrySet().forEach(e ->
         overrides.add("demo." + e.getKey() + "=" + e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise())));

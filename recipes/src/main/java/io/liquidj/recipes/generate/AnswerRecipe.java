@@ -56,7 +56,7 @@ public final class AnswerRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "questions", "image-folder", "out", "generate");
+    return List.of("backbone", "checkpoint", "questions", "image-folder", "output-dir", "generate");
   }
 
   /** One question line. */

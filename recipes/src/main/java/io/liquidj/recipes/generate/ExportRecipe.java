@@ -15,7 +15,7 @@ import java.util.List;
 import org.tensorflow.Signature;
 
 /**
- * {@code ./liquid export <conf> checkpoint=/models/liquid export.dir=/serving/liquid/1}: a SavedModel
+ * {@code ./liquid export <conf> checkpoint=/models/liquid export.output-dir=/serving/liquid/1}: a SavedModel
  * (tag serve) whose signatures run the whole decoding loop in the graph: {@code serving_default} =
  * {@code generate_image}, {@code caption}, {@code generate_text}, {@code logits}. With {@code
  * generate.image-tokenizer} set, the VQGAN is in the export too and {@code generate_image} also
@@ -46,7 +46,7 @@ public final class ExportRecipe implements Command {
     GenerateSettings generate = GenerationModel.settings(invocation.config());
     ExportSettings export = ExportSettings.from(invocation.config().getConfig("export"));
     AtomicFiles.removeLeftoversOf(export.dir());
-    AtomicFiles.checkReplaceable(export.dir(), "export.dir", "export.overwrite", export.overwrite());
+    AtomicFiles.checkReplaceable(export.dir(), "export.output-dir", "export.overwrite", export.overwrite());
     try (GenerationModel model = GenerationModel.open(
         BackboneSettings.from(invocation.config()), models, generate, true)) {
       List<Signature> signatures = model.generation.signatures();

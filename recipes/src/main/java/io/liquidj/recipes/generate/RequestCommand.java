@@ -45,7 +45,7 @@ public final class RequestCommand implements Command {
 
   @Override
   public String usage() {
-    return "<export-dir> [<predict-url>] prompt=\"...\" [samples=1] [out=samples]";
+    return "<export-dir> [<predict-url>] prompt=\"...\" [samples=1] [output-dir=samples]";
   }
 
   @Override
@@ -55,7 +55,7 @@ public final class RequestCommand implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("prompt", "samples", "out");
+    return List.of("prompt", "samples", "output-dir");
   }
 
   @Override
@@ -85,7 +85,7 @@ public final class RequestCommand implements Command {
     }
     URI url = URI.create(invocation.argument(1, "the predict URL"));
     JsonNode answer = post(url, body);
-    Path out = Path.of(invocation.config().getString("out"));
+    Path out = Path.of(invocation.config().getString("output-dir"));
     Files.createDirectories(out);
     JsonNode predictions = answer.path("predictions");
     for (int i = 0; i < predictions.size(); i++) {
