@@ -47,6 +47,11 @@ final class ExportHfCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid export-hf runs/demo/train/checkpoints/step-00001000 output-dir=runs/demo-step-1000");
+  }
+
+  @Override
   public String summary() {
     return "Write a training checkpoint (checkpoints/step-N) as a Hugging Face model folder (output-dir=<dir>)";
   }

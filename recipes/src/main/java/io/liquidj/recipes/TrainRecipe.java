@@ -38,6 +38,12 @@ final class TrainRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid train conf/recipes/demo-train.conf trainer.steps=200",
+        "./liquid train conf/recipes/liquid-paper.conf checkpoint=/path/to/hf-checkpoint data.sources=[...]");
+  }
+
+  @Override
   public String summary() {
     return "Train a backbone (cross-entropy + z-loss, AdamW, warmup + cosine, clipping, LoRA, exact resume, TensorBoard)";
   }

@@ -30,6 +30,12 @@ final class TrainVqRecipe implements Command {
   TrainVqRecipe() {}
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid train-vq conf/recipes/demo-vq.conf",
+        "./liquid train-vq conf/recipes/train-vq.conf vqgan.train.images=runs/demo/data/images vqgan.train.output-dir=runs/vqgan-small");
+  }
+
+  @Override
   public String summary() {
     return "Train a small VQGAN on a folder of images (reconstruction + codebook + commitment losses)";
   }

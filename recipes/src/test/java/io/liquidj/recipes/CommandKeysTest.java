@@ -153,4 +153,37 @@ class CommandKeysTest {
     assertEquals(2, run("export", "export.dir=a", "export.output-dir=b"));
     assertTrue(err().contains("is the old name of export.output-dir, which is set too"), err());
   }
+
+  /** The words of an example command line after {@code ./liquid}, as a shell splits it; conf/ paths from the root. */
+  static List<String> exampleWords(String line) {
+    List<String> words = new java.util.ArrayList<>();
+    var word = java.util.regex.Pattern.compile("(?:[^\\s\"]|\"[^\"]*\")+").matcher(line.replaceFirst("^\\./liquid ", ""));
+    while (word.find()) {
+      String w = word.group().replace("\"", "");
+      words.add(w.startsWith("conf/") ? Fixtures.projectRoot().resolve(w).toString() : w);
+    }
+    return words;
+  }
+
+  @Test
+  void everyCommandShowsExamplesThatParse() {
+    var defaults = RecipeConfig.defaults(CommandKeysTest.class.getClassLoader());
+    List<com.google.inject.Module> modules = new java.util.ArrayList<>(LiquidModules.all());
+    modules.add(new io.liquidj.framework.cli.FrameworkModule(defaults));
+    java.util.Map<String, io.liquidj.framework.cli.Command> commands = com.google.inject.Guice.createInjector(modules)
+        .getInstance(com.google.inject.Key.get(
+            new com.google.inject.TypeLiteral<java.util.Map<String, io.liquidj.framework.cli.Command>>() {}));
+    commands.forEach((name, command) -> {
+      assertTrue(!command.examples().isEmpty(), name + " shows no example");
+      for (String example : command.examples()) {
+        assertTrue(example.startsWith("./liquid " + name + " ") || example.equals("./liquid " + name), example);
+        if (example.contains("...") || example.contains("/path/to/")) {
+          continue;
+        }
+        List<String> words = new java.util.ArrayList<>(exampleWords(example));
+        words.add("--print-config");
+        assertEquals(0, run(words.toArray(String[]::new)), example + ": " + err());
+      }
+    });
+  }
 }

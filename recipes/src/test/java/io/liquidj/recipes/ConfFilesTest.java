@@ -70,12 +70,7 @@ class ConfFilesTest {
       if (example.contains("...") || example.contains("/path/to/")) {
         continue; // a placeholder for the user's own data or weights
       }
-      List<String> words = new java.util.ArrayList<>();
-      var word = java.util.regex.Pattern.compile("(?:[^\\s\"]|\"[^\"]*\")+").matcher(example);
-      while (word.find()) {
-        String w = word.group().replace("\"", "");
-        words.add(w.startsWith("conf/") ? Fixtures.projectRoot().resolve(w).toString() : w);
-      }
+      List<String> words = new java.util.ArrayList<>(CommandKeysTest.exampleWords(example));
       words.add("--print-config");
       var err = new java.io.ByteArrayOutputStream();
       int code = new io.liquidj.framework.cli.CommandLine(c -> LiquidModules.all(),

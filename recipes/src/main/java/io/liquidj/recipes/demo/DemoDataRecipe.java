@@ -52,6 +52,11 @@ public final class DemoDataRecipe implements Command {
   DemoDataRecipe() {}
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid demo-data demo.output-dir=runs/demo");
+  }
+
+  @Override
   public String summary() {
     return "Write the demo's synthetic shapes dataset (images + captions, text corpus, held-out scenes)";
   }

@@ -44,6 +44,12 @@ public final class DemoRecipe implements Command {
   record Stage(String command, String confFile, List<String> overrides) {}
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid demo",
+        "./liquid demo demo.output-dir=/tmp/demo demo.stages=[demo-data,train-vq]");
+  }
+
+  @Override
   public String summary() {
     return "Run the whole pipeline on a tiny synthetic task on CPU: data, VQ, BPE, prepare, train, generate, judge, export";
   }

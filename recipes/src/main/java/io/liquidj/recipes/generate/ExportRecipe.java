@@ -32,6 +32,12 @@ public final class ExportRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid export conf/recipes/demo-export.conf",
+        "./liquid export conf/recipes/export.conf checkpoint=runs/demo/train/model generate.grid-height=8 generate.grid-width=8 export.output-dir=runs/exports/liquid/1");
+  }
+
+  @Override
   public String summary() {
     return "Export a SavedModel for TensorFlow Serving (generate_image, caption, generate_text, logits)";
   }

@@ -46,6 +46,12 @@ public final class GenerateRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid generate conf/recipes/demo-report.conf prompt=\"a red circle on a blue background\" samples=4 output-dir=runs/samples",
+        "./liquid generate conf/recipes/demo-report.conf mode=caption image=runs/demo/samples/contact-sheet.png prompt=\"What is in the picture?\"");
+  }
+
+  @Override
   public String summary() {
     return "Generate images from a prompt (classifier-free guidance), caption an image, or answer in text";
   }

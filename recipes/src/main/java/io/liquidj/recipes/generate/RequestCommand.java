@@ -39,6 +39,11 @@ public final class RequestCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid request runs/demo/export/1 prompt=\"a red circle\" samples=1 output-dir=runs/requested");
+  }
+
+  @Override
   public String summary() {
     return "Build a TensorFlow Serving REST request for an export (prints a curl line), or post it and write the PNGs";
   }

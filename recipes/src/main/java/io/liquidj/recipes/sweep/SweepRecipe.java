@@ -51,6 +51,11 @@ public final class SweepRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid sweep conf/sweeps/demo-backbones.conf");
+  }
+
+  @Override
   public String summary() {
     return "Train and evaluate a recipe over a grid of settings (ablations): results table, charts, scaling fit";
   }
