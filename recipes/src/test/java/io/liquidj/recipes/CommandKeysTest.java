@@ -186,4 +186,12 @@ class CommandKeysTest {
       }
     });
   }
+
+  @Test
+  void theDemosTrainTokenizerStageRunsOnKeys() {
+    assertEquals(0, run("demo", "demo.output-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
+        "demo.stages=[demo-data,train-tokenizer]", "demo.pairs=40", "demo.text-docs=10", "demo.heldout=4"), err());
+    assertTrue(out().contains("./liquid train-tokenizer train-tokenizer.output-dir=" + dir + "/tokenizer"), out());
+    assertTrue(Files.isRegularFile(dir.resolve("tokenizer/tokenizer.json")), out());
+  }
 }
