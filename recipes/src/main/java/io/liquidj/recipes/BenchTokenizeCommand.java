@@ -54,7 +54,7 @@ final class BenchTokenizeCommand implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("bench-tokenize");
+    return List.of("bench-tokenize", "tokenizer");
   }
 
   @Override

@@ -42,7 +42,7 @@ final class DetokenizeCommand implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("detokenize");
+    return List.of("detokenize", "tokenizer");
   }
 
   @Override

@@ -102,7 +102,7 @@ final class EvaluateRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "evaluate", "data", "trainer");
+    return List.of("backbone", "checkpoint", "tokenizer", "evaluate", "data", "trainer");
   }
 
   @Override

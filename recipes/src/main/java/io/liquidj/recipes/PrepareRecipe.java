@@ -47,7 +47,7 @@ final class PrepareRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("data");
+    return List.of("data", "tokenizer");
   }
 
   @Override

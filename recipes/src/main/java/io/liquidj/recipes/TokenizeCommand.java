@@ -51,7 +51,7 @@ final class TokenizeCommand implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("tokenize");
+    return List.of("tokenize", "tokenizer");
   }
 
   @Override

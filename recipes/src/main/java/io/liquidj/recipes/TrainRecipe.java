@@ -50,7 +50,7 @@ final class TrainRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "trainer", "optimizer", "schedule", "lora", "freeze", "data",
+    return List.of("backbone", "checkpoint", "tokenizer", "trainer", "optimizer", "schedule", "lora", "freeze", "data",
         "distributed");
   }
 

@@ -120,7 +120,8 @@ class CommandKeysTest {
     assertEquals(0, run("tokenize", "--help"));
     assertTrue(out().contains("tokenize.text = \"\""), out());
     assertTrue(out().contains("Examples:\n  ./liquid tokenize "), out());
-    assertTrue(!out().contains("trainer."), out());
+    assertTrue(out().contains("\n  tokenizer = \"\""), out()); // the key every stage's tokenizer follows
+    assertTrue(!out().contains("\n  trainer.") && !out().contains("\n  generate."), out()); // no other section's keys
   }
 
   @Test
@@ -193,5 +194,17 @@ class CommandKeysTest {
         "demo.stages=[demo-data,train-tokenizer]", "demo.pairs=40", "demo.text-docs=10", "demo.heldout=4"), err());
     assertTrue(out().contains("./liquid train-tokenizer train-tokenizer.output-dir=" + dir + "/tokenizer"), out());
     assertTrue(Files.isRegularFile(dir.resolve("tokenizer/tokenizer.json")), out());
+  }
+
+  @Test
+  void oneKeyNamesTheTextTokenizerOfEveryStage() {
+    ClassLoader loader = CommandKeysTest.class.getClassLoader();
+    var config = RecipeConfig.load(Optional.empty(), List.of("tokenizer=runs/demo/tokenizer", "generate.tokenizer=g"),
+        loader);
+    for (String key : List.of("trainer.tokenizer", "data.prepare.tokenizer", "evaluate.tokenizer", "tokenize.tokenizer",
+        "detokenize.tokenizer", "bench-tokenize.tokenizer")) {
+      assertEquals("runs/demo/tokenizer", config.getString(key), key);
+    }
+    assertEquals("g", config.getString("generate.tokenizer"));
   }
 }

@@ -175,6 +175,15 @@ public final class RecipeConfig {
     return user;
   }
 
+  /**
+   * The comment lines above {@code key} in its reference.conf. Read unresolved: a default written as a substitution
+   * ({@code tokenizer = ${tokenizer}}) keeps its own comment, not the one of the key it follows.
+   */
+  public static List<String> referenceComments(String key, ClassLoader loader) {
+    ConfigValue value = raw(ConfigFactory.defaultReferenceUnresolved(loader), key);
+    return value == null ? List.of() : value.origin().comments();
+  }
+
   /** The value at {@code path} as written, unresolved (a {@code ${...}} stays one), or null. */
   private static ConfigValue raw(Config config, String path) {
     ConfigValue value = config.root();

@@ -61,7 +61,7 @@ public final class AnswerRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "questions", "image-folder", "output-dir", "generate");
+    return List.of("backbone", "checkpoint", "tokenizer", "questions", "image-folder", "output-dir", "generate");
   }
 
   /** One question line. */

@@ -44,7 +44,7 @@ public final class ExportRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "export", "width", "height", "generate");
+    return List.of("backbone", "checkpoint", "tokenizer", "export", "width", "height", "generate");
   }
 
   @Override

@@ -58,7 +58,7 @@ public final class GenerateRecipe implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "mode", "prompt", "prompts", "samples", "output-dir", "image", "width", "height", "generate");
+    return List.of("backbone", "checkpoint", "tokenizer", "mode", "prompt", "prompts", "samples", "output-dir", "image", "width", "height", "generate");
   }
 
   @Override
