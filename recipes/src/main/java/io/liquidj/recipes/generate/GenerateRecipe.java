@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * {@code ./liquid generate <conf> prompt="a red square" samples=4 out=samples/}: text → image with
+ * {@code ./liquid generate <conf> prompt="a red square" samples=4 output-dir=samples/}: text → image with
  * classifier-free guidance (PNG per sample + contact-sheet.png with the prompt under each image);
  * {@code mode=caption image=x.png [prompt="question"]} and {@code mode=text prompt=...} print the
  * answer and write it to {@code out/}. Captions and text answers go through the tokenizer's chat
