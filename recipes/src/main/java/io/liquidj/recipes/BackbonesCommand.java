@@ -6,6 +6,7 @@ import io.liquidj.framework.cli.Invocation;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.List;
 
 /**
  * {@code ./liquid backbones}: lists the registered backbone families (Hugging Face model_type), one a line, then
@@ -17,6 +18,11 @@ final class BackbonesCommand implements Command {
   @Inject
   BackbonesCommand(Map<String, BackboneFactory> factories) {
     this.factories = factories;
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid backbones");
   }
 
   @Override

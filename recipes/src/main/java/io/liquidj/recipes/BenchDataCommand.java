@@ -33,6 +33,11 @@ final class BenchDataCommand implements Command {
   BenchDataCommand() {}
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid bench-data \"data.sources=[{path=runs/demo/shards}]\" data.max-length=256");
+  }
+
+  @Override
   public String summary() {
     return "Benchmark the data loader: packed sequences/s from prepared shards on one core";
   }

@@ -47,17 +47,27 @@ final class BenchLoadCommand implements Command {
 
   @Override
   public String usage() {
-    return "[shape, default llama3.2-1b]";
+    return "[conf-file] [key=value ...] | [shape]";
   }
 
   @Override
-  public int maxArguments() {
-    return 1;
+  public List<String> positionalKeys() {
+    return List.of("bench-load.shape");
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("bench-load");
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid bench-load", "./liquid bench-load bench-load.shape=qwen2.5-0.5b");
   }
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    String shape = invocation.arguments().isEmpty() ? "llama3.2-1b" : invocation.arguments().get(0);
+    String shape = invocation.required("bench-load.shape", "a named shape such as llama3.2-1b");
     ModelConfig config = Backbones.shape(shape);
     Backbone backbone = backbones.create(config, Precision.F32);
     Path dir = Files.createTempDirectory("liquidj-bench-load");

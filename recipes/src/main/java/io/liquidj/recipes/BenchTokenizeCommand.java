@@ -44,17 +44,27 @@ final class BenchTokenizeCommand implements Command {
 
   @Override
   public String usage() {
-    return "<tokenizer-dir-or-file>";
+    return "[conf-file] [key=value ...] | <tokenizer-dir-or-file>";
   }
 
   @Override
-  public int maxArguments() {
-    return 1;
+  public List<String> positionalKeys() {
+    return List.of("bench-tokenize.tokenizer");
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("bench-tokenize", "tokenizer");
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid bench-tokenize runs/demo/tokenizer");
   }
 
   @Override
   public int run(Invocation invocation) {
-    TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.argument(0, "a tokenizer folder or tokenizer.json")));
+    TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.required("bench-tokenize.tokenizer", "a tokenizer folder or tokenizer.json")));
     measure(invocation, tokenizer, "english", paragraphs(new Random(1), false));
     measure(invocation, tokenizer, "mixed-script", paragraphs(new Random(2), true));
     return 0;

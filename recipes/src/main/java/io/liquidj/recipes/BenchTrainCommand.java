@@ -42,6 +42,11 @@ final class BenchTrainCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid bench-train backbone=llama3.2-1b trainer.image-codes=8192 trainer.batch-size=4 trainer.seq-len=2048");
+  }
+
+  @Override
   public String summary() {
     return "Benchmark the training step on synthetic batches (tokens/s, MFU, step time, peak memory)";
   }

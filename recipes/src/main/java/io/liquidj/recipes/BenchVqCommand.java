@@ -20,6 +20,11 @@ final class BenchVqCommand implements Command {
   BenchVqCommand() {}
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid bench-vq vqgan.bench-size=256");
+  }
+
+  @Override
   public String summary() {
     return "Benchmark the VQGAN: encode and decode images/s at the released architecture (random weights)";
   }

@@ -1,16 +1,17 @@
 package io.liquidj.recipes;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigRenderOptions;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
-/** {@code ./liquid detokenize <tokenizer> "[ids]"} prints the text of a JSON array of ids. */
+/** {@code ./liquid detokenize <tokenizer> "[ids]"} prints the text of a JSON array of ids (sugar for {@code detokenize.*}). */
 final class DetokenizeCommand implements Command {
   private final TextTokenizers tokenizers;
 
@@ -26,23 +27,43 @@ final class DetokenizeCommand implements Command {
 
   @Override
   public String usage() {
-    return "<tokenizer-dir-or-file> \"[id, id, ...]\"";
+    return "[conf-file] [key=value ...] | <tokenizer-dir-or-file> \"[id, id, ...]\"";
+  }
+
+  @Override
+  public List<String> positionalKeys() {
+    return List.of("detokenize.tokenizer", "detokenize.ids");
   }
 
   @Override
   public int maxArguments() {
-    return 2;
+    return Integer.MAX_VALUE;
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("detokenize", "tokenizer");
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid detokenize runs/demo/tokenizer \"[1, 97, 32]\"");
   }
 
   @Override
   public int run(Invocation invocation) {
-    TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.argument(0, "a tokenizer folder or tokenizer.json")));
-    String arg = invocation.argument(1, "a JSON array of token ids, e.g. \"[128000, 9906]\"");
+    TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.required("detokenize.tokenizer",
+        "a tokenizer folder or tokenizer.json")));
     int[] ids;
     try {
-      ids = new ObjectMapper().readValue(arg, int[].class);
-    } catch (IOException e) {
-      throw new UserError("expected a JSON array of token ids such as \"[128000, 9906]\", found " + arg);
+      ids = invocation.config().getIntList("detokenize.ids").stream().mapToInt(Integer::intValue).toArray();
+    } catch (ConfigException.WrongType e) {
+      throw new UserError("detokenize.ids: expected a list of token ids such as \"[128000, 9906]\", found "
+          + invocation.config().getValue("detokenize.ids").render(ConfigRenderOptions.concise()));
+    }
+    if (ids.length == 0) {
+      throw new UserError("missing detokenize.ids: expected a list of token ids such as \"[128000, 9906]\" "
+          + "(give detokenize.ids=[...] or the positional words)");
     }
     for (int id : ids) {
       if (id < 0 || id >= tokenizer.size()) {

@@ -91,13 +91,18 @@ final class EvaluateRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid evaluate conf/recipes/evaluate.conf checkpoint=runs/demo/train/model \"data.sources=[{path=runs/demo/shards}]\"");
+  }
+
+  @Override
   public String summary() {
     return "Score a model on prepared data: cross-entropy and perplexity, text and image targets apart";
   }
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "evaluate", "data", "trainer");
+    return List.of("backbone", "checkpoint", "tokenizer", "evaluate", "data", "trainer");
   }
 
   @Override

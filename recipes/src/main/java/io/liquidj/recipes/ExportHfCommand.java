@@ -31,7 +31,7 @@ import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 
 /**
- * {@code ./liquid export-hf <output-dir>/checkpoints/step-N out=<dir>}: a training checkpoint as a Hugging Face
+ * {@code ./liquid export-hf <output-dir>/checkpoints/step-N output-dir=<dir>}: a training checkpoint as a Hugging Face
  * folder, the same files the end of a run writes to {@code <output-dir>/model} (config.json, generation_config.json,
  * model.safetensors with LoRA merged, the tokenizer files), so any step loads like the final model.
  *
@@ -47,13 +47,18 @@ final class ExportHfCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid export-hf runs/demo/train/checkpoints/step-00001000 output-dir=runs/demo-step-1000");
+  }
+
+  @Override
   public String summary() {
-    return "Write a training checkpoint (checkpoints/step-N) as a Hugging Face model folder (out=<dir>)";
+    return "Write a training checkpoint (checkpoints/step-N) as a Hugging Face model folder (output-dir=<dir>)";
   }
 
   @Override
   public String usage() {
-    return "<checkpoints/step-N dir> out=<dir>";
+    return "<checkpoints/step-N dir> output-dir=<dir>";
   }
 
   @Override
@@ -101,12 +106,12 @@ final class ExportHfCommand implements Command {
     return 0;
   }
 
-  /** {@code out}, which the user must give (its default is generate's samples folder). */
+  /** {@code output-dir}, which the user must give (its default is generate's samples folder). */
   private static Path outputDir(Config config) {
-    ConfigValue out = config.getValue("out");
+    ConfigValue out = config.getValue("output-dir");
     if (out.origin().resource() != null) {
-      throw new UserError("export-hf needs out=<dir>: the folder to write the Hugging Face model to");
+      throw new UserError("export-hf needs output-dir=<dir>: the folder to write the Hugging Face model to");
     }
-    return Path.of(config.getString("out"));
+    return Path.of(config.getString("output-dir"));
   }
 }

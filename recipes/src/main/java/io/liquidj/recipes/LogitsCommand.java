@@ -57,24 +57,37 @@ final class LogitsCommand implements Command {
 
   @Override
   public String usage() {
-    return "<checkpoint-dir> <in.safetensors> <out.safetensors>";
+    return "[conf-file] [key=value ...] | <checkpoint-dir> <in.safetensors> <out.safetensors> [--precision bf16]"
+        + " [--compare <reference.safetensors>]";
   }
 
   @Override
-  public int maxArguments() {
-    return 3;
+  public List<String> positionalKeys() {
+    return List.of("logits.checkpoint", "logits.input", "logits.output");
   }
 
   @Override
   public List<Flag> flags() {
-    return List.of(new Flag("--precision", true), new Flag("--compare", true));
+    return List.of(new Flag("--precision", true, "logits.precision"), new Flag("--compare", true, "logits.compare"));
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("logits");
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid logits testdata/hf/llama3 testdata/hf/llama3/io.safetensors runs/logits.safetensors",
+        "./liquid logits logits.checkpoint=runs/demo/export/hf logits.input=in.safetensors logits.output=out.safetensors"
+            + " logits.precision=bf16");
   }
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    Path checkpoint = Path.of(invocation.argument(0, "a Hugging Face checkpoint folder"));
-    Path in = Path.of(invocation.argument(1, "an input .safetensors with input_ids [B,T]"));
-    Path out = Path.of(invocation.argument(2, "the output .safetensors to write"));
+    Path checkpoint = Path.of(invocation.required("logits.checkpoint", "a Hugging Face checkpoint folder"));
+    Path in = Path.of(invocation.required("logits.input", "an input .safetensors with input_ids [B,T]"));
+    Path out = Path.of(invocation.required("logits.output", "the output .safetensors to write"));
 
     int[] ids;
     int[] mask;
@@ -108,7 +121,7 @@ final class LogitsCommand implements Command {
       throw new UserError(in + ": input_ids has " + shape[1] + " positions, more than the model's context of "
           + config.maxPositionEmbeddings() + " (max_position_embeddings in " + config.source() + ")");
     }
-    Precision precision = Precision.parse("--precision", invocation.flagValue("--precision").orElse("f32"));
+    Precision precision = Precision.parse("logits.precision", invocation.config().getString("logits.precision"));
     Backbone backbone = backbones.create(config, precision);
 
     int rows = Math.toIntExact(shape[0]);
@@ -137,8 +150,8 @@ final class LogitsCommand implements Command {
             .write(out);
         invocation.out().printf("logits %s, loss %.6f, zloss %.6f -> %s%n", Arrays.toString(logitsShape), lossValue,
             zLossValue, out);
-        if (invocation.flagValue("--compare").isPresent()) {
-          Path reference = Path.of(invocation.flagValue("--compare").get());
+        if (!invocation.config().getString("logits.compare").isEmpty()) {
+          Path reference = Path.of(invocation.config().getString("logits.compare"));
           invocation.out().printf("max_abs_diff %.6e (%s logits vs %s)%n",
               maxAbsDiff(bytes.duplicate().clear().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer(), logitsShape, reference), precision, reference);
         }

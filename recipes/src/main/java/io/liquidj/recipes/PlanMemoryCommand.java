@@ -27,6 +27,11 @@ final class PlanMemoryCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid plan-memory conf/recipes/liquid-paper.conf distributed.devices=8 distributed.shard=optimizer");
+  }
+
+  @Override
   public String summary() {
     return "Estimate the memory per device of a training configuration (weights, gradients, optimizer, activations)";
   }

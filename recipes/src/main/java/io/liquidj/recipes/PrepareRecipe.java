@@ -35,13 +35,19 @@ final class PrepareRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid prepare conf/recipes/demo-prepare.conf",
+        "./liquid prepare conf/recipes/prepare.conf data.prepare.output-dir=prepared/cc3m");
+  }
+
+  @Override
   public String summary() {
     return "Tokenize image–caption pairs (VQGAN) and text corpora once into training shards (resumable)";
   }
 
   @Override
   public List<String> configSections() {
-    return List.of("data");
+    return List.of("data", "tokenizer");
   }
 
   @Override

@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * {@code ./liquid recipes} lists the shipped recipes and named shapes with their first comment line;
@@ -15,6 +16,12 @@ import java.nio.file.Path;
 final class RecipesCommand implements Command {
   @Inject
   RecipesCommand() {}
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid recipes",
+        "./liquid recipes copy demo-train my-train.conf");
+  }
 
   @Override
   public String summary() {

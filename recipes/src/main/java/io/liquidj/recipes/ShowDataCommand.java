@@ -36,6 +36,11 @@ final class ShowDataCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid show-data conf/recipes/demo-train.conf n=2");
+  }
+
+  @Override
   public String summary() {
     return "Print the first packed training sequences as text (loss-masked spans marked) and the share of each layout";
   }

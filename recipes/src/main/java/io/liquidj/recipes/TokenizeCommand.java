@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code ./liquid tokenize <tokenizer> [--no-special] "<text>"} prints the ids as a JSON array;
- * with {@code --jsonl <in.jsonl>}, one array per input line {@code {"text": ...}}, in order.
+ * with {@code --jsonl <in.jsonl>}, one array per input line {@code {"text": ...}}, in order. The words and flags
+ * are sugar for the {@code tokenize.*} keys.
  */
 final class TokenizeCommand implements Command {
   private final TextTokenizers tokenizers;
@@ -35,31 +36,44 @@ final class TokenizeCommand implements Command {
 
   @Override
   public String usage() {
-    return "<tokenizer-dir-or-file> [--no-special] (\"<text>\" | --jsonl <in.jsonl>)";
+    return "[conf-file] [key=value ...] | <tokenizer-dir-or-file> [--no-special] (\"<text>\" | --jsonl <in.jsonl>)";
   }
 
   @Override
-  public int maxArguments() {
-    return 2;
+  public List<String> positionalKeys() {
+    return List.of("tokenize.tokenizer", "tokenize.text");
   }
 
   @Override
   public List<Flag> flags() {
-    return List.of(new Flag("--no-special", false), new Flag("--jsonl", true));
+    return List.of(new Flag("--no-special", false, "tokenize.no-special"), new Flag("--jsonl", true, "tokenize.jsonl"));
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("tokenize", "tokenizer");
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid tokenize runs/demo/tokenizer \"a red circle\"",
+        "./liquid tokenize tokenize.tokenizer=runs/demo/tokenizer tokenize.jsonl=runs/demo/data/text.jsonl");
   }
 
   @Override
   public int run(Invocation invocation) throws IOException {
-    TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.argument(0, "a tokenizer folder or tokenizer.json")));
-    boolean addSpecial = !invocation.flag("--no-special");
-    var jsonl = invocation.flagValue("--jsonl");
+    TextTokenizer tokenizer = tokenizers.load(Path.of(invocation.required("tokenize.tokenizer",
+        "a tokenizer folder or tokenizer.json")));
+    boolean addSpecial = !invocation.config().getBoolean("tokenize.no-special");
+    String jsonl = invocation.config().getString("tokenize.jsonl");
     if (jsonl.isEmpty()) {
-      invocation.out().println(json(tokenizer.encode(invocation.argument(1, "the text to tokenize (or --jsonl <file>)"), addSpecial)));
+      invocation.out().println(json(tokenizer.encode(invocation.required("tokenize.text",
+          "the text to tokenize (or tokenize.jsonl=<file>)"), addSpecial)));
       return 0;
     }
-    Path file = Path.of(jsonl.get());
+    Path file = Path.of(jsonl);
     if (!Files.isRegularFile(file)) {
-      throw new UserError("--jsonl " + file + ": expected a file of {\"text\": ...} lines, found none");
+      throw new UserError("tokenize.jsonl " + file + ": expected a file of {\"text\": ...} lines, found none");
     }
     ObjectMapper mapper = new ObjectMapper();
     try (Utf8Text.Lines in = new Utf8Text.Lines(file)) {

@@ -38,13 +38,19 @@ final class TrainRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid train conf/recipes/demo-train.conf trainer.steps=200",
+        "./liquid train conf/recipes/liquid-paper.conf checkpoint=/path/to/hf-checkpoint data.sources=[...]");
+  }
+
+  @Override
   public String summary() {
     return "Train a backbone (cross-entropy + z-loss, AdamW, warmup + cosine, clipping, LoRA, exact resume, TensorBoard)";
   }
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "trainer", "optimizer", "schedule", "lora", "freeze", "data",
+    return List.of("backbone", "checkpoint", "tokenizer", "trainer", "optimizer", "schedule", "lora", "freeze", "data",
         "distributed");
   }
 
@@ -80,7 +86,7 @@ final class TrainRecipe implements Command {
     DataSettings data = dataOfThisProcess(DataSettings.from(config.getConfig("data")), settings);
     if (data.maxLength() != trainer.seqLen()) {
       throw new UserError("data.max-length (" + data.maxLength() + ") and trainer.seq-len (" + trainer.seqLen()
-          + ") differ: packed rows are trainer.seq-len tokens; set both (e.g. data.max-length = ${trainer.seq-len})");
+          + ") differ: packed rows are trainer.seq-len tokens; set trainer.seq-len alone (data.max-length follows it)");
     }
     LiquidModel model = models.resolve(backboneSettings, "trainer.tokenizer",
         Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes(),

@@ -34,7 +34,23 @@ final class TrainTokenizerCommand implements Command {
 
   @Override
   public String usage() {
-    return "<out-dir> <vocab-size> <in.jsonl> [<in.jsonl> ...]";
+    return "[conf-file] [key=value ...] | <out-dir> <vocab-size> <in.jsonl> [<in.jsonl> ...]";
+  }
+
+  @Override
+  public List<String> positionalKeys() {
+    return List.of("train-tokenizer.output-dir", "train-tokenizer.vocab-size", "train-tokenizer.inputs");
+  }
+
+  @Override
+  public List<String> configSections() {
+    return List.of("train-tokenizer");
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid train-tokenizer runs/demo/tokenizer 400 runs/demo/data/pairs.jsonl runs/demo/data/text.jsonl",
+        "./liquid train-tokenizer train-tokenizer.output-dir=runs/tok train-tokenizer.inputs=[runs/demo/data/text.jsonl]");
   }
 
   @Override
@@ -44,21 +60,25 @@ final class TrainTokenizerCommand implements Command {
 
   @Override
   public int run(Invocation invocation) throws IOException {
-    Path out = Path.of(invocation.argument(0, "the output folder"));
-    String size = invocation.argument(1, "the vocabulary size (e.g. 512)");
+    Path out = Path.of(invocation.required("train-tokenizer.output-dir", "the output folder"));
+    String size = invocation.config().getString("train-tokenizer.vocab-size");
     int vocabSize;
     try {
       vocabSize = Integer.parseInt(size);
     } catch (NumberFormatException e) {
-      throw new UserError("vocabulary size must be an integer, got \"" + size + "\"");
+      throw new UserError("train-tokenizer.vocab-size must be an integer, got \"" + size + "\"");
     }
     if (vocabSize < 256 + BpeTrainer.SPECIAL_TOKENS.size()) {
-      throw new UserError("vocabulary size must be at least " + (256 + BpeTrainer.SPECIAL_TOKENS.size())
+      throw new UserError("train-tokenizer.vocab-size must be at least " + (256 + BpeTrainer.SPECIAL_TOKENS.size())
           + " (256 bytes + special tokens), got " + vocabSize);
     }
-    invocation.argument(2, "at least one JSONL file with \"caption\" or \"text\" fields");
+    List<String> inputs = invocation.config().getStringList("train-tokenizer.inputs");
+    if (inputs.isEmpty()) {
+      throw new UserError("missing train-tokenizer.inputs: expected at least one JSONL file with \"caption\" or "
+          + "\"text\" fields (give train-tokenizer.inputs=[...] or the words after the vocabulary size)");
+    }
     List<String> texts = new ArrayList<>();
-    for (String file : invocation.arguments().subList(2, invocation.arguments().size())) {
+    for (String file : inputs) {
       texts.addAll(read(Path.of(file)));
     }
     BpeTrainer.write(texts, vocabSize, out);

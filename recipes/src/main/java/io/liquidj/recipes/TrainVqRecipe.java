@@ -22,12 +22,18 @@ import java.util.stream.Stream;
 /**
  * {@code ./liquid train-vq [conf/recipes/train-vq.conf] vqgan.train.images=<folder>}: trains a small
  * VQGAN (Liquid's architecture, configurable size) on a folder of images held in memory, then writes
- * {@code config.json} + {@code model.safetensors} to {@code vqgan.train.out} for {@code ./liquid vq}.
+ * {@code config.json} + {@code model.safetensors} to {@code vqgan.train.output-dir} for {@code ./liquid vq}.
  * Setup → loop → save.
  */
 final class TrainVqRecipe implements Command {
   @Inject
   TrainVqRecipe() {}
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid train-vq conf/recipes/demo-vq.conf",
+        "./liquid train-vq conf/recipes/train-vq.conf vqgan.train.images=runs/demo/data/images vqgan.train.output-dir=runs/vqgan-small");
+  }
 
   @Override
   public String summary() {
@@ -44,7 +50,7 @@ final class TrainVqRecipe implements Command {
     VqganTrainSettings s = VqganTrainSettings.from(invocation.config().getConfig("vqgan.train"));
     OptimizerSettings optimizer = OptimizerSettings.from(invocation.config().getConfig("optimizer"));
     AtomicFiles.removeLeftoversOf(s.out());
-    AtomicFiles.checkReplaceable(s.out(), "vqgan.train.out", "vqgan.train.overwrite", s.overwrite());
+    AtomicFiles.checkReplaceable(s.out(), "vqgan.train.output-dir", "vqgan.train.overwrite", s.overwrite());
     List<RgbImage> images = loadImages(s.images(), s.architecture().resolution());
     invocation.out().printf("train-vq: %d images of %dx%d from %s; %d steps of %d%n", images.size(),
         s.architecture().resolution(), s.architecture().resolution(), s.images(), s.steps(), s.batchSize());

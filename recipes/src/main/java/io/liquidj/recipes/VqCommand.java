@@ -47,33 +47,41 @@ final class VqCommand implements Command {
 
   @Override
   public String usage() {
-    return "<tokenizer-dir> encode <image.png|jpg|in.safetensors> <out.json|out.safetensors>\n"
+    return "[conf-file] [key=value ...]\n"
+        + "       <tokenizer-dir> encode <image.png|jpg|in.safetensors> <out.json|out.safetensors>\n"
         + "       <tokenizer-dir> decode <codes.json|in.safetensors> <out.png|jpg|out.safetensors> [--grid HxW]";
   }
 
   @Override
-  public int maxArguments() {
-    return 4;
+  public List<String> positionalKeys() {
+    return List.of("vq.tokenizer", "vq.action", "vq.input", "vq.output");
   }
 
   @Override
   public List<Flag> flags() {
-    return List.of(new Flag("--grid", true));
+    return List.of(new Flag("--grid", true, "vq.grid"));
   }
 
   @Override
   public List<String> configSections() {
-    return List.of("vqgan");
+    return List.of("vq", "vqgan");
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid vq runs/demo/vq encode scene.png runs/codes.json",
+        "./liquid vq vq.tokenizer=runs/demo/vq vq.action=decode vq.input=runs/codes.json vq.output=runs/back.png");
   }
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    Path dir = Path.of(invocation.argument(0, "the tokenizer folder (config.json and model.safetensors or vqgan.ckpt)"));
-    String action = invocation.argument(1, "encode or decode");
-    Path in = Path.of(invocation.argument(2, "the input file"));
-    Path out = Path.of(invocation.argument(3, "the output file"));
+    Path dir = Path.of(invocation.required("vq.tokenizer",
+        "the tokenizer folder (config.json and model.safetensors or vqgan.ckpt)"));
+    String action = invocation.required("vq.action", "encode or decode");
+    Path in = Path.of(invocation.required("vq.input", "the input file"));
+    Path out = Path.of(invocation.required("vq.output", "the output file"));
     if (!action.equals("encode") && !action.equals("decode")) {
-      throw new UserError("second argument must be encode or decode, got \"" + action + "\"");
+      throw new UserError("vq.action (the second word) must be encode or decode, got \"" + action + "\"");
     }
     if (!java.nio.file.Files.isRegularFile(in)) {
       throw new UserError("input " + in + ": no such file");
@@ -151,8 +159,8 @@ final class VqCommand implements Command {
       }
       codes = parseCodes(list, in);
     }
-    if (invocation.flagValue("--grid").isPresent()) {
-      grid = parseGrid(invocation.flagValue("--grid").get());
+    if (!invocation.config().getString("vq.grid").isEmpty()) {
+      grid = parseGrid(invocation.config().getString("vq.grid"));
     }
     if (grid == null) {
       grid = inferGrid(codes[0].length, vq);

@@ -53,6 +53,33 @@ class ConfFilesTest {
     }
   }
 
+  /** What ./liquid demo writes under demo.output-dir (runs/demo): the folders and files a recipe may point at. */
+  private static final java.util.Set<String> DEMO_WRITES =
+      java.util.Set.of("data", "vq", "tokenizer", "shards", "train", "samples", "export", "report.md");
+
+  @Test
+  void everyRecipeExampleParsesAndPointsAtWhatTheDemoWrites() throws IOException {
+    for (Path recipe : files("recipes")) {
+      String text = Files.readString(recipe);
+      String name = recipe.getFileName().toString();
+      var demoPath = java.util.regex.Pattern.compile("runs/demo/([A-Za-z0-9._-]+)").matcher(text);
+      while (demoPath.find()) {
+        assertTrue(DEMO_WRITES.contains(demoPath.group(1)), name + ": the demo writes no " + demoPath.group());
+      }
+      String example = text.lines().findFirst().orElseThrow().substring("# ./liquid ".length());
+      if (example.contains("...") || example.contains("/path/to/")) {
+        continue; // a placeholder for the user's own data or weights
+      }
+      List<String> words = new java.util.ArrayList<>(CommandKeysTest.exampleWords(example));
+      words.add("--print-config");
+      var err = new java.io.ByteArrayOutputStream();
+      int code = new io.liquidj.framework.cli.CommandLine(c -> LiquidModules.all(),
+          new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err, true))
+          .run(words.toArray(String[]::new));
+      assertEquals(0, code, name + ": " + example + ": " + err);
+    }
+  }
+
   @Test
   void everyRecipeLoadsWithTheSettingsItsCommandReads() throws IOException {
     List<Path> recipes = files("recipes");

@@ -55,7 +55,7 @@ class ExportHfTest {
     }
     AtomicFiles.writeString(dir.resolve("texts.jsonl"), texts.toString());
     BpeTrainer.write(lines, 300, Files.createDirectories(dir.resolve("tokenizer")));
-    liquid(0, "prepare", "data.prepare.out=" + dir.resolve("prepared"), "data.prepare.texts=[\""
+    liquid(0, "prepare", "data.prepare.output-dir=" + dir.resolve("prepared"), "data.prepare.texts=[\""
         + dir.resolve("texts.jsonl") + "\"]", "data.prepare.tokenizer=" + dir.resolve("tokenizer"));
     run = dir.resolve("run");
   }
@@ -94,7 +94,7 @@ class ExportHfTest {
   void lastCheckpointExportsAsTheRunsOwnModelFolder() throws Exception {
     train();
     Path exported = dir.resolve("hf-step-2");
-    liquid(0, "export-hf", run.resolve("checkpoints/step-00000002").toString(), "out=" + exported);
+    liquid(0, "export-hf", run.resolve("checkpoints/step-00000002").toString(), "output-dir=" + exported);
 
     Path model = run.resolve("model");
     ObjectMapper json = new ObjectMapper();
@@ -120,7 +120,7 @@ class ExportHfTest {
   void anEarlierCheckpointExportsItsOwnWeights() {
     train();
     Path exported = dir.resolve("hf-step-1");
-    liquid(0, "export-hf", run.resolve("checkpoints/step-00000001").toString(), "out=" + exported);
+    liquid(0, "export-hf", run.resolve("checkpoints/step-00000001").toString(), "output-dir=" + exported);
     String name = "model.layers.0.self_attn.q_proj.weight";
     assertNotEquals(java.nio.ByteBuffer.wrap(tensor(run.resolve("model"), name)),
         java.nio.ByteBuffer.wrap(tensor(exported, name)));
@@ -130,7 +130,7 @@ class ExportHfTest {
   void loraCheckpointExportsWithTheAdaptersMerged() {
     train("lora.enabled=true", "lora.rank=2");
     Path exported = dir.resolve("hf-lora");
-    liquid(0, "export-hf", run.resolve("checkpoints/step-00000002").toString(), "out=" + exported);
+    liquid(0, "export-hf", run.resolve("checkpoints/step-00000002").toString(), "output-dir=" + exported);
     assertSameTensorsAsTheRunsModel(exported);
   }
 
@@ -138,6 +138,6 @@ class ExportHfTest {
   void withoutOutItSaysSo() {
     train();
     String printed = liquid(2, "export-hf", run.resolve("checkpoints/step-00000002").toString());
-    assertTrue(printed.contains("out=<dir>"), printed);
+    assertTrue(printed.contains("output-dir=<dir>"), printed);
   }
 }

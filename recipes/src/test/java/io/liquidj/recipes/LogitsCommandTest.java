@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.inject.Guice;
 import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
-import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.Config;
+import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.backbones.BackbonesModule;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.UserError;
@@ -33,9 +34,18 @@ class LogitsCommandTest {
     return new LogitsCommand(new Backbones(factories));
   }
 
-  private static int run(String... args) throws Exception {
-    PrintStream out = new PrintStream(new ByteArrayOutputStream());
-    return command().run(new Invocation(ConfigFactory.empty(), List.of(args), Set.of(), List.of(), out));
+  /** Runs the command on {@code logits.checkpoint}, {@code logits.input}, {@code logits.output} and more keys. */
+  private static int run(String checkpoint, String in, String out) throws Exception {
+    return run(new PrintStream(new ByteArrayOutputStream()), checkpoint, in, out);
+  }
+
+  private static int run(PrintStream printTo, String checkpoint, String in, String out, String... more)
+      throws Exception {
+    List<String> overrides = new java.util.ArrayList<>(List.of("logits.checkpoint=" + checkpoint,
+        "logits.input=" + in, "logits.output=" + out));
+    overrides.addAll(List.of(more));
+    Config config = RecipeConfig.load(java.util.Optional.empty(), overrides, LogitsCommandTest.class.getClassLoader());
+    return command().run(new Invocation(config, List.of(), Set.of(), List.of(), printTo));
   }
 
   @Test
@@ -75,8 +85,7 @@ class LogitsCommandTest {
   /** Runs {@code logits --precision p --compare io} and reads the printed max |diff|. */
   private static double comparedDiff(Path fixture, String io, String precision, Path out) throws Exception {
     ByteArrayOutputStream text = new ByteArrayOutputStream();
-    assertEquals(0, command().run(new Invocation(ConfigFactory.empty(), List.of(fixture.toString(), io, out.toString()),
-        Set.of(), List.of("--precision=" + precision, "--compare=" + io), new PrintStream(text, true))));
+    assertEquals(0, run(new PrintStream(text, true), fixture.toString(), io, out.toString(), "logits.precision=" + precision, "logits.compare=" + io));
     var m = java.util.regex.Pattern.compile("max_abs_diff (\\S+) \\(" + precision.toUpperCase(java.util.Locale.ROOT))
         .matcher(text.toString());
     assertTrue(m.find(), text.toString());

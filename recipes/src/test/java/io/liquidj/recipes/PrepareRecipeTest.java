@@ -98,7 +98,7 @@ class PrepareRecipeTest {
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new TestTokenizers());
     int code = new CommandLine(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
-        "prepare", "data.prepare.out=" + out, "data.prepare.pairs=[\"" + dir.resolve("m.jsonl") + "\"]",
+        "prepare", "data.prepare.output-dir=" + out, "data.prepare.pairs=[\"" + dir.resolve("m.jsonl") + "\"]",
         "data.prepare.tokenizer=" + dir, "data.prepare.image-tokenizer=" + dir, "data.prepare.image-size=8",
         "data.prepare.min-image-size=4", "data.prepare.image-tokenizer-kind=test-quantizer");
     String printed = stdout.toString(StandardCharsets.UTF_8);
@@ -117,7 +117,7 @@ class PrepareRecipeTest {
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new TestTokenizers());
     int code = new CommandLine(c -> modules, System.out, new PrintStream(stderr, true, StandardCharsets.UTF_8)).run(
-        "prepare", "data.prepare.out=" + dir.resolve("prepared"), "data.prepare.texts=[\"" + dir.resolve("t.jsonl") + "\"]",
+        "prepare", "data.prepare.output-dir=" + dir.resolve("prepared"), "data.prepare.texts=[\"" + dir.resolve("t.jsonl") + "\"]",
         "data.prepare.tokenizer=" + dir);
     String printed = stderr.toString(StandardCharsets.UTF_8);
     assertEquals(2, code, printed);

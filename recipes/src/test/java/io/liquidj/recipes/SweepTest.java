@@ -70,7 +70,7 @@ class SweepTest {
     return Files.writeString(dir.resolve("sweep.conf"), """
         sweep {
           recipe = "%s"
-          out-dir = "%s"
+          output-dir = "%s"
           %s
           evaluate { data.sources = %s, data.reverse-ratio = 0.5, evaluate.batches = 1, evaluate.batch-size = 2 }
         }

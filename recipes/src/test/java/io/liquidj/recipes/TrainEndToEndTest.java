@@ -109,10 +109,10 @@ class TrainEndToEndTest {
   void preparedPairsAndTextTrainFromScratchWriteCheckpointsEventsAndModelAndResumeExactly() throws Exception {
     makeData();
     Path vqgan = Fixtures.fixture("vqgan");
-    run("prepare", "data.prepare.out=" + dir.resolve("prepared/pairs"), "data.prepare.pairs=[\"" + dir.resolve("pairs.jsonl")
+    run("prepare", "data.prepare.output-dir=" + dir.resolve("prepared/pairs"), "data.prepare.pairs=[\"" + dir.resolve("pairs.jsonl")
         + "\"]", "data.prepare.tokenizer=" + dir.resolve("tokenizer"), "data.prepare.image-tokenizer=" + vqgan,
         "data.prepare.image-size=32", "data.prepare.min-image-size=32", "data.prepare.threads=1");
-    run("prepare", "data.prepare.out=" + dir.resolve("prepared/text"), "data.prepare.texts=[\"" + dir.resolve("texts.jsonl")
+    run("prepare", "data.prepare.output-dir=" + dir.resolve("prepared/text"), "data.prepare.texts=[\"" + dir.resolve("texts.jsonl")
         + "\"]", "data.prepare.tokenizer=" + dir.resolve("tokenizer"));
 
     String first = train(false);

@@ -66,7 +66,7 @@ class TrainVqRecipeTest {
     Path out = tmp.resolve("vq");
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    assertEquals(0, trainVq(stdout, stderr, "vqgan.train.images=" + images, "vqgan.train.out=" + out,
+    assertEquals(0, trainVq(stdout, stderr, "vqgan.train.images=" + images, "vqgan.train.output-dir=" + out,
         "vqgan.train.steps=40", "vqgan.train.batch-size=4", "vqgan.train.image-size=8", "vqgan.train.ch-mult=[1]",
         "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16", "vqgan.train.lr=5e-3", "vqgan.train.log-every=40"),
         stderr.toString());
@@ -112,7 +112,7 @@ class TrainVqRecipeTest {
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     int rc = new CommandLine(config -> LiquidModules.all(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
         new PrintStream(stderr, true, StandardCharsets.UTF_8)).run("train-vq",
-        "vqgan.train.images=" + images, "vqgan.train.out=" + out, "vqgan.train.steps=60", "vqgan.train.batch-size=4",
+        "vqgan.train.images=" + images, "vqgan.train.output-dir=" + out, "vqgan.train.steps=60", "vqgan.train.batch-size=4",
         "vqgan.train.image-size=16", "vqgan.train.ch-mult=[1,2]", "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16",
         "vqgan.train.lr=2e-3", "vqgan.train.log-every=10");
     assertEquals(0, rc, stderr.toString());
@@ -134,9 +134,9 @@ class TrainVqRecipeTest {
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     int rc = new CommandLine(config -> LiquidModules.all(), new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(stderr, true, StandardCharsets.UTF_8)).run("train-vq",
-        "vqgan.train.images=" + tmp.resolve("images"), "vqgan.train.out=" + out);
+        "vqgan.train.images=" + tmp.resolve("images"), "vqgan.train.output-dir=" + out);
     assertEquals(2, rc);
-    assertTrue(stderr.toString().contains("vqgan.train.out = " + out + " already holds files liquidj did not write")
+    assertTrue(stderr.toString().contains("vqgan.train.output-dir = " + out + " already holds files liquidj did not write")
         && stderr.toString().contains("vqgan.train.overwrite=true"), stderr.toString());
     assertTrue(Files.isRegularFile(weights));
   }

@@ -11,8 +11,17 @@ import java.util.List;
  * it creates and closes them before returning.
  */
 public interface Command {
-  /** A {@code --flag} a command reads; {@code takesValue}: the next word is its value ({@code --grid 32x32}). */
-  record Flag(String name, boolean takesValue) {}
+  /**
+   * A {@code --flag} a command reads; {@code takesValue}: the next word is its value ({@code --grid 32x32}).
+   * {@code key}, if not null, is the configuration key the flag is sugar for: {@code --grid 32x32} is
+   * {@code vq.grid=32x32}, and a flag without a value sets its key to {@code true}.
+   */
+  record Flag(String name, boolean takesValue, String key) {
+    /** A flag the command reads itself, from {@link Invocation#flag} or {@link Invocation#flagValue}. */
+    public Flag(String name, boolean takesValue) {
+      this(name, takesValue, null);
+    }
+  }
 
   /** One line for {@code ./liquid --help}. */
   String summary();
@@ -23,12 +32,27 @@ public interface Command {
   }
 
   /**
+   * The configuration keys that positional words stand for, in order: {@code ./liquid tokenize tok "hi"} is
+   * {@code ./liquid tokenize tokenize.tokenizer=tok tokenize.text=hi}. A key whose default in reference.conf is a
+   * list takes all the remaining words. A word and its key both given is an error. Commands that list keys here
+   * read only their configuration, never {@link Invocation#arguments()}.
+   */
+  default List<String> positionalKeys() {
+    return List.of();
+  }
+
+  /** One or two example command lines for {@code <command> --help}. */
+  default List<String> examples() {
+    return List.of();
+  }
+
+  /**
    * The most positional arguments (words that are neither the recipe file, {@code key=value} nor a flag) this
    * command takes, as its {@link #usage()} shows them; {@code Integer.MAX_VALUE} for a list. A word beyond them
    * is an error, never ignored.
    */
   default int maxArguments() {
-    return 0;
+    return positionalKeys().size();
   }
 
   /** The flags this command reads; any other {@code --flag} is an error. */

@@ -1,7 +1,10 @@
 package io.liquidj.framework.cli;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValueType;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.config.RecipeConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,10 +14,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The words after a command's name, each either used or rejected: at most one recipe file, {@code key=value}
  * overrides, the flags the command reads, and at most {@link Command#maxArguments()} positional arguments.
+ * Positional words and flags that stand for keys ({@link Command#positionalKeys()}, {@link Command.Flag#key()})
+ * become overrides here, before the configuration is loaded.
  *
  * @param recipeFile the {@code .conf} file, if one comes before any positional argument
  * @param overrides {@code key=value} words, in order (the last of a repeated key wins)
@@ -42,6 +48,7 @@ record CommandWords(
     List<String> positional = new ArrayList<>();
     Set<String> flags = new LinkedHashSet<>();
     List<String> flagValues = new ArrayList<>();
+    List<Sugar> sugar = new ArrayList<>();
     for (int i = 0; i < words.size(); i++) {
       String w = words.get(i);
       if (isFlag(w)) {
@@ -52,11 +59,16 @@ record CommandWords(
               + " (and --debug, --print-config, --help)");
         }
         flags.add(w);
+        String value = "true";
         if (flag.takesValue()) {
           if (i + 1 >= words.size()) {
             throw new UserError(w + " needs a value");
           }
-          flagValues.add(w + "=" + words.get(++i));
+          value = words.get(++i);
+          flagValues.add(w + "=" + value);
+        }
+        if (flag.key() != null) {
+          sugar.add(new Sugar(w, flag.key(), ConfigUtil.quoteString(value)));
         }
       } else if (isOverride(w, reference)) {
         overrides.add(w);
@@ -73,7 +85,47 @@ record CommandWords(
     if (positional.size() > command.maxArguments()) {
       throw unexpected(name, command, positional.get(command.maxArguments()), reference);
     }
-    return new CommandWords(recipeFile, List.copyOf(overrides), List.copyOf(positional), flags, List.copyOf(flagValues));
+    sugar.addAll(positionalSugar(command.positionalKeys(), positional, reference));
+    if (!command.positionalKeys().isEmpty()) {
+      positional.clear();
+    }
+    List<String> all = new ArrayList<>();
+    for (Sugar s : sugar) {
+      overrides.stream().filter(o -> o.substring(0, o.indexOf('=')).equals(s.key())).findFirst().ifPresent(o -> {
+        throw new UserError("\"" + s.word() + "\" and \"" + o + "\" both set " + s.key() + " for ./liquid " + name
+            + "; give one of them");
+      });
+      all.add(s.key() + "=" + s.value());
+    }
+    all.addAll(overrides);
+    return new CommandWords(recipeFile, List.copyOf(all), List.copyOf(positional), flags, List.copyOf(flagValues));
+  }
+
+  /** A word that stands for {@code key=value}: a positional argument or a flag. */
+  private record Sugar(String word, String key, String value) {}
+
+  /**
+   * Positional words as the keys they stand for; a key whose default is a list takes the remaining words, or one
+   * word that is itself a list ({@code "[128000, 9906]"}).
+   */
+  private static List<Sugar> positionalSugar(List<String> keys, List<String> words, Config reference) {
+    List<Sugar> sugar = new ArrayList<>();
+    for (int i = 0; i < Math.min(keys.size(), words.size()); i++) {
+      String key = keys.get(i);
+      boolean list = reference.hasPath(key) && reference.getValue(key).valueType() == ConfigValueType.LIST;
+      if (list) {
+        List<String> rest = words.subList(i, words.size());
+        if (rest.size() == 1 && rest.get(0).trim().startsWith("[")) {
+          sugar.add(new Sugar(rest.get(0), key, rest.get(0)));
+          break;
+        }
+        sugar.add(new Sugar(String.join(" ", rest), key,
+            rest.stream().map(ConfigUtil::quoteString).collect(Collectors.joining(", ", "[", "]"))));
+        break;
+      }
+      sugar.add(new Sugar(words.get(i), key, ConfigUtil.quoteString(words.get(i))));
+    }
+    return sugar;
   }
 
   private static UserError unexpected(String name, Command command, String word, Config reference) {
@@ -103,7 +155,8 @@ record CommandWords(
     if (!HOCON_PATH.matcher(key).matches()) {
       return false;
     }
-    if (reference.hasPathOrNull(key) || openSections(reference).stream().anyMatch(s -> key.startsWith(s + "."))) {
+    if (reference.hasPathOrNull(key) || RecipeConfig.renamedKeys(reference).containsKey(key)
+        || openSections(reference).stream().anyMatch(s -> key.startsWith(s + "."))) {
       return true;
     }
     return key.contains(".") && word.substring(eq + 1).chars().noneMatch(Character::isWhitespace);

@@ -4,6 +4,7 @@ import com.google.inject.Provider;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import io.liquidj.framework.config.RecipeConfig;
 import java.util.Map;
 
 /** The text of {@code ./liquid --help} and {@code ./liquid <command> --help}. */
@@ -21,6 +22,8 @@ final class HelpText {
     b.append("A word key=value is an override when key is a known key (any value, e.g. prompt=\"a red cat\"),\n");
     b.append("or a dotted path with a value without spaces (a misspelt key is then an error); any other\n");
     b.append("word, such as \"x=1\" or \"x=1 is text\", is a positional argument.\n");
+    b.append("A command's positional words are sugar for its keys (its --help names them); a word and its key\n");
+    b.append("both given is an error.\n");
     b.append("Of a key given twice, the last value wins. A positional argument, flag or second conf-file that the\n");
     b.append("command does not take is an error.\n");
     return b.toString();
@@ -30,6 +33,14 @@ final class HelpText {
     StringBuilder b = new StringBuilder();
     b.append("Usage: ./liquid ").append(name).append(' ').append(command.usage()).append("\n\n");
     b.append(command.summary()).append("\n");
+    if (!command.positionalKeys().isEmpty()) {
+      b.append("\nThe positional words stand for ").append(String.join(", ", command.positionalKeys()))
+          .append(", in order.\n");
+    }
+    if (!command.examples().isEmpty()) {
+      b.append("\nExamples:\n");
+      command.examples().forEach(e -> b.append("  ").append(e).append('\n'));
+    }
     for (String section : command.configSections()) {
       Map<String, ConfigValue> keys = CommandLine.keysUnder(defaults, section);
       if (keys.isEmpty()) {
@@ -40,7 +51,7 @@ final class HelpText {
       }
       keys.forEach((key, value) -> {
         b.append("  ").append(key).append(" = ").append(value.render(ConfigRenderOptions.concise().setJson(false)));
-        var comments = value.origin().comments();
+        var comments = RecipeConfig.referenceComments(key, HelpText.class.getClassLoader());
         if (!comments.isEmpty()) {
           b.append("\n      ").append(String.join(" ", comments).trim());
         }

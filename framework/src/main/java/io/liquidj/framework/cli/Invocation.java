@@ -28,6 +28,18 @@ public record Invocation(
     return arguments.get(index);
   }
 
+  /**
+   * The string at {@code key}, which must be set (an empty string is not set), or a user error naming the key and
+   * what was expected. A command's positional words are sugar for such keys ({@link Command#positionalKeys()}).
+   */
+  public String required(String key, String what) {
+    String value = config.getString(key);
+    if (value.isEmpty()) {
+      throw new UserError("missing " + key + ": expected " + what + " (give " + key + "=... or the positional word)");
+    }
+    return value;
+  }
+
   /** Whether {@code --name} was given. */
   public boolean flag(String name) {
     return flags.contains(name);

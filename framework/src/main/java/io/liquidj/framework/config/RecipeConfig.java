@@ -41,10 +41,13 @@ public final class RecipeConfig {
     Config reference = ConfigFactory.defaultReference(loader);
     Config cli = parseOverrides(overrides);
     Config recipe = recipeFile.map(f -> parseRecipe(f, loader, warnings)).orElse(ConfigFactory.empty());
-    Config user = cli.withFallback(recipe);
+    Config user = renameDeprecated(cli.withFallback(recipe), reference, warnings);
     Config merged;
     try {
-      merged = user.withFallback(reference).resolve(ConfigResolveOptions.defaults());
+      // Unresolved, so that a default written as a substitution (data.max-length = ${trainer.seq-len}) follows the
+      // user's value of the key it names, not that key's default. System properties, as in defaultReference().
+      merged = user.withFallback(ConfigFactory.systemProperties())
+          .withFallback(ConfigFactory.defaultReferenceUnresolved(loader)).resolve(ConfigResolveOptions.defaults());
     } catch (ConfigException e) {
       throw new UserError(e.getMessage(), e);
     }
@@ -140,6 +143,57 @@ public final class RecipeConfig {
       return v;
     }
     return ConfigValueQuoting.quote(v);
+  }
+
+  /**
+   * The old names of renamed keys ({@code liquidj.renamed-keys}: old = new), from a module's reference.conf.
+   * Keys with dots are quoted there, so each entry of the object is one old path.
+   */
+  public static Map<String, String> renamedKeys(Config reference) {
+    Map<String, String> renamed = new java.util.TreeMap<>();
+    if (reference.hasPath("liquidj.renamed-keys")) {
+      reference.getObject("liquidj.renamed-keys").forEach((old, now) -> renamed.put(old, (String) now.unwrapped()));
+    }
+    return renamed;
+  }
+
+  /** A user value under a deprecated key moves to its new key, with a warning; both set is an error. */
+  private static Config renameDeprecated(Config user, Config reference, PrintStream warnings) {
+    for (Map.Entry<String, String> e : renamedKeys(reference).entrySet()) {
+      ConfigValue old = raw(user, e.getKey());
+      if (old == null) {
+        continue;
+      }
+      if (raw(user, e.getValue()) != null) {
+        throw new UserError(e.getKey() + " (" + old.origin().description() + ") is the old name of " + e.getValue()
+            + ", which is set too; keep " + e.getValue());
+      }
+      warnings.println("warning: " + e.getKey() + " (" + old.origin().description() + ") is deprecated; write "
+          + e.getValue());
+      user = user.withoutPath(e.getKey()).withValue(e.getValue(), old);
+    }
+    return user;
+  }
+
+  /**
+   * The comment lines above {@code key} in its reference.conf. Read unresolved: a default written as a substitution
+   * ({@code tokenizer = ${tokenizer}}) keeps its own comment, not the one of the key it follows.
+   */
+  public static List<String> referenceComments(String key, ClassLoader loader) {
+    ConfigValue value = raw(ConfigFactory.defaultReferenceUnresolved(loader), key);
+    return value == null ? List.of() : value.origin().comments();
+  }
+
+  /** The value at {@code path} as written, unresolved (a {@code ${...}} stays one), or null. */
+  private static ConfigValue raw(Config config, String path) {
+    ConfigValue value = config.root();
+    for (String key : com.typesafe.config.ConfigUtil.splitPath(path)) {
+      if (!(value instanceof com.typesafe.config.ConfigObject object) || !object.containsKey(key)) {
+        return null;
+      }
+      value = object.get(key);
+    }
+    return value;
   }
 
   private static void rejectUnknownKeys(Config user, Config reference) {

@@ -48,8 +48,8 @@ public record PrepareSettings(
 
   /** Reads and validates the {@code data.prepare} section. */
   public static PrepareSettings from(Config prepare) {
-    Path out = Settings.optionalPath(prepare, "out")
-        .orElseThrow(() -> Settings.bad(prepare, "out", "must name the folder the prepared shards go to (data.prepare.out)"));
+    Path out = Settings.optionalPath(prepare, "output-dir")
+        .orElseThrow(() -> Settings.bad(prepare, "output-dir", "must name the folder the prepared shards go to (data.prepare.output-dir)"));
     List<Path> pairs = prepare.getStringList("pairs").stream().map(Path::of).toList();
     List<Path> texts = prepare.getStringList("texts").stream().map(Path::of).toList();
     if (pairs.isEmpty() && texts.isEmpty()) {

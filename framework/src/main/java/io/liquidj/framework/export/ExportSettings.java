@@ -11,6 +11,6 @@ import java.nio.file.Path;
 public record ExportSettings(Path dir, boolean overwrite) {
   /** Reads {@code export} (pass the section). */
   public static ExportSettings from(Config c) {
-    return new ExportSettings(Path.of(c.getString("dir")), c.getBoolean("overwrite"));
+    return new ExportSettings(Path.of(c.getString("output-dir")), c.getBoolean("overwrite"));
   }
 }

@@ -60,7 +60,7 @@ public record GenerateSettings(
         Settings.oneOf(root, "mode", "image", "caption", "text"),
         root.getString("prompt"),
         Settings.positiveInt(root, "samples"),
-        Path.of(root.getString("out")),
+        Path.of(root.getString("output-dir")),
         Settings.optionalPath(root, "image"),
         new GenerationGraph.Shapes(
             Settings.positiveInt(g, "grid-height"),

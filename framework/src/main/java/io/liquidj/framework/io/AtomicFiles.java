@@ -155,7 +155,7 @@ public final class AtomicFiles {
    * that exists and that liquidj did not write, unless {@code overwrite}. The error names the key, the path, what
    * is there and the key that allows it.
    *
-   * @param key the setting that names {@code target}, e.g. {@code export.dir}
+   * @param key the setting that names {@code target}, e.g. {@code export.output-dir}
    * @param overwriteKey the setting that allows replacing it, e.g. {@code export.overwrite}
    */
   public static void checkReplaceable(Path target, String key, String overwriteKey, boolean overwrite)

@@ -17,7 +17,7 @@ final class TestData {
   /** {@code data} settings: the shipped defaults under {@code overrides} (HOCON, keys relative to data). */
   static DataSettings settings(String overrides) {
     var data = ConfigFactory.parseString(overrides)
-        .withFallback(ConfigFactory.parseResources("liquidj/data.conf").getConfig("data"))
+        .withFallback(ConfigFactory.defaultReference().getConfig("data")) // data.conf follows trainer.seq-len, tokenizer
         .resolve();
     return DataSettings.from(data);
   }

@@ -17,7 +17,7 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 
 /**
- * {@code ./liquid demo-data}: writes the demo's synthetic dataset under {@code demo.out-dir/data}:
+ * {@code ./liquid demo-data}: writes the demo's synthetic dataset under {@code demo.output-dir/data}:
  * {@code images/*.png} with {@code pairs.jsonl} ({@code {"image", "caption"}}), a text-only corpus
  * {@code text.jsonl} ({@code {"text"}}), and held-out scenes {@code heldout.jsonl} (prompt, truth,
  * image) for generation and captioning.
@@ -34,7 +34,7 @@ public final class DemoDataRecipe implements Command {
     /** Reads {@code demo.*}. */
     public static DemoSettings from(Config c) {
       return new DemoSettings(
-          Path.of(c.getString("demo.out-dir")),
+          Path.of(c.getString("demo.output-dir")),
           c.getLong("demo.seed"),
           Settings.positiveInt(c, "demo.image-size"),
           Settings.positiveInt(c, "demo.pairs"),
@@ -50,6 +50,11 @@ public final class DemoDataRecipe implements Command {
 
   @Inject
   DemoDataRecipe() {}
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid demo-data demo.output-dir=runs/demo");
+  }
 
   @Override
   public String summary() {

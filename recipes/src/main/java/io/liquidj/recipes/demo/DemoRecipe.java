@@ -40,8 +40,14 @@ public final class DemoRecipe implements Command {
     this.commands = commands;
   }
 
-  /** One stage: a command, its recipe file (or none), its positional arguments. */
-  record Stage(String command, String confFile, List<String> arguments) {}
+  /** One stage: a command, its recipe file (or none), its own key=value overrides. */
+  record Stage(String command, String confFile, List<String> overrides) {}
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid demo",
+        "./liquid demo demo.output-dir=/tmp/demo demo.stages=[demo-data,train-vq]");
+  }
 
   @Override
   public String summary() {
@@ -59,8 +65,9 @@ public final class DemoRecipe implements Command {
     return List.of(
         new Stage("demo-data", null, List.of()),
         new Stage("train-vq", "demo-vq.conf", List.of()),
-        new Stage("train-tokenizer", null, List.of(out + "/tokenizer", Integer.toString(vocabSize),
-            out + "/data/pairs.jsonl", out + "/data/text.jsonl", out + "/data/templates.jsonl")),
+        new Stage("train-tokenizer", null, List.of("train-tokenizer.output-dir=" + out + "/tokenizer",
+            "train-tokenizer.vocab-size=" + vocabSize, "train-tokenizer.inputs=[\"" + out + "/data/pairs.jsonl\", \""
+                + out + "/data/text.jsonl\", \"" + out + "/data/templates.jsonl\"]")),
         new Stage("prepare", "demo-prepare.conf", List.of()),
         new Stage("train", "demo-train.conf", List.of()),
         new Stage("demo-report", "demo-report.conf", List.of()),
@@ -70,11 +77,11 @@ public final class DemoRecipe implements Command {
   @Override
   public int run(Invocation invocation) throws Exception {
     Config config = invocation.config();
-    Path outDir = Path.of(config.getString("demo.out-dir"));
+    Path outDir = Path.of(config.getString("demo.output-dir"));
     Path confDir = Path.of(config.getString("demo.conf-dir"));
     int vocabSize = config.getInt("demo.tokenizer-vocab-size");
     Set<String> only = Set.copyOf(config.getStringList("demo.stages"));
-    // Every demo.* value the user set is passed on, so `./liquid demo demo.out-dir=/tmp/x` moves every stage.
+    // Every demo.* value the user set is passed on, so `./liquid demo demo.output-dir=/tmp/x` moves every stage.
     List<String> overrides = new ArrayList<>();
     config.getConfig("demo").entrySet().forEach(e ->
         overrides.add("demo." + e.getKey() + "=" + e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise())));
@@ -92,14 +99,16 @@ public final class DemoRecipe implements Command {
             + " (run ./liquid demo from the project root, or set demo.conf-dir)");
       }
       invocation.out().printf("%n== demo %d/%d: ./liquid %s%s%s%n", i + 1, stages.size(), stage.command(),
-          conf.map(p -> " " + p).orElse(""), stage.arguments().isEmpty() ? "" : " " + String.join(" ", stage.arguments()));
-      Config stageConfig = RecipeConfig.load(conf, overrides, DemoRecipe.class.getClassLoader());
+          conf.map(p -> " " + p).orElse(""), stage.overrides().isEmpty() ? "" : " " + String.join(" ", stage.overrides()));
+      List<String> stageOverrides = new ArrayList<>(stage.overrides());
+      stageOverrides.addAll(overrides);
+      Config stageConfig = RecipeConfig.load(conf, stageOverrides, DemoRecipe.class.getClassLoader());
       Provider<Command> command = commands.get(stage.command());
       if (command == null) {
         throw new IllegalStateException("demo stage " + stage.command() + " is not a registered command");
       }
       long t0 = System.nanoTime();
-      int code = command.get().run(new Invocation(stageConfig, stage.arguments(), Set.of(), List.of(), invocation.out()));
+      int code = command.get().run(new Invocation(stageConfig, List.of(), Set.of(), List.of(), invocation.out()));
       invocation.out().printf("== demo %d/%d: %s done in %.0f s%n", i + 1, stages.size(), stage.command(),
           (System.nanoTime() - t0) / 1e9);
       if (code != 0) {

@@ -63,6 +63,11 @@ public final class DemoReportRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid demo-report conf/recipes/demo-report.conf");
+  }
+
+  @Override
   public String summary() {
     return "Judge the demo model: images for held-out prompts and captions for held-out images, scored against the truth";
   }

@@ -29,7 +29,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code ./liquid answer <conf> questions=q.jsonl out=answers/}: a LLaVA-style question file (lines of
+ * {@code ./liquid answer <conf> questions=q.jsonl output-dir=answers/}: a LLaVA-style question file (lines of
  * {@code {question_id, image, text}}, as the reference's {@code evaluation/VQA_Eval/model_vqa_loader.py}
  * reads) answered in batches of {@code generate.batch-size} into {@code <out>/answers.jsonl} (lines of
  * {@code {question_id, prompt, text, model_id}}), appending past the questions already answered and
@@ -50,13 +50,18 @@ public final class AnswerRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid answer conf/recipes/demo-report.conf questions=questions.jsonl output-dir=runs/answers");
+  }
+
+  @Override
   public String summary() {
     return "Answer a LLaVA-style question file (VQA benchmarks) in batches, resumably, and score exact matches";
   }
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "questions", "image-folder", "out", "generate");
+    return List.of("backbone", "checkpoint", "tokenizer", "questions", "image-folder", "output-dir", "generate");
   }
 
   /** One question line. */

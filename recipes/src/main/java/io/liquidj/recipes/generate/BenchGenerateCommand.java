@@ -41,6 +41,11 @@ public final class BenchGenerateCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid bench-generate generate.bench-backbone=llama3.2-1b generate.grid-height=32");
+  }
+
+  @Override
   public String summary() {
     return "Benchmark text-to-image decoding: seconds per image with guidance and tokens/s (random weights)";
   }

@@ -17,7 +17,7 @@ import java.util.List;
 import org.tensorflow.Signature;
 
 /**
- * {@code ./liquid export <conf> checkpoint=/models/liquid export.dir=/serving/liquid/1}: a SavedModel
+ * {@code ./liquid export <conf> checkpoint=/models/liquid export.output-dir=/serving/liquid/1}: a SavedModel
  * (tag serve) whose signatures run the whole decoding loop in the graph: {@code serving_default} =
  * {@code generate_image}, {@code caption}, {@code generate_text}, {@code logits}. With {@code
  * generate.image-tokenizer} set, the VQGAN is in the export too and {@code generate_image} also
@@ -37,13 +37,19 @@ public final class ExportRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid export conf/recipes/demo-export.conf",
+        "./liquid export conf/recipes/export.conf checkpoint=runs/demo/train/model generate.grid-height=8 generate.grid-width=8 export.output-dir=runs/exports/liquid/1");
+  }
+
+  @Override
   public String summary() {
     return "Export a SavedModel for TensorFlow Serving (generate_image, caption, generate_text, logits)";
   }
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "export", "width", "height", "generate");
+    return List.of("backbone", "checkpoint", "tokenizer", "export", "width", "height", "generate");
   }
 
   @Override
@@ -51,7 +57,7 @@ public final class ExportRecipe implements Command {
     GenerateSettings generate = GenerationModel.settings(invocation.config());
     ExportSettings export = ExportSettings.from(invocation.config().getConfig("export"));
     AtomicFiles.removeLeftoversOf(export.dir());
-    AtomicFiles.checkReplaceable(export.dir(), "export.dir", "export.overwrite", export.overwrite());
+    AtomicFiles.checkReplaceable(export.dir(), "export.output-dir", "export.overwrite", export.overwrite());
     try (GenerationModel model = GenerationModel.open(
         BackboneSettings.from(invocation.config()), models, generate, true)) {
       List<Signature> signatures = model.generation.signatures();

@@ -25,7 +25,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * {@code ./liquid generate <conf> prompt="a red square" samples=4 out=samples/}: text → image with
+ * {@code ./liquid generate <conf> prompt="a red square" samples=4 output-dir=samples/}: text → image with
  * classifier-free guidance (PNG per sample + contact-sheet.png with the prompt under each image);
  * {@code mode=caption image=x.png [prompt="question"]} and {@code mode=text prompt=...} print the
  * answer and write it to {@code out/}. Captions and text answers go through the tokenizer's chat
@@ -46,13 +46,19 @@ public final class GenerateRecipe implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid generate conf/recipes/demo-report.conf prompt=\"a red circle on a blue background\" samples=4 output-dir=runs/samples",
+        "./liquid generate conf/recipes/demo-report.conf mode=caption image=runs/demo/samples/contact-sheet.png prompt=\"What is in the picture?\"");
+  }
+
+  @Override
   public String summary() {
     return "Generate images from a prompt (classifier-free guidance), caption an image, or answer in text";
   }
 
   @Override
   public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "mode", "prompt", "prompts", "samples", "out", "image", "width", "height", "generate");
+    return List.of("backbone", "checkpoint", "tokenizer", "mode", "prompt", "prompts", "samples", "output-dir", "image", "width", "height", "generate");
   }
 
   @Override

@@ -44,13 +44,18 @@ public final class RequestCommand implements Command {
   }
 
   @Override
+  public List<String> examples() {
+    return List.of("./liquid request runs/demo/export/1 prompt=\"a red circle\" samples=1 output-dir=runs/requested");
+  }
+
+  @Override
   public String summary() {
     return "Build a TensorFlow Serving REST request for an export (prints a curl line), or post it and write the PNGs";
   }
 
   @Override
   public String usage() {
-    return "<export-dir> [<predict-url>] prompt=\"...\" [samples=1] [width= height=] [out=samples]";
+    return "<export-dir> [<predict-url>] prompt=\"...\" [samples=1] [width= height=] [output-dir=samples]";
   }
 
   @Override
@@ -60,7 +65,7 @@ public final class RequestCommand implements Command {
 
   @Override
   public List<String> configSections() {
-    return List.of("prompt", "samples", "width", "height", "out");
+    return List.of("prompt", "samples", "width", "height", "output-dir");
   }
 
   @Override
@@ -111,7 +116,7 @@ public final class RequestCommand implements Command {
     }
     URI url = URI.create(invocation.argument(1, "the predict URL"));
     JsonNode answer = post(url, body);
-    Path out = Path.of(invocation.config().getString("out"));
+    Path out = Path.of(invocation.config().getString("output-dir"));
     Files.createDirectories(out);
     JsonNode predictions = answer.path("predictions");
     for (int i = 0; i < predictions.size(); i++) {

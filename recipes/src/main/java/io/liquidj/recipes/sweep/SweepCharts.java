@@ -34,7 +34,7 @@ final class SweepCharts {
 
   private SweepCharts() {}
 
-  /** Writes the charts into {@code sweep.out-dir}; returns their file names. */
+  /** Writes the charts into {@code sweep.output-dir}; returns their file names. */
   static List<String> write(SweepSettings sweep, List<PointResult> results, List<SweepReport.Fitted> fits)
       throws IOException {
     List<PointResult> finished = results.stream().filter(PointResult::finished).toList();

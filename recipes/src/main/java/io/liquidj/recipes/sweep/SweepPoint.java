@@ -14,7 +14,7 @@ import java.util.TreeMap;
 /**
  * One point of a sweep: its folder name and the configuration values that make it what it is.
  *
- * @param name the point's folder under {@code sweep.out-dir}, unique in its sweep
+ * @param name the point's folder under {@code sweep.output-dir}, unique in its sweep
  * @param values configuration key (dotted, e.g. {@code data.reverse-ratio}) → value, in key order
  */
 record SweepPoint(String name, SortedMap<String, ConfigValue> values) {

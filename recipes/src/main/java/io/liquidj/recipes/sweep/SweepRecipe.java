@@ -32,7 +32,7 @@ import java.util.Set;
  * {@code ./liquid sweep conf/sweeps/demo-backbones.conf}: one base recipe trained and evaluated at every
  * point of a grid (or list) of configuration values, then one table, charts and the scaling fit.
  *
- * <p>Each point, one at a time, in {@code <out-dir>/<point>/}: its resolved configuration → {@code train}
+ * <p>Each point, one at a time, in {@code <output-dir>/<point>/}: its resolved configuration → {@code train}
  * ({@code train/}, resuming from its newest checkpoint) → {@code evaluate} on the sweep's held-out data
  * ({@code evaluate/}) → {@code result.json}. The commands' output goes to the point's {@code log.txt}. A
  * finished point is skipped on a rerun; a failed one is recorded with its error, the sweep goes on, and a
@@ -48,6 +48,11 @@ public final class SweepRecipe implements Command {
   SweepRecipe(Map<String, Provider<Command>> commands, Backbones backbones) {
     this.commands = commands;
     this.backbones = backbones;
+  }
+
+  @Override
+  public List<String> examples() {
+    return List.of("./liquid sweep conf/sweeps/demo-backbones.conf");
   }
 
   @Override

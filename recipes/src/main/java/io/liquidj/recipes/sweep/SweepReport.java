@@ -12,7 +12,7 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
- * A sweep's results in {@code sweep.out-dir}: {@code results.csv} and {@code results.md} (one row per
+ * A sweep's results in {@code sweep.output-dir}: {@code results.csv} and {@code results.md} (one row per
  * point), the charts ({@link SweepCharts}) and, where the finished points span at least 4 model sizes,
  * the scaling fits {@code L(C)} and {@code L(N)} of the held-out text and image losses.
  *

@@ -73,7 +73,7 @@ record SweepSettings(Path recipe, Path outDir, List<SweepPoint> points, List<Str
             + "\" (their folder); give listed points distinct names with name = \"...\"");
       }
     }
-    return new SweepSettings(recipe, Path.of(c.getString("out-dir")), points,
+    return new SweepSettings(recipe, Path.of(c.getString("output-dir")), points,
         axes.isEmpty() ? SweepPoint.keysOf(points) : List.copyOf(axes.keySet()), common(root), flatten(c, "evaluate"));
   }
 

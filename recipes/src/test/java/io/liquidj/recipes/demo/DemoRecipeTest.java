@@ -36,7 +36,7 @@ class DemoRecipeTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = new CommandLine(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(
-            "demo", "demo.out-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
+            "demo", "demo.output-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
             "demo.pairs=600", "demo.text-docs=100", "demo.heldout=48",
             "demo.stage-overrides=[\"vqgan.train.steps=200\", \"vqgan.train.batch-size=8\", \"trainer.steps=300\","
                 + " \"trainer.progress-bar=false\", \"trainer.checkpoint-every=150\"]");

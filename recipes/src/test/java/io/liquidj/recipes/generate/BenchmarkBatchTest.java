@@ -64,7 +64,7 @@ class BenchmarkBatchTest {
          "a6": {"prompt": "a green triangle", "category": "people"}}
         """);
     Path images = tmp.resolve("mjhq");
-    assertEquals(0, run("generate", "prompts=" + meta, "out=" + images, "generate.batch-size=4"), err.toString());
+    assertEquals(0, run("generate", "prompts=" + meta, "output-dir=" + images, "generate.batch-size=4"), err.toString());
     List<String> expected = List.of("people/a1", "animals/a2", "people/a3", "food/a4", "animals/a5", "people/a6");
     for (String name : expected) {
       RgbImage image = Images.read(images.resolve(name + ".png"));
@@ -74,7 +74,7 @@ class BenchmarkBatchTest {
 
     Path first = images.resolve("people/a1.png");
     Files.setLastModifiedTime(first, FileTime.fromMillis(0));
-    assertEquals(0, run("generate", "prompts=" + meta, "out=" + images, "generate.batch-size=4"), err.toString());
+    assertEquals(0, run("generate", "prompts=" + meta, "output-dir=" + images, "generate.batch-size=4"), err.toString());
     assertTrue(out.toString().contains("6 already done, 0 to generate"), out.toString());
     assertEquals(0, Files.getLastModifiedTime(first).toMillis());
   }
@@ -84,7 +84,7 @@ class BenchmarkBatchTest {
     Path prompts = tmp.resolve("prompts.txt");
     Files.writeString(prompts, "a red square\na blue circle\na yellow triangle\na green square\n");
     Path images = tmp.resolve("shard");
-    assertEquals(0, run("generate", "prompts=" + prompts, "out=" + images, "generate.shard=1/2"), err.toString());
+    assertEquals(0, run("generate", "prompts=" + prompts, "output-dir=" + images, "generate.shard=1/2"), err.toString());
     assertFalse(Files.exists(images.resolve("00000.png")));
     assertTrue(Files.exists(images.resolve("00001.png")));
     assertFalse(Files.exists(images.resolve("00002.png")));
@@ -107,7 +107,7 @@ class BenchmarkBatchTest {
     Path file = folder.resolve("questions.jsonl");
     Files.writeString(file, questions);
     Path answers = tmp.resolve("answers");
-    assertEquals(0, run("answer", "questions=" + file, "out=" + answers, "generate.batch-size=4"), err.toString());
+    assertEquals(0, run("answer", "questions=" + file, "output-dir=" + answers, "generate.batch-size=4"), err.toString());
     List<String> lines = Files.readAllLines(answers.resolve(AnswerRecipe.ANSWERS));
     assertEquals(10, lines.size());
     JsonNode first = new ObjectMapper().readTree(lines.get(0));
@@ -116,7 +116,7 @@ class BenchmarkBatchTest {
     assertTrue(first.has("text") && first.get("model_id").asText().equals("model"), first.toString());
     assertTrue(out.toString().matches("(?s).*accuracy: [\\d.]+% \\(\\d+ of 10 exact matches\\).*"), out.toString());
 
-    assertEquals(0, run("answer", "questions=" + file, "out=" + answers), err.toString());
+    assertEquals(0, run("answer", "questions=" + file, "output-dir=" + answers), err.toString());
     assertTrue(out.toString().contains("10 already answered, 0 to answer"), out.toString());
     assertEquals(10, Files.readAllLines(answers.resolve(AnswerRecipe.ANSWERS)).size());
   }

@@ -103,7 +103,7 @@ class GenerateCliTest {
   void generateWritesSamplesAndAContactSheetThenCaptionsOneAndAnswersText() throws Exception {
     Path samples = tmp.resolve("samples");
     assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=2",
-        "out=" + samples)), err.toString());
+        "output-dir=" + samples)), err.toString());
     // Each sample is the VQGAN's decode of its row of codes.txt.
     int[][] codes = Files.readAllLines(samples.resolve("codes.txt")).stream()
         .map(line -> Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
@@ -119,12 +119,12 @@ class GenerateCliTest {
 
     Path caption = tmp.resolve("caption");
     assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=caption",
-        "image=" + samples.resolve("sample-00.png"), "prompt=what is it?", "out=" + caption)), err.toString());
+        "image=" + samples.resolve("sample-00.png"), "prompt=what is it?", "output-dir=" + caption)), err.toString());
     assertAnswerFileIsThePrintedAnswer(Files.readString(caption.resolve("caption.txt")));
 
     Path text = tmp.resolve("text");
     assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=text", "prompt=a red",
-        "out=" + text)), err.toString());
+        "output-dir=" + text)), err.toString());
     assertAnswerFileIsThePrintedAnswer(Files.readString(text.resolve("text.txt")));
   }
 
@@ -133,7 +133,7 @@ class GenerateCliTest {
     // the fixture VQGAN's factor is 4: 24×16 pixels are a 4-row, 6-column grid
     Path samples = tmp.resolve("wide");
     assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=1",
-        "width=24", "height=16", "out=" + samples)), err.toString());
+        "width=24", "height=16", "output-dir=" + samples)), err.toString());
     List<String> rows = Files.readAllLines(samples.resolve("codes.txt"));
     assertEquals(1, rows.size());
     assertEquals(4 * 6, rows.get(0).split(" ").length);
@@ -143,7 +143,7 @@ class GenerateCliTest {
 
     Path exported = tmp.resolve("export-wide/1");
     assertEquals(0, run(args("export", EXPORT, "checkpoint=" + model, "width=24", "height=16",
-        "export.dir=" + exported)), err.toString());
+        "export.output-dir=" + exported)), err.toString());
     try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve")) {
       GenerationClient.Images served = GenerationClient.of(bundle).generateImagePngs(new int[][] {{10, 11}},
           SamplingSettings.liquidDefaults());
@@ -157,7 +157,7 @@ class GenerateCliTest {
   @Test
   void anExportAskedForATwoByThreeGridReturnsSixCodesAndAPngOfThatShape() throws Exception {
     Path exported = tmp.resolve("export-any-grid/1");
-    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + model, "export.dir=" + exported)), err.toString());
+    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + model, "export.output-dir=" + exported)), err.toString());
     try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve")) {
       GenerationClient client = GenerationClient.of(bundle);
       // the fixture VQGAN's factor is 4: a 2-row, 3-column grid is 12 pixels across, 8 down
@@ -202,7 +202,7 @@ class GenerateCliTest {
     String longPrompt = "a red square ".repeat(100); // 1300 characters, far over tiny-llama's 256 positions
     for (String mode : List.of("image", "text", "caption")) {
       assertEquals(2, run(args("generate", GENERATE, "checkpoint=" + model, "mode=" + mode, "prompt=" + longPrompt,
-          "image=" + tmp.resolve("never-read.png"), "out=" + tmp.resolve("long-" + mode))), out.toString());
+          "image=" + tmp.resolve("never-read.png"), "output-dir=" + tmp.resolve("long-" + mode))), out.toString());
       String error = err.toString();
       assertTrue(error.contains("more than the model's context of 256") && error.strip().lines().count() == 1, error);
     }
@@ -212,7 +212,7 @@ class GenerateCliTest {
   void exportOfATrainersFolderServesPngsThatTheVqganDecodes() throws Exception {
     Path exported = tmp.resolve("export/1");
     assertEquals(0, run(args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
-        "export.dir=" + exported)), err.toString());
+        "export.output-dir=" + exported)), err.toString());
     assertTrue(Files.isRegularFile(exported.resolve("variables/variables.index")));
     try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve");
         VqganTokenizer vqgan = VqganTokenizer.load(VQGAN)) {
@@ -247,9 +247,9 @@ class GenerateCliTest {
     Path folder = Files.createDirectories(tmp.resolve("runs/demo"));
     Path notes = Files.writeString(folder.resolve("notes.txt"), "a run of mine");
     String[] export = args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
-        "export.dir=" + folder);
+        "export.output-dir=" + folder);
     assertEquals(2, run(export));
-    assertTrue(err.toString().contains("export.dir = " + folder + " already holds files liquidj did not write (notes.txt)"),
+    assertTrue(err.toString().contains("export.output-dir = " + folder + " already holds files liquidj did not write (notes.txt)"),
         err.toString());
     assertTrue(err.toString().contains("export.overwrite=true"), err.toString());
     assertTrue(Files.isRegularFile(notes));

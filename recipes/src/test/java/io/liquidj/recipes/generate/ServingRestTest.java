@@ -79,7 +79,7 @@ class ServingRestTest {
     PrintStream p = new PrintStream(log, true, StandardCharsets.UTF_8);
     int code = new CommandLine(c -> LiquidModules.all(), p, p).run("export", EXPORT, "checkpoint=" + model,
         "generate.image-tokenizer=" + VQGAN, "generate.grid-height=4", "generate.grid-width=4",
-        "generate.max-new-tokens=6", "export.dir=" + exported);
+        "generate.max-new-tokens=6", "export.output-dir=" + exported);
     assertEquals(0, code, log.toString());
     bundle = SavedModelBundle.load(exported.toString(), "serve");
     serving = new TfServingEmulator(bundle, "liquid");
@@ -147,7 +147,7 @@ class ServingRestTest {
   void requestPostedToTensorFlowServingWritesTheImagesItReturns() throws Exception {
     Path images = tmp.resolve("requested");
     assertEquals(0, run("request", exported.toString(), serving.predictUrl(), "prompt=a red square", "samples=2",
-        "out=" + images), err.toString());
+        "output-dir=" + images), err.toString());
     int[] ids = idsOf("a red square");
     try (TInt32 t = TInt32.tensorOf(StdArrays.ndCopyOf(new int[][] {ids, ids}));
         Result direct = bundle.function("serving_default").call(Map.of("prompt_ids", t))) {
@@ -194,7 +194,7 @@ class ServingRestTest {
   void requestForAnotherSizePostedToTensorFlowServingWritesImagesOfThatSize() throws Exception {
     Path images = tmp.resolve("requested-wide");
     assertEquals(0, run("request", exported.toString(), serving.predictUrl(), "prompt=a red square", "width=12",
-        "height=8", "out=" + images), err.toString());
+        "height=8", "output-dir=" + images), err.toString());
     BufferedImage png = ImageIO.read(images.resolve("request-00.png").toFile());
     assertEquals(12, png.getWidth());
     assertEquals(8, png.getHeight());

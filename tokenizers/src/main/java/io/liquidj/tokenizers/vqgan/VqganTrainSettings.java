@@ -45,7 +45,7 @@ public record VqganTrainSettings(Path images, Path out, boolean overwrite, int s
     }
     return new VqganTrainSettings(
         images,
-        Path.of(c.getString("out")),
+        Path.of(c.getString("output-dir")),
         c.getBoolean("overwrite"),
         Settings.positiveInt(c, "steps"),
         Settings.positiveInt(c, "batch-size"),
