@@ -151,6 +151,17 @@ public final class VariableStore {
     return tf.withName(name + "_f32").dtypes.cast(read, TFloat32.class);
   }
 
+  /** A read of {@code v} in {@code scope} as f32, whatever it stores (ops {@code <name>_read}, {@code _read_f32}). */
+  public static Operand<TFloat32> readAsF32(Ops scope, Variable v) {
+    return readF32(scope, v.spec().name() + "_read", v.handle(), v.type());
+  }
+
+  /** Assigns the f32 {@code value} to {@code v} in {@code scope}, cast to what it stores (op {@code <name>_assign}). */
+  public static Op assignFromF32(Ops scope, Variable v, Operand<TFloat32> value) {
+    String name = v.spec().name();
+    return scope.withName(name + "_assign").assignVariableOp(v.handle(), stored(scope, name, value, v.type()));
+  }
+
   /** The variable {@code name}. */
   public Variable get(String name) {
     Variable v = variables.get(name);

@@ -235,17 +235,13 @@ public final class TrainingRun implements AutoCloseable {
       List<Operand<TFloat32>> contributions = new ArrayList<>();
       for (VariableStore.Variable v : variables) {
         // bf16-stored (frozen) weights travel as f32: bf16 → f32 → bf16 is exact, and x + 0 = x.
-        Operand<TFloat32> value = v.type() == TFloat32.class ? tf.readVariableOp(v.handle(), TFloat32.class)
-            : tf.dtypes.cast(tf.readVariableOp(v.handle(), v.type()), TFloat32.class);
+        Operand<TFloat32> value = VariableStore.readAsF32(tf, v);
         contributions.add(first ? value : tf.zerosLike(value));
       }
       List<Operand<TFloat32>> synced = new Collectives(distributed.replicas(), hint, SYNC_KEYS).sumInBuckets(tf,
           contributions, variables.stream().map(v -> v.spec().shape()).toList(), distributed.bucketBytes());
       for (int v = 0; v < variables.size(); v++) {
-        VariableStore.Variable variable = variables.get(v);
-        Operand<?> value = variable.type() == TFloat32.class ? synced.get(v)
-            : tf.dtypes.cast(synced.get(v), variable.type());
-        assigns.add(tf.assignVariableOp(variable.handle(), value));
+        assigns.add(VariableStore.assignFromF32(tf, variables.get(v), synced.get(v)));
       }
     }
     return scopes.get(0).withControlDependencies(assigns).withName("sync_from_replica0").noOp();
