@@ -29,9 +29,7 @@ import io.liquidj.framework.distributed.ClusterServer;
 import io.liquidj.framework.distributed.Collectives;
 import io.liquidj.framework.distributed.DistributedSettings;
 import java.util.ArrayList;
-import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -41,7 +39,6 @@ import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.exceptions.TensorFlowException;
-import org.tensorflow.types.TFloat32;
 
 /**
  * One training run: its graph and session, the variables (parameters, LoRA adapters, optimizer
@@ -57,10 +54,6 @@ public final class TrainingRun implements AutoCloseable {
     void load(Session session, VariableStore parameters);
   }
 
-  /** Instance-key ranges of the training step's, the weight sync's and the barrier's collectives. */
-  private static final int TRAIN_KEYS = 1;
-  private static final int SYNC_KEYS = 1_000_000;
-  private static final int BARRIER_KEYS = 2_000_000;
 
   /** Optimizer variables left out of optimizer.safetensors: accumulators (zero between steps) and ZeRO-1 shards. */
   private static final Predicate<String> NOT_SAVED = name -> name.endsWith(".grad_accum")
@@ -130,7 +123,7 @@ public final class TrainingRun implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         // Every replica's variables carry the same names; a variable is its device's.
         Ops scope = !distributed.replicated() ? tf
-            : tf.withSubScope("replica" + i).withDevice(replicaDevice(distributed, gpus, i));
+            : tf.withSubScope("replica" + i).withDevice(ReplicaOps.device(distributed, gpus, i));
         VariableStore replicaAdapters = new VariableStore(scope);
         // Under bf16, frozen parameters are bf16 variables (half the memory; no f32 master copy, no optimizer state).
         VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed(),
@@ -152,9 +145,9 @@ public final class TrainingRun implements AutoCloseable {
       String hint = gpus ? "nccl" : "auto";
       int replicas = distributed.replicas();
       trainGraph = new TrainGraph(scopes, stores, backbone, settings, vocabulary,
-          distributed.replicated() ? i -> new Collectives(replicas, hint, TRAIN_KEYS) : null);
-      syncFromFirst = distributed.replicated() ? syncFromFirst(scopes, stores, distributed, hint) : null;
-      barrier = distributed.multiProcess() ? barrier(scopes, replicas, hint) : null;
+          distributed.replicated() ? i -> new Collectives(replicas, hint, ReplicaOps.TRAIN_KEYS) : null);
+      syncFromFirst = distributed.replicated() ? ReplicaOps.syncFromFirst(scopes, stores, distributed, hint) : null;
+      barrier = distributed.multiProcess() ? ReplicaOps.barrier(scopes, replicas, hint) : null;
       runOptions = distributed.replicated() ? Collectives.runOptions(distributed.timeoutSeconds()) : null;
       ConfigProto config = sessionConfig(trainer.xla(), gpus ? 1 : n);
       if (distributed.multiProcess()) {
@@ -204,57 +197,6 @@ public final class TrainingRun implements AutoCloseable {
           OptimizerOptions.newBuilder().setGlobalJitLevel(OptimizerOptions.GlobalJitLevel.ON_1)));
     }
     return config.build();
-  }
-
-  /** Replica {@code i} of this process's device: {@code [/job:worker/replica:0/task:t]/device:CPU|GPU:i}. */
-  private static DeviceSpec replicaDevice(DistributedSettings distributed, boolean gpus, int i) {
-    DeviceSpec.Builder device = DeviceSpec.newBuilder()
-        .deviceType(gpus ? DeviceSpec.DeviceType.GPU : DeviceSpec.DeviceType.CPU).deviceIndex(i);
-    if (distributed.multiProcess()) {
-      device.job(ClusterServer.JOB).replica(0).task(distributed.task());
-    }
-    return device.build();
-  }
-
-  /**
-   * One op that makes every replica's variables (parameters, adapters, optimizer state; not the ZeRO-1 shards,
-   * each replica's own) global replica 0's, in every process: a broadcast written as a sum over the replicas
-   * in which every replica but 0 contributes zeros (x + 0 = x exactly).
-   */
-  private static Op syncFromFirst(List<Ops> scopes, List<TrainGraph.ReplicaStores> stores,
-      DistributedSettings distributed, String hint) {
-    List<Op> assigns = new ArrayList<>();
-    for (int i = 0; i < stores.size(); i++) {
-      Ops tf = scopes.get(i).withSubScope("sync_from_replica0");
-      boolean first = distributed.firstReplica() + i == 0;
-      TrainGraph.ReplicaStores replica = stores.get(i);
-      List<VariableStore.Variable> variables = new ArrayList<>();
-      for (VariableStore store : List.of(replica.parameters(), replica.adapters(), replica.optimizerState())) {
-        store.all().stream().filter(v -> !v.spec().name().startsWith(OptimizerShards.PREFIX)).forEach(variables::add);
-      }
-      List<Operand<TFloat32>> contributions = new ArrayList<>();
-      for (VariableStore.Variable v : variables) {
-        // bf16-stored (frozen) weights travel as f32: bf16 → f32 → bf16 is exact, and x + 0 = x.
-        Operand<TFloat32> value = VariableStore.readAsF32(tf, v);
-        contributions.add(first ? value : tf.zerosLike(value));
-      }
-      List<Operand<TFloat32>> synced = new Collectives(distributed.replicas(), hint, SYNC_KEYS).sumInBuckets(tf,
-          contributions, variables.stream().map(v -> v.spec().shape()).toList(), distributed.bucketBytes());
-      for (int v = 0; v < variables.size(); v++) {
-        assigns.add(VariableStore.assignFromF32(tf, variables.get(v), synced.get(v)));
-      }
-    }
-    return scopes.get(0).withControlDependencies(assigns).withName("sync_from_replica0").noOp();
-  }
-
-  /** One op that completes only when every replica of every process has run it. */
-  private static Op barrier(List<Ops> scopes, int replicas, String hint) {
-    List<Op> arrived = new ArrayList<>();
-    for (Ops scope : scopes) {
-      Ops tf = scope.withSubScope("barrier");
-      arrived.add(tf.identity(new Collectives(replicas, hint, BARRIER_KEYS).sum(tf, tf.constant(1f))));
-    }
-    return scopes.get(0).withControlDependencies(arrived).withName("barrier").noOp();
   }
 
   /** With several replicas: makes every replica's variables global replica 0's (after loading or resuming). */
