@@ -94,14 +94,14 @@ for model in llama3 qwen2.5 gemma gemma2; do
 done
 echo "parity done at ${SECONDS} s"
 
-# (2) bench-train, bf16, without and with XLA.
+# (2) bench-train, bf16, without and with XLA, on every GPU TensorFlow sees (distributed.devices = auto, #16).
 declare -a train=()
 for xla in false true; do
   file="$out/train-xla-$xla.txt"
   status="$(liquid 16g 170 "$file" bench-train "backbone=$shape" "trainer.image-codes=$image_codes" \
-    "trainer.batch-size=$batch" "trainer.seq-len=$seq_len" trainer.precision=bf16 "trainer.xla=$xla" \
+    "trainer.batch-size=$batch" "trainer.seq-len=$seq_len" trainer.precision=bf16 "trainer.xla=$xla" distributed.devices=auto \
     "trainer.peak-flops=$peak_flops" "bench-train.warmup-steps=$warmup" "bench-train.steps=$steps")"
-  train+=("{\"xla\": $xla, \"status\": $(json_string "$status"), \"step_ms_median\": $(field "$file" '^step time: mean [0-9.]+ ms, median ([0-9.]+) ms.*'), \"step_ms_mean\": $(field "$file" '^step time: mean ([0-9.]+) ms.*'), \"tokens_per_s\": $(field "$file" '^tokens\/s: ([0-9.]+).*'), \"mfu_percent\": $(field "$file" '^MFU: ([0-9.]+)%.*'), \"gpu_memory\": $(json_string "$(sed -n 's/^GPU memory used (nvidia-smi): //p' "$file" | head -n 1)")}")
+  train+=("{\"xla\": $xla, \"status\": $(json_string "$status"), \"devices\": $(field "$file" '^memory estimate \(([0-9]+) device.*'), \"memory_estimate_gib_per_device\": $(field "$file" '^total +([0-9.]+) GiB per device.*'), \"step_ms_median\": $(field "$file" '^step time: mean [0-9.]+ ms, median ([0-9.]+) ms.*'), \"step_ms_mean\": $(field "$file" '^step time: mean ([0-9.]+) ms.*'), \"tokens_per_s\": $(field "$file" '^tokens\/s: ([0-9.]+).*'), \"mfu_percent\": $(field "$file" '^MFU: ([0-9.]+)%.*'), \"gpu_memory\": $(json_string "$(sed -n 's/^GPU memory used (nvidia-smi): //p' "$file" | head -n 1)")}")
   append_log "bench-train xla=$xla" "$file"
   rm -f "$file"
   echo "bench-train xla=$xla: $status at ${SECONDS} s"

@@ -215,6 +215,9 @@ public final class RecipeConfig {
     }
   }
 
+  /** Number keys that also take the word auto (their settings record resolves it). */
+  private static final Set<String> NUMBER_OR_AUTO = Set.of("distributed.devices");
+
   /**
    * checkValid accepts a string wherever a number or boolean is expected (strings convert lazily),
    * so each user-set key is read once with its reference type here.
@@ -222,7 +225,8 @@ public final class RecipeConfig {
   private static void checkTypes(Config user, Config merged, Config reference) {
     for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
       String key = e.getKey();
-      if (!reference.hasPath(key)) {
+      if (!reference.hasPath(key)
+          || NUMBER_OR_AUTO.contains(key) && "auto".equals(e.getValue().unwrapped())) {
         continue;
       }
       try {

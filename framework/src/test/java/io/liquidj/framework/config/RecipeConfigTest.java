@@ -80,6 +80,15 @@ class RecipeConfigTest {
   }
 
   @Test
+  void aNumberKeyThatTakesAutoAcceptsTheWordButNoOther() {
+    Config c = RecipeConfig.load(Optional.empty(), List.of("distributed.devices=auto"), LOADER);
+    assertEquals("auto", c.getString("distributed.devices"));
+    UserError e = assertThrows(UserError.class,
+        () -> RecipeConfig.load(Optional.empty(), List.of("distributed.devices=all"), LOADER));
+    assertTrue(e.getMessage().contains("distributed.devices"), e.getMessage());
+  }
+
+  @Test
   void bareStringsAndPathsNeedNoQuotes() {
     Config c = RecipeConfig.load(
         Optional.empty(), List.of("test-section.beta=a red square", "test-section.path=/tmp/x y/z.conf"), LOADER);
