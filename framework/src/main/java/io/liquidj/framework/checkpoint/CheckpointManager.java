@@ -50,7 +50,12 @@ public final class CheckpointManager {
    *
    * @param shardedReplicas replicas with a {@code replica-R.safetensors} file, 0 without ZeRO-1
    */
-  public record Manifest(int step, int processes, int shardedReplicas) {}
+  public record Manifest(int step, int processes, int shardedReplicas, String shard) {
+    /** What the replicas' files hold shards of (checkpoints before distributed.shard = parameters: by count). */
+    public String shardOrNone() {
+      return shard != null ? shard : shardedReplicas > 0 ? "optimizer" : "none";
+    }
+  }
 
   /** A rank's own part of a checkpoint. */
   private record RankState(String dataPosition) {}
@@ -86,10 +91,10 @@ public final class CheckpointManager {
         JSON.writeValueAsString(new RankState(dataPosition)));
   }
 
-  /** Replica {@code replica}'s shard of the optimizer state: the {@code saved} variables of {@code store}. */
-  public void saveReplicaShard(Session session, Path checkpoint, int replica, VariableStore store,
+  /** Replica {@code replica}'s own state (its shards): the {@code saved} variables of {@code stores}. */
+  public void saveReplicaShard(Session session, Path checkpoint, int replica, List<VariableStore> stores,
       Predicate<String> saved) throws IOException {
-    writeStores(session, checkpoint.resolve("replica-" + replica + ".safetensors"), List.of(store), saved.negate());
+    writeStores(session, checkpoint.resolve("replica-" + replica + ".safetensors"), stores, saved.negate());
   }
 
   /** Writes the manifest (every task wrote its files) and deletes the complete checkpoints beyond keep-last. */
@@ -157,16 +162,18 @@ public final class CheckpointManager {
     return read(checkpoint, "rank-" + rank + ".json", RankState.class).dataPosition();
   }
 
-  /** Loads replica {@code replica}'s shard into the {@code saved} variables of {@code store}. */
-  public static void loadReplicaShard(Path checkpoint, int replica, Session session, VariableStore store,
+  /** Loads replica {@code replica}'s own file into the {@code saved} variables of {@code stores}. */
+  public static void loadReplicaShard(Path checkpoint, int replica, Session session, List<VariableStore> stores,
       Predicate<String> saved) {
     Path file = checkpoint.resolve("replica-" + replica + ".safetensors");
     if (!Files.isRegularFile(file)) {
       throw new UserError("checkpoint " + checkpoint + " has no " + file.getFileName() + " (replica " + replica
-          + "'s shard of the optimizer state)");
+          + "'s shards)");
     }
     try (SafetensorsFile shard = SafetensorsFile.open(file)) {
-      store.load(session, shard, n -> saved.test(n) ? n : null);
+      for (VariableStore store : stores) {
+        store.load(session, shard, n -> saved.test(n) ? n : null);
+      }
     }
   }
 

@@ -24,7 +24,12 @@ public record DistributedSettings(int devices, Shard shard, long bucketBytes, in
     /** Nothing: plain data parallelism. */
     NONE,
     /** ZeRO-1: AdamW's moments (and the update's arithmetic); weights and gradients stay whole. */
-    OPTIMIZER
+    OPTIMIZER,
+    /**
+     * ZeRO-3: the parameters too; each layer's weights are gathered when it runs, forward and (recomputed)
+     * backward, and not kept.
+     */
+    PARAMETERS
   }
 
   public DistributedSettings {
@@ -58,8 +63,13 @@ public record DistributedSettings(int devices, Shard shard, long bucketBytes, in
     } else {
       throw Settings.bad(config, "devices", "expected a positive number or auto");
     }
-    Shard shard = Shard.valueOf(Settings.oneOf(config, "shard", "none", "optimizer").toUpperCase(Locale.ROOT));
+    Shard shard = Shard.valueOf(Settings.oneOf(config, "shard", "none", "optimizer", "parameters")
+        .toUpperCase(Locale.ROOT));
     List<String> cluster = config.getStringList("cluster");
+    if (shard == Shard.PARAMETERS && cluster.size() > 1) {
+      throw Settings.bad(config, "shard", "parameters shards over the devices of one process (distributed.devices); "
+          + "with distributed.cluster use none or optimizer");
+    }
     for (String address : cluster) {
       if (!address.matches("[^:/\\s]+:\\d{1,5}")) {
         throw Settings.bad(config, "cluster", "expected host:port entries, got \"" + address + "\"");

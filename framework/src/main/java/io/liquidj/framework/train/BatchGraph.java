@@ -19,6 +19,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import java.util.function.Function;
 
 /**
  * One {@link Batch} as a graph: its [B,T] placeholders → the backbone's masked forward pass → the loss
@@ -107,6 +108,15 @@ public final class BatchGraph {
 
   /** Builds the batch's graph in {@code tf}: placeholders under {@code inputs/}, the backbone under {@code model/}. */
   public BatchGraph(Ops tf, Backbone backbone, Weights weights, Settings settings) {
+    this(tf, backbone, (Function<Operand<?>, Weights>) trigger -> weights, settings);
+  }
+
+  /**
+   * {@link #BatchGraph(Ops, Backbone, Weights, Settings)} with each piece of the network reading its own weights
+   * ({@link RecomputedLayers#RecomputedLayers(Ops, io.liquidj.framework.backbone.LayerStack, Function)}; needs
+   * {@code recomputeActivations}): ZeRO-3 gathers each layer's weights when the layer runs.
+   */
+  BatchGraph(Ops tf, Backbone backbone, Function<Operand<?>, Weights> pieceWeights, Settings settings) {
     this.settings = settings;
     inputs = Inputs.create(tf, Shape.of(settings.batchSize(), settings.length()));
     Operand<TBool> allowed = settings.masking() == Masking.DOCUMENTS
@@ -115,9 +125,10 @@ public final class BatchGraph {
     ForwardInputs forward = ForwardInputs.full(inputs.inputIds(), inputs.positions(), allowed);
     Ops model = tf.withSubScope("model");
     recomputed = settings.recomputeActivations()
-        ? new RecomputedLayers(model, backbone.layers(model, forward), weights)
+        ? new RecomputedLayers(model, backbone.layers(model, forward), pieceWeights)
         : null;
-    logits = recomputed != null ? recomputed.logits() : backbone.forward(model, weights, forward).logits();
+    logits = recomputed != null ? recomputed.logits()
+        : backbone.forward(model, pieceWeights.apply(null), forward).logits();
     loss = Losses.crossEntropyWithZLoss(tf, logits, inputs.targetIds(), inputs.lossWeights(), settings.zLoss(),
         settings.zLossWeight(), settings.vocabulary());
   }

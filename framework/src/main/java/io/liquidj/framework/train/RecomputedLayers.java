@@ -3,9 +3,10 @@ package io.liquidj.framework.train;
 import io.liquidj.framework.backbone.LayerStack;
 import io.liquidj.framework.tf.Weights;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.function.Function;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.op.Ops;
@@ -28,35 +29,43 @@ import org.tensorflow.types.TFloat32;
  */
 public final class RecomputedLayers {
   private final LayerStack stack;
-  private final Weights weights;
+  private final Function<Operand<?>, Weights> pieceWeights;
   private final Operand<TFloat32> embedded;
   /** The input of each layer and of the head, cut from the piece before. */
   private final List<Operand<TFloat32>> hidden = new ArrayList<>();
-  private final Set<String> embedReads;
-  private final List<Set<String>> layerReads = new ArrayList<>();
-  private final Set<String> headReads;
+  private final Map<String, Operand<TFloat32>> embedReads;
+  private final Map<String, Operand<TFloat32>> headReads;
   private final Operand<TFloat32> logits;
 
   /** Builds the forward pass of {@code stack} in {@code tf}, recording which parameters each piece reads. */
   public RecomputedLayers(Ops tf, LayerStack stack, Weights weights) {
+    this(tf, stack, (Function<Operand<?>, Weights>) trigger -> weights);
+  }
+
+  /**
+   * {@link #RecomputedLayers(Ops, LayerStack, Weights)} with the weights of each piece (the embedding, each layer,
+   * the head; the rebuilt layers again) asked for anew: {@code pieceWeights.apply(input)} reads the weights
+   * of the piece whose input is {@code input} (null for the embedding), so that reads which are not plain
+   * variable reads (ZeRO-3's gathers, {@link ParameterShards.Gathered}) run just before the piece.
+   */
+  public RecomputedLayers(Ops tf, LayerStack stack, Function<Operand<?>, Weights> pieceWeights) {
     this.stack = stack;
-    this.weights = weights;
+    this.pieceWeights = pieceWeights;
     // Each piece's input is cut from the one before (StopGradient): the backward pass below differentiates
     // piece by piece, and a parameter two pieces share (a tied embedding and LM head) must not be reached
     // through the whole network from the head.
-    Recording embed = new Recording(weights);
+    Recording embed = new Recording(pieceWeights.apply(null));
     embedded = stack.embed(tf, embed);
     hidden.add(tf.stopGradient(embedded));
-    embedReads = embed.names;
+    embedReads = embed.reads;
     for (int i = 0; i < stack.size(); i++) {
-      Recording layer = new Recording(weights);
+      Recording layer = new Recording(pieceWeights.apply(hidden.get(i)));
       Operand<TFloat32> out = stack.layer(tf.withSubScope("layer" + i), layer, i, hidden.get(i), null).hidden();
       hidden.add(tf.stopGradient(out));
-      layerReads.add(layer.names);
     }
-    Recording head = new Recording(weights);
+    Recording head = new Recording(pieceWeights.apply(hidden.get(stack.size())));
     logits = stack.head(tf, head, hidden.get(stack.size()));
-    headReads = head.names;
+    headReads = head.reads;
   }
 
   /** The forward pass's logits [B,T,V]. */
@@ -67,7 +76,9 @@ public final class RecomputedLayers {
   /**
    * d loss / d xs through the recomputed layers.
    *
-   * @param xs the operands to differentiate against (the reads of the trained variables)
+   * @param xs the operands to differentiate against (the reads of the trained variables); a null entry stands
+   *     for whatever operand each piece read for its owner (ZeRO-3: each piece's own gather), its gradient
+   *     summed over the pieces
    * @param owners for each of {@code xs}, the parameter name whose {@link Weights#get} uses it (a LoRA
    *     adapter's read belongs to the projection it adapts)
    */
@@ -81,18 +92,23 @@ public final class RecomputedLayers {
     Ops head = tf.withSubScope("head");
     Operand<TFloat32> dh = backprop(head, List.of(loss), hidden.get(n), null, headReads, xs, owners, total);
 
+    Map<String, Operand<TFloat32>> anyRead = new LinkedHashMap<>(headReads);
     for (int i = n - 1; i >= 0; i--) {
       Ops scope = tf.withSubScope("layer" + i);
       // The rebuilt layer starts only once the gradient of its output exists.
       Operand<TFloat32> input = scope.withControlDependencies(List.of(dh)).withName("input").identity(hidden.get(i));
-      Operand<TFloat32> output = stack.layer(scope, weights, i, input, null).hidden();
-      dh = backprop(scope, List.of(output), input, dh, layerReads.get(i), xs, owners, total);
+      Recording rebuilt = new Recording(pieceWeights.apply(input));
+      Operand<TFloat32> output = stack.layer(scope, rebuilt, i, input, null).hidden();
+      dh = backprop(scope, List.of(output), input, dh, rebuilt.reads, xs, owners, total);
+      rebuilt.reads.forEach(anyRead::putIfAbsent);
     }
 
     backprop(tf.withSubScope("embed"), List.of(embedded), null, dh, embedReads, xs, owners, total);
+    embedReads.forEach(anyRead::putIfAbsent);
     List<Operand<TFloat32>> out = new ArrayList<>();
     for (int j = 0; j < xs.size(); j++) {
-      out.add(total.get(j) != null ? total.get(j) : tf.zerosLike(xs.get(j)));
+      out.add(total.get(j) != null ? total.get(j)
+          : tf.zerosLike(xs.get(j) != null ? xs.get(j) : anyRead.get(owners.get(j))));
     }
     return out;
   }
@@ -102,11 +118,12 @@ public final class RecomputedLayers {
    * gradient (null: ys is the scalar loss); returns d ys / d {@code input} (null when input is null).
    */
   private static Operand<TFloat32> backprop(
-      Ops tf, List<Operand<TFloat32>> ys, Operand<TFloat32> input, Operand<TFloat32> dy, Set<String> reads,
-      List<Operand<TFloat32>> xs, List<String> owners, List<Operand<TFloat32>> total) {
+      Ops tf, List<Operand<TFloat32>> ys, Operand<TFloat32> input, Operand<TFloat32> dy,
+      Map<String, Operand<TFloat32>> reads, List<Operand<TFloat32>> xs, List<String> owners,
+      List<Operand<TFloat32>> total) {
     List<Integer> owned = new ArrayList<>();
     for (int j = 0; j < xs.size(); j++) {
-      if (reads.contains(owners.get(j))) {
+      if (reads.containsKey(owners.get(j))) {
         owned.add(j);
       }
     }
@@ -114,7 +131,7 @@ public final class RecomputedLayers {
     if (input != null) {
       wrt.add(input);
     }
-    owned.forEach(j -> wrt.add(xs.get(j)));
+    owned.forEach(j -> wrt.add(xs.get(j) != null ? xs.get(j) : reads.get(owners.get(j))));
     if (wrt.isEmpty()) {
       return null;
     }
@@ -122,7 +139,7 @@ public final class RecomputedLayers {
     int offset = input == null ? 0 : 1;
     for (int k = 0; k < owned.size(); k++) {
       Output<TFloat32> d = g.dy(offset + k);
-      // A read reached only through zero-gradient ops gets a closed Output (research §1c).
+      // A read reached only through zero-gradient ops gets a closed Output (the C API leaves it unset).
       if (!d.isClosed()) {
         int j = owned.get(k);
         total.set(j, total.get(j) == null ? d : tf.math.add(total.get(j), d));
@@ -135,10 +152,10 @@ public final class RecomputedLayers {
     return dInput.isClosed() ? tf.zerosLike(input) : dInput;
   }
 
-  /** Passes reads through and remembers their names. */
+  /** Passes reads through and remembers them by name. */
   private static final class Recording implements Weights {
     private final Weights weights;
-    private final Set<String> names = new LinkedHashSet<>();
+    private final Map<String, Operand<TFloat32>> reads = new LinkedHashMap<>();
 
     Recording(Weights weights) {
       this.weights = weights;
@@ -146,8 +163,7 @@ public final class RecomputedLayers {
 
     @Override
     public Operand<TFloat32> get(String name) {
-      names.add(name);
-      return weights.get(name);
+      return reads.computeIfAbsent(name, weights::get);
     }
   }
 }

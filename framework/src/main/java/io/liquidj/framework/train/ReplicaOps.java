@@ -23,6 +23,8 @@ final class ReplicaOps {
   static final int TRAIN_KEYS = 1;
   static final int SYNC_KEYS = 1_000_000;
   static final int BARRIER_KEYS = 2_000_000;
+  /** ZeRO-3's gathers of the weights, in the replicated forward and backward pass. */
+  static final int GATHER_KEYS = 3_000_000;
 
   /** Replica {@code i} of this process's device: {@code [/job:worker/replica:0/task:t]/device:CPU|GPU:i}. */
   static DeviceSpec device(DistributedSettings distributed, boolean gpus, int i) {
@@ -35,12 +37,12 @@ final class ReplicaOps {
   }
 
   /**
-   * One op that makes every replica's variables (parameters, adapters, optimizer state; not the ZeRO-1 shards,
-   * each replica's own) global replica 0's, in every process: a broadcast written as a sum over the replicas
-   * in which every replica but 0 contributes zeros (x + 0 = x exactly).
+   * One op that makes every replica's variables (parameters, adapters, optimizer state; not the {@code own} ones,
+   * each replica's own shards) global replica 0's, in every process: a broadcast written as a sum over the
+   * replicas in which every replica but 0 contributes zeros (x + 0 = x exactly).
    */
   static Op syncFromFirst(List<Ops> scopes, List<TrainGraph.ReplicaStores> stores,
-      DistributedSettings distributed, String hint) {
+      DistributedSettings distributed, String hint, java.util.function.Predicate<String> own) {
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < stores.size(); i++) {
       Ops tf = scopes.get(i).withSubScope("sync_from_replica0");
@@ -48,7 +50,7 @@ final class ReplicaOps {
       TrainGraph.ReplicaStores replica = stores.get(i);
       List<VariableStore.Variable> variables = new ArrayList<>();
       for (VariableStore store : List.of(replica.parameters(), replica.adapters(), replica.optimizerState())) {
-        store.all().stream().filter(v -> !v.spec().name().startsWith(OptimizerShards.PREFIX)).forEach(variables::add);
+        store.all().stream().filter(v -> !own.test(v.spec().name())).forEach(variables::add);
       }
       List<Operand<TFloat32>> contributions = new ArrayList<>();
       for (VariableStore.Variable v : variables) {

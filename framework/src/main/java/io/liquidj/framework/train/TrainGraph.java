@@ -15,8 +15,11 @@ import io.liquidj.framework.optim.LoraWeights;
 import io.liquidj.framework.optim.OptimizerSettings;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -48,15 +51,45 @@ public final class TrainGraph {
   /** One replica's batch (its share of the rows) and optimizer (its feeds). */
   public record Replica(BatchGraph batch, AdamW optimizer) {}
 
-  /** The forward and backward pass of one replica: the trained variables' reads and gradients. */
-  private record Backward(BatchGraph batch, List<String> trained, List<Operand<TFloat32>> reads,
-      List<Operand<TFloat32>> gradients) {
+  /**
+   * The forward and backward pass of one replica: the trained variables' whole specs, reads (null for ZeRO-3's
+   * sharded parameters, read piece by piece) and gradients (of the whole parameter).
+   */
+  private record Backward(BatchGraph batch, List<String> trained, List<ParameterSpec> specs,
+      List<Operand<TFloat32>> reads, List<Operand<TFloat32>> gradients) {
 
     /** The copy of this (scratch-graph) pass imported under {@code prefix}/ into {@code target}. */
     Backward importedAs(Graph target, String prefix) {
-      return new Backward(batch.importedAs(target, prefix), trained,
-          reads.stream().map(r -> (Operand<TFloat32>) ReplicaGraphs.importedOutput(target, prefix, r)).toList(),
+      List<Operand<TFloat32>> importedReads = new ArrayList<>();
+      reads.forEach(r -> importedReads.add(r == null ? null : ReplicaGraphs.importedOutput(target, prefix, r)));
+      return new Backward(batch.importedAs(target, prefix), trained, specs, importedReads,
           gradients.stream().map(g -> (Operand<TFloat32>) ReplicaGraphs.importedOutput(target, prefix, g)).toList());
+    }
+  }
+
+  /**
+   * Where a pass reads the weights: each piece's weights ({@link RecomputedLayers}), the base parameters it read
+   * (by name; a null value: read piece by piece, ZeRO-3) and the LoRA adapters' reads (null without LoRA).
+   */
+  private record Reads(Function<Operand<?>, Weights> pieces, Supplier<Map<String, Operand<TFloat32>>> base,
+      VariableStore.GraphWeights adapters) {
+
+    /** Plain variable reads, one per name, LoRA-wrapped when on. */
+    static Reads of(Weights weights, VariableStore.GraphWeights base) {
+      return new Reads(trigger -> weights, base::reads,
+          weights instanceof LoraWeights lora ? lora.adapterReads() : null);
+    }
+
+    /** ZeRO-3: every piece gathers its weights from the shards (LoRA-wrapped when on). */
+    static Reads gathered(Ops tf, ParameterShards.Gathered gathered, VariableStore.GraphWeights adapters,
+        TrainingSettings settings) {
+      Function<Weights, Weights> wrap = settings.lora().enabled()
+          ? base -> LoraWeights.wrap(tf, base, adapters, settings.lora()) : base -> base;
+      return new Reads(trigger -> wrap.apply(trigger == null ? gathered : gathered.after(trigger)), () -> {
+        Map<String, Operand<TFloat32>> names = new LinkedHashMap<>();
+        gathered.names().forEach(n -> names.put(n, null));
+        return names;
+      }, settings.lora().enabled() ? adapters : null);
     }
   }
 
@@ -67,6 +100,7 @@ public final class TrainGraph {
   private final Op accumulate;
   private final Op apply;
   private final Weights weights;
+  private final Weights wholeParameters;
   private final List<String> trained;
 
   /**
@@ -96,9 +130,10 @@ public final class TrainGraph {
    *
    * @param scopes one per replica, each pinned to its device (a single unpinned scope: one device)
    * @param stores the variables of each replica, created in its scope (with the same names)
-   * @param collectives replica i's collectives are {@code collectives.apply(i)}; null for one replica in all
-   *     (then {@code scopes} holds one scope). With {@code distributed.cluster}, the replicas of every process
-   *     form one group: this process's are global replicas {@code firstReplica() + i}
+   * @param collectives {@code collectives.apply(k)} makes a replica's collectives with instance keys from k on
+   *     (every replica builds the same ones in the same order); null for one replica in all (then {@code scopes}
+   *     holds one scope). With {@code distributed.cluster}, the replicas of every process form one group: this
+   *     process's are global replicas {@code firstReplica() + i}
    */
   public TrainGraph(
       List<Ops> scopes,
@@ -116,26 +151,36 @@ public final class TrainGraph {
       throw new UserError("trainer.batch-size = " + trainer.batchSize() + " does not split evenly over "
           + replicasInAll + " replicas (distributed.devices × the processes of distributed.cluster)");
     }
+    // ZeRO-3: the replicas' parameter variables are shards (ParameterShards), gathered layer by layer.
+    boolean shardedParameters = collectives != null
+        && settings.distributed().shard() == DistributedSettings.Shard.PARAMETERS;
     BatchGraph.Settings full = BatchGraph.Settings.training(trainer, vocabulary);
     BatchGraph.Settings share = new BatchGraph.Settings(full.batchSize() / replicasInAll, full.length(), full.masking(),
-        full.zLoss(), full.zLossWeight(), full.recomputeActivations(), full.vocabulary());
+        full.zLoss(), full.zLossWeight(), full.recomputeActivations() || shardedParameters, full.vocabulary());
     ReplicaStores first = stores.get(0);
     List<Backward> passes = new ArrayList<>();
     if (collectives == null) {
       Ops tf = scopes.get(0);
       VariableStore.GraphWeights base = first.parameters().weights();
+      wholeParameters = base;
       weights = settings.lora().enabled() ? LoraWeights.wrap(tf, base, first.adapters(), settings.lora()) : base;
-      passes.add(backward(tf, backbone, base, weights, first, settings, share, vocabulary));
+      passes.add(backward(tf, backbone, Reads.of(weights, base), first, settings, share, vocabulary));
     } else {
       // Built once without devices, then imported once per device (ReplicaGraphs).
       Graph graph = (Graph) scopes.get(0).scope().env();
       try (Graph scratch = new Graph()) {
         Ops s = Ops.create(scratch);
-        VariableStore.GraphWeights base = first.parameters().functionWeights(s);
-        Weights scratchWeights = settings.lora().enabled()
-            ? LoraWeights.wrap(s, base, first.adapters().functionWeights(s), settings.lora())
-            : base;
-        Backward pass = backward(s, backbone, base, scratchWeights, first, settings, share, vocabulary);
+        VariableStore.GraphWeights adapterReads = first.adapters().functionWeights(s);
+        Reads reads;
+        if (shardedParameters) {
+          reads = Reads.gathered(s, new ParameterShards.Gathered(s, first.parameters().functionWeights(s),
+              backbone.parameters(), collectives.apply(ReplicaOps.GATHER_KEYS)), adapterReads, settings);
+        } else {
+          VariableStore.GraphWeights base = first.parameters().functionWeights(s);
+          reads = Reads.of(settings.lora().enabled() ? LoraWeights.wrap(s, base, adapterReads, settings.lora()) : base,
+              base);
+        }
+        Backward pass = backward(s, backbone, reads, first, settings, share, vocabulary);
         GraphDef def = scratch.toGraphDef();
         for (int i = 0; i < n; i++) {
           String prefix = "replica" + i + "_batch";
@@ -143,9 +188,13 @@ public final class TrainGraph {
           passes.add(pass.importedAs(graph, prefix));
         }
       }
-      weights = settings.lora().enabled()
-          ? LoraWeights.wrap(scopes.get(0), first.parameters().weights(), first.adapters(), settings.lora())
+      wholeParameters = shardedParameters
+          ? ParameterShards.whole(scopes.get(0), stores.stream().map(ReplicaStores::parameters).toList(),
+              backbone.parameters())
           : first.parameters().weights();
+      weights = settings.lora().enabled()
+          ? LoraWeights.wrap(scopes.get(0), wholeParameters, first.adapters(), settings.lora())
+          : wholeParameters;
     }
     trained = passes.get(0).trained();
 
@@ -156,7 +205,7 @@ public final class TrainGraph {
     List<Op> applies = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Step step = new Step(scopes.get(i), firstReplica + i, replicasInAll, stores.get(i), passes.get(i), settings,
-          collectives == null ? null : collectives.apply(i));
+          collectives == null ? null : collectives.apply(ReplicaOps.TRAIN_KEYS), shardedParameters);
       replicas.add(new Replica(passes.get(i).batch(), step.optimizer));
       if (step.accumulate != null) {
         accumulates.add(step.accumulate);
@@ -178,29 +227,30 @@ public final class TrainGraph {
   }
 
   /** Forward → loss → gradients with respect to the reads of the trained variables, in {@code tf}. */
-  private static Backward backward(Ops tf, Backbone backbone, VariableStore.GraphWeights baseReads, Weights weights,
-      ReplicaStores stores,
+  private static Backward backward(Ops tf, Backbone backbone, Reads weightReads, ReplicaStores stores,
       TrainingSettings settings, BatchGraph.Settings batchSettings, MultimodalVocabulary vocabulary) {
-    BatchGraph batch = new BatchGraph(tf, backbone, weights, batchSettings);
+    BatchGraph batch = new BatchGraph(tf, backbone, weightReads.pieces(), batchSettings);
     RecomputedLayers recomputed = batch.recomputed();
 
     // The trained variables, with the reads the forward pass used (gradients are taken against these).
     List<String> names = new ArrayList<>();
+    List<ParameterSpec> specs = new ArrayList<>();
     List<Operand<TFloat32>> reads = new ArrayList<>();
     List<String> owners = new ArrayList<>(); // the parameter whose read each of `reads` feeds
-    Map<String, Operand<TFloat32>> used = baseReads.reads();
-    for (ParameterSpec p : stores.parameters().specs()) {
+    Map<String, Operand<TFloat32>> used = weightReads.base().get();
+    for (ParameterSpec p : backbone.parameters()) {
       if (settings.trainsParameter(p.name()) && used.containsKey(p.name())) {
         names.add(p.name());
+        specs.add(p);
         reads.add(used.get(p.name()));
         owners.add(p.name());
       }
     }
-    if (settings.lora().enabled()) {
-      VariableStore.GraphWeights adapterReads = ((LoraWeights) weights).adapterReads();
+    if (weightReads.adapters() != null) {
       for (ParameterSpec p : stores.adapters().specs()) {
         names.add(p.name());
-        reads.add(adapterReads.get(p.name()));
+        specs.add(p);
+        reads.add(weightReads.adapters().get(p.name()));
         owners.add(LoraWeights.adaptedName(p.name()));
       }
     }
@@ -213,10 +263,9 @@ public final class TrainGraph {
         ? recomputed.gradients(grad, batch.loss().total(), reads, owners)
         : gradients(grad, batch.loss().total(), reads);
     if (settings.freeze().newVocabularyRowsOnly()) {
-      List<VariableStore.Variable> variables = names.stream().map(stores::variable).toList();
-      gradients = addedRowsOnly(grad, gradients, variables, vocabulary, settings.optimizer());
+      gradients = addedRowsOnly(grad, gradients, specs, vocabulary, settings.optimizer());
     }
-    return new Backward(batch, names, reads, gradients);
+    return new Backward(batch, names, specs, reads, gradients);
   }
 
   /**
@@ -231,11 +280,17 @@ public final class TrainGraph {
     private final Op accumulate;
     private final Op apply;
 
+    /**
+     * @param shardedParameters ZeRO-3: the replica's parameter variables are its shards; their whole gradients
+     *     are reduce-scattered to shard gradients first (LoRA adapters stay whole and are all-reduced)
+     */
     Step(Ops tf, int replica, int replicas, ReplicaStores stores, Backward pass, TrainingSettings settings,
-        Collectives collectives) {
+        Collectives collectives, boolean shardedParameters) {
       TrainerSettings trainer = settings.trainer();
       List<VariableStore.Variable> variables = pass.trained().stream().map(stores::variable).toList();
       List<Operand<TFloat32>> gradients = pass.gradients();
+      List<Boolean> sharded = pass.trained().stream()
+          .map(name -> shardedParameters && stores.parameters().contains(name)).toList();
       LossParts replicaLoss = pass.batch().loss();
       if (collectives == null) {
         loss = replicaLoss;
@@ -259,6 +314,18 @@ public final class TrainGraph {
         List<Operand<TFloat32>> scaled = new ArrayList<>();
         gradients.forEach(g -> scaled.add(dp.math.mul(g, scale)));
         gradients = scaled;
+      }
+      if (sharded.contains(true)) {
+        // Each micro-batch's whole gradients become this replica's shard of their sum over the replicas.
+        List<Integer> indices = indicesOf(sharded, true);
+        List<Operand<TFloat32>> shards = ParameterShards.reduceScatter(tf.withSubScope("reduce_scatter"), replicas,
+            indices.stream().map(gradients::get).toList(), indices.stream().map(pass.specs()::get).toList(),
+            settings.distributed().bucketBytes(), collectives);
+        List<Operand<TFloat32>> mixed = new ArrayList<>(gradients);
+        for (int j = 0; j < indices.size(); j++) {
+          mixed.set(indices.get(j), shards.get(j));
+        }
+        gradients = mixed;
       }
 
       optimizer = new AdamW(tf, settings.optimizer(), stores.optimizerState());
@@ -303,15 +370,29 @@ public final class TrainGraph {
         applyOps.addAll(shards.updates);
       } else {
         if (collectives != null) {
-          // Each replica accumulated its own micro-batches; one sum over the replicas per update.
-          total = collectives.sumInBuckets(tf.withSubScope("all_reduce"), total,
-              variables.stream().map(v -> v.spec().shape()).toList(), settings.distributed().bucketBytes());
+          // Each replica accumulated its own micro-batches; one sum over the replicas per update (of the whole
+          // gradients: ZeRO-3's shards are sums already).
+          List<Integer> whole = indicesOf(sharded, false);
+          List<Operand<TFloat32>> summed = collectives.sumInBuckets(tf.withSubScope("all_reduce"),
+              whole.stream().map(total::get).toList(),
+              whole.stream().map(i -> variables.get(i).spec().shape()).toList(), settings.distributed().bucketBytes());
+          List<Operand<TFloat32>> mixed = new ArrayList<>(total);
+          for (int j = 0; j < whole.size(); j++) {
+            mixed.set(whole.get(j), summed.get(j));
+          }
+          total = mixed;
         }
 
         Ops clip = tf.withSubScope("clip");
         List<Operand<TFloat32>> squares = new ArrayList<>();
-        for (Operand<TFloat32> g : total) {
-          squares.add(clip.reduceSum(clip.math.square(g), allAxes(clip, g)));
+        List<Operand<TFloat32>> shardSquares = new ArrayList<>();
+        for (int i = 0; i < total.size(); i++) {
+          Operand<TFloat32> g = total.get(i);
+          (sharded.get(i) ? shardSquares : squares).add(clip.reduceSum(clip.math.square(g), allAxes(clip, g)));
+        }
+        if (!shardSquares.isEmpty()) {
+          // ‖g‖² of the sharded parameters is the sum over the replicas of their shards' squares.
+          squares.add(collectives.sum(clip, clip.math.addN(shardSquares)));
         }
         gradNorm = clip.withName("global_norm").math.sqrt(clip.math.addN(squares));
         finite = clip.withName("finite").math.logicalAnd(clip.math.isFinite(gradNorm), clip.math.isFinite(loss.total()));
@@ -326,7 +407,9 @@ public final class TrainGraph {
         }
         List<AdamW.Update> updates = new ArrayList<>();
         for (int i = 0; i < variables.size(); i++) {
-          updates.add(new AdamW.Update(variables.get(i), pass.reads().get(i), clipped.get(i)));
+          Operand<TFloat32> value = sharded.get(i)
+              ? tf.readVariableOp(variables.get(i).handle(), TFloat32.class) : pass.reads().get(i);
+          updates.add(new AdamW.Update(variables.get(i), value, clipped.get(i)));
         }
         applyOps.addAll(optimizer.apply(tf, updates, finite));
       }
@@ -344,14 +427,14 @@ public final class TrainGraph {
    * extension added, so Adam's moments and updates of the text rows stay exactly zero.
    */
   private static List<Operand<TFloat32>> addedRowsOnly(Ops tf, List<Operand<TFloat32>> gradients,
-      List<VariableStore.Variable> variables, MultimodalVocabulary vocabulary, OptimizerSettings optimizer) {
+      List<ParameterSpec> specs, MultimodalVocabulary vocabulary, OptimizerSettings optimizer) {
     if (vocabulary == null) {
       throw new UserError("freeze.vocabulary-rows = new needs a vocabulary extended with image codes "
           + "(trainer.image-codes > 0, or a Liquid checkpoint); this model has none");
     }
     List<Operand<TFloat32>> out = new ArrayList<>(gradients);
-    for (int i = 0; i < variables.size(); i++) {
-      ParameterSpec spec = variables.get(i).spec();
+    for (int i = 0; i < specs.size(); i++) {
+      ParameterSpec spec = specs.get(i);
       if (!VocabularyExtension.VOCABULARY_MATRICES.contains(spec.name())) {
         continue;
       }
@@ -381,6 +464,16 @@ public final class TrainGraph {
       Output<TFloat32> dy = (Output<TFloat32>) (Output<?>) result.dy(i);
       // A parameter reached only through zero-gradient ops gets a closed Output (research §1c).
       out.add(dy.isClosed() ? tf.zerosLike(xs.get(i)) : dy);
+    }
+    return out;
+  }
+
+  private static List<Integer> indicesOf(List<Boolean> flags, boolean value) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < flags.size(); i++) {
+      if (flags.get(i) == value) {
+        out.add(i);
+      }
     }
     return out;
   }
@@ -432,6 +525,11 @@ public final class TrainGraph {
   /** The weights the forward pass reads (with LoRA: merged), for export. */
   public Weights weights() {
     return weights;
+  }
+
+  /** The backbone's parameters, whole (ZeRO-3: the replicas' shards concatenated), without LoRA. */
+  public Weights wholeParameters() {
+    return wholeParameters;
   }
 
   /** Names of the trained variables (backbone parameters and LoRA adapters). */

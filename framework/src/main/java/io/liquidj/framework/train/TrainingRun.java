@@ -39,6 +39,7 @@ import org.tensorflow.proto.GraphOptions;
 import org.tensorflow.proto.OptimizerOptions;
 import org.tensorflow.proto.RunOptions;
 import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.types.TFloat32;
 
 /**
  * One training run: its graph and session, the variables (parameters, LoRA adapters, optimizer
@@ -55,11 +56,8 @@ public final class TrainingRun implements AutoCloseable {
   }
 
 
-  /** Optimizer variables left out of optimizer.safetensors: accumulators (zero between steps) and ZeRO-1 shards. */
-  private static final Predicate<String> NOT_SAVED = name -> name.endsWith(".grad_accum")
-      || name.startsWith(OptimizerShards.PREFIX);
-  /** A replica's ZeRO-1 shard variables and moments, saved per replica. */
-  private static final Predicate<String> SHARD = name -> name.startsWith(OptimizerShards.PREFIX);
+  /** Accumulators: zero between steps, never saved. */
+  private static final Predicate<String> ACCUMULATOR = name -> name.endsWith(".grad_accum");
 
   private final Backbone backbone;
   private final TrainingSettings settings;
@@ -72,6 +70,13 @@ public final class TrainingRun implements AutoCloseable {
   private final TrainGraph trainGraph;
   /** This process's replicas' variables, replica 0 first. */
   private final List<TrainGraph.ReplicaStores> replicaStores;
+  /**
+   * The variables each replica holds its own of (not replica 0's copy): ZeRO-1's shards and moments, ZeRO-3's
+   * parameter shards and their optimizer state. Saved per replica, never synced.
+   */
+  private final Predicate<String> replicaOwn;
+  /** ZeRO-3: the replicas' parameter variables are shards of the parameters. */
+  private final boolean shardedParameters;
   /** Makes every replica's variables global replica 0's; null with one replica. */
   private final Op syncFromFirst;
   /** Completes when every process ran it; null in a single process. */
@@ -118,6 +123,7 @@ public final class TrainingRun implements AutoCloseable {
       Ops tf = Ops.create(graph);
       int n = distributed.devices();
       boolean gpus = distributed.replicated() && GpuProbe.gpuVisible();
+      shardedParameters = distributed.replicated() && distributed.shard() == DistributedSettings.Shard.PARAMETERS;
       List<Ops> scopes = new ArrayList<>();
       List<TrainGraph.ReplicaStores> stores = new ArrayList<>();
       for (int i = 0; i < n; i++) {
@@ -126,8 +132,9 @@ public final class TrainingRun implements AutoCloseable {
             : tf.withSubScope("replica" + i).withDevice(ReplicaOps.device(distributed, gpus, i));
         VariableStore replicaAdapters = new VariableStore(scope);
         // Under bf16, frozen parameters are bf16 variables (half the memory; no f32 master copy, no optimizer state).
-        VariableStore replicaParameters = BackboneVariables.create(scope, backbone, trainer.seed(),
-            settings::parameterStorage);
+        VariableStore replicaParameters = shardedParameters
+            ? ParameterShards.createShards(scope, backbone, distributed.replicas(), settings::parameterStorage)
+            : BackboneVariables.create(scope, backbone, trainer.seed(), settings::parameterStorage);
         if (settings.lora().enabled()) {
           List<String> adapted = LoraWeights.createAdapters(replicaAdapters, backbone.parameters(), settings.lora(),
               trainer.seed());
@@ -142,11 +149,14 @@ public final class TrainingRun implements AutoCloseable {
       parameters = stores.get(0).parameters();
       adapters = stores.get(0).adapters();
       optimizerState = stores.get(0).optimizerState();
+      replicaOwn = name -> name.startsWith(OptimizerShards.PREFIX)
+          || shardedParameters && parameters.contains(stateOwner(name));
       String hint = gpus ? "nccl" : "auto";
       int replicas = distributed.replicas();
       trainGraph = new TrainGraph(scopes, stores, backbone, settings, vocabulary,
-          distributed.replicated() ? i -> new Collectives(replicas, hint, ReplicaOps.TRAIN_KEYS) : null);
-      syncFromFirst = distributed.replicated() ? ReplicaOps.syncFromFirst(scopes, stores, distributed, hint) : null;
+          distributed.replicated() ? firstKey -> new Collectives(replicas, hint, firstKey) : null);
+      syncFromFirst = distributed.replicated()
+          ? ReplicaOps.syncFromFirst(scopes, stores, distributed, hint, replicaOwn) : null;
       barrier = distributed.multiProcess() ? ReplicaOps.barrier(scopes, replicas, hint) : null;
       runOptions = distributed.replicated() ? Collectives.runOptions(distributed.timeoutSeconds()) : null;
       ConfigProto config = sessionConfig(trainer.xla(), gpus ? 1 : n);
@@ -161,7 +171,12 @@ public final class TrainingRun implements AutoCloseable {
         replica.adapters().initializeAll(session);
         replica.optimizerState().initializeAll(session);
       }
-      loader.load(session, parameters);
+      if (shardedParameters) {
+        ParameterShards.load(loader, backbone, trainer.seed(), settings::parameterStorage, session,
+            stores.stream().map(TrainGraph.ReplicaStores::parameters).toList(), distributed.firstReplica(), replicas);
+      } else {
+        loader.load(session, parameters);
+      }
       syncFromFirst("loading the weights");
       trainStep = new TrainStep(session, trainGraph,
           settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer, runOptions);
@@ -260,19 +275,20 @@ public final class TrainingRun implements AutoCloseable {
           + "data position; resume with as many (distributed.cluster has " + distributed.processes() + ")");
     }
     int sharded = sharded() ? distributed.replicas() : 0;
-    if (manifest.shardedReplicas() != sharded) {
-      throw new UserError(latest.get() + " holds AdamW's moments sharded over " + manifest.shardedReplicas()
-          + " replica(s) (0: not sharded); this run has " + sharded + " (distributed.shard = "
-          + distributed.shard().name().toLowerCase(Locale.ROOT) + ", " + distributed.replicas()
-          + " replicas): resume with the same distributed settings");
+    String shard = sharded > 0 ? distributed.shard().name().toLowerCase(Locale.ROOT) : "none";
+    if (manifest.shardedReplicas() != sharded || !manifest.shardOrNone().equals(shard)) {
+      throw new UserError(latest.get() + " holds state sharded over " + manifest.shardedReplicas()
+          + " replica(s) (distributed.shard = " + manifest.shardOrNone() + "); this run has " + sharded
+          + " (distributed.shard = " + distributed.shard().name().toLowerCase(Locale.ROOT) + ", "
+          + distributed.replicas() + " replicas): resume with the same distributed settings");
     }
-    TrainerState state = CheckpointManager.load(latest.get(), session, List.of(parameters, adapters),
-        optimizerState, NOT_SAVED);
+    TrainerState state = CheckpointManager.load(latest.get(), session, sharedModel(), optimizerState,
+        ACCUMULATOR.or(replicaOwn));
     syncFromFirst("resuming");
     if (sharded > 0) {
       for (int i = 0; i < replicaStores.size(); i++) {
         CheckpointManager.loadReplicaShard(latest.get(), distributed.firstReplica() + i, session,
-            replicaStores.get(i).optimizerState(), SHARD);
+            replicaFiles(replicaStores.get(i)), ACCUMULATOR.negate().and(replicaOwn));
       }
     }
     trainStep.restore(new TrainStep.State(state.step(), state.appliedUpdates(), state.nonFiniteInARow()));
@@ -282,9 +298,30 @@ public final class TrainingRun implements AutoCloseable {
     return latest;
   }
 
-  /** Whether each replica holds its own shard of the optimizer state (ZeRO-1 with several replicas). */
+  /** Whether each replica holds its own shard of the state (ZeRO-1 or ZeRO-3 with several replicas). */
   private boolean sharded() {
-    return settings.distributed().replicated() && settings.distributed().shard() == DistributedSettings.Shard.OPTIMIZER;
+    return settings.distributed().replicated() && settings.distributed().shard() != DistributedSettings.Shard.NONE;
+  }
+
+  /** The stores of model.safetensors: the parameters (unless sharded, ZeRO-3) and the adapters. */
+  private List<VariableStore> sharedModel() {
+    return shardedParameters ? List.of(adapters) : List.of(parameters, adapters);
+  }
+
+  /** The stores a replica's own file holds variables of. */
+  private List<VariableStore> replicaFiles(TrainGraph.ReplicaStores replica) {
+    return shardedParameters ? List.of(replica.parameters(), replica.optimizerState())
+        : List.of(replica.optimizerState());
+  }
+
+  /** The variable an optimizer-state name belongs to ({@code w.adam_m} → {@code w}), or the name itself. */
+  private static String stateOwner(String name) {
+    for (String suffix : new String[] {".adam_m", ".adam_v", ".grad_accum"}) {
+      if (name.endsWith(suffix)) {
+        return name.substring(0, name.length() - suffix.length());
+      }
+    }
+    return name;
   }
 
   /** Whether trainer.steps steps are done. */
@@ -382,7 +419,7 @@ public final class TrainingRun implements AutoCloseable {
     DistributedSettings distributed = settings.distributed();
     Path target = checkpoints.directoryOf(s.step());
     if (chief) {
-      checkpoints.saveShared(session, List.of(parameters, adapters), optimizerState, NOT_SAVED,
+      checkpoints.saveShared(session, sharedModel(), optimizerState, ACCUMULATOR.or(replicaOwn),
           new TrainerState(s.step(), s.appliedUpdates(), s.nonFiniteInARow(), settings.trainer().seed(),
               source.position()),
           resolvedConfig);
@@ -392,13 +429,14 @@ public final class TrainingRun implements AutoCloseable {
     if (sharded()) {
       for (int i = 0; i < replicaStores.size(); i++) {
         checkpoints.saveReplicaShard(session, target, distributed.firstReplica() + i,
-            replicaStores.get(i).optimizerState(), SHARD);
+            replicaFiles(replicaStores.get(i)), ACCUMULATOR.negate().and(replicaOwn));
       }
     }
     barrier("checkpoint " + target.getFileName() + " (every task's files written)");
     if (chief) {
       checkpoints.complete(target, new CheckpointManager.Manifest(s.step(), distributed.processes(),
-          sharded() ? distributed.replicas() : 0));
+          sharded() ? distributed.replicas() : 0,
+          sharded() ? distributed.shard().name().toLowerCase(Locale.ROOT) : "none"));
     }
     lastCheckpoint = target;
     return target;
@@ -424,6 +462,19 @@ public final class TrainingRun implements AutoCloseable {
 
   public VariableStore parameters() {
     return parameters;
+  }
+
+  /** A backbone parameter's current value, whole (ZeRO-3: gathered from the replicas' shards), without LoRA. */
+  public float[] parameterValue(String name) {
+    if (!shardedParameters) {
+      return parameters.read(session, name);
+    }
+    try (var result = session.runner().fetch(trainGraph.wholeParameters().get(name)).run()) {
+      TFloat32 t = (TFloat32) result.get(0);
+      float[] out = new float[Math.toIntExact(t.shape().size())];
+      t.asRawTensor().data().asFloats().read(out);
+      return out;
+    }
   }
 
   public VariableStore adapters() {

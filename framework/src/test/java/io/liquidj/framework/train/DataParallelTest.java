@@ -60,6 +60,49 @@ class DataParallelTest {
   }
 
   @Test
+  void parameterShardsTrainAsOneDevice() throws Exception {
+    assertSameTraining("distributed.shard = parameters");
+  }
+
+  @Test
+  void parameterShardsWithGradientAccumulationTrainAsOneDevice() throws Exception {
+    assertSameTraining("distributed.shard = parameters", "trainer.grad-accum = 2");
+  }
+
+  @Test
+  void parameterShardsWithLoraOverABf16FrozenBaseTrainAsOneDevice() throws Exception {
+    assertSameTraining("distributed.shard = parameters", "trainer.precision = bf16", "lora.enabled = true",
+        "lora.rank = 2", "lora.alpha = 4");
+  }
+
+  @Test
+  void parameterShardsHoldHalfOfEachParameterPerReplica() throws Exception {
+    TrainingSettings settings = TestSettings.of(dir, "trainer.steps = 1", "trainer.batch-size = 8",
+        "distributed.devices = 2", "distributed.shard = parameters", "trainer.output-dir = \"" + dir.resolve("h") + "\"");
+    try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
+        new PrintStream(new ByteArrayOutputStream()))) {
+      for (ParameterSpec whole : new TinyBackbone().parameters()) {
+        long[] shape = run.parameters().get(whole.name()).spec().shape();
+        assertEquals(1, shape.length, whole.name());
+        assertEquals((whole.size() + 1) / 2, shape[0], whole.name() + " is half of " + whole.size() + " elements");
+        assertEquals(whole.size(), run.parameterValue(whole.name()).length);
+      }
+    }
+  }
+
+  @Test
+  void parameterShardsResumeFromACheckpointAsIfUninterrupted() throws Exception {
+    Trained uninterrupted = train(1);
+    // Each replica's shard of the weights and of AdamW's moments is in its own file of the step-10 checkpoint.
+    train(2, 10, "trainer.checkpoint-every = 10", "distributed.shard = parameters");
+    assertTrue(Files.isRegularFile(dir.resolve("d2/checkpoints/step-00000010/replica-1.safetensors")));
+    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "distributed.shard = parameters",
+        "trainer.resume = true");
+    assertEquals(STEPS - 10, resumed.losses.size());
+    assertSameValues(uninterrupted, resumed);
+  }
+
+  @Test
   void twoReplicasResumeFromACheckpointAsIfUninterrupted() throws Exception {
     Trained uninterrupted = train(1);
     assertEquals(STEPS, uninterrupted.losses.size());
@@ -147,8 +190,8 @@ class DataParallelTest {
       while (run.state().step() < until) {
         losses.add(run.step(source).loss());
       }
-      for (ParameterSpec p : run.parameters().specs()) {
-        values.put(p.name(), run.parameters().read(run.session(), p.name()));
+      for (ParameterSpec p : new TinyBackbone().parameters()) {
+        values.put(p.name(), run.parameterValue(p.name()));
       }
       for (ParameterSpec p : run.adapters().specs()) {
         values.put(p.name(), run.adapters().read(run.session(), p.name()));

@@ -39,6 +39,24 @@ class MemoryEstimateTest {
   }
 
   /**
+   * ZeRO-3 over 2 replicas: half of the weights (4·328/2) plus what is gathered whole: the largest layer (up_proj,
+   * 64) and everything outside the layers (embedding, final norm, head: 264); half of the gradients plus one
+   * layer's and one bucket of whole gradients (the bucket is larger than the model: 4·328); half of the moments;
+   * the layers recomputed.
+   */
+  @Test
+  void parameterShardsHoldHalfOfEachPartPlusWhatIsGathered() {
+    TinyBackbone tiny = new TinyBackbone();
+    MemoryEstimate zero3 = MemoryEstimate.of(tiny.config(), tiny.parameters(), 328,
+        TestSettings.of(dir, "trainer.batch-size = 8", "trainer.seq-len = 8", "distributed.devices = 2",
+            "distributed.shard = parameters"));
+    assertEquals(4 * 328 / 2 + 4 * (64 + 264), zero3.weights());
+    assertEquals(4 * 328 / 2 + 4 * 64 + 4 * 328, zero3.gradients());
+    assertEquals(4 * 328, zero3.optimizer());
+    assertEquals(4 * 32 * 160, zero3.activations(), "recomputed");
+  }
+
+  /**
    * LoRA under bf16: the adapted up_proj (64) and the frozen norm (8) are held in bf16, the trained embedding and
    * head (128 each) in f32: 4·256 + 2·72 bytes, 2·72 fewer than f32.
    */
