@@ -9,6 +9,7 @@ import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.io.AtomicFiles;
+import io.liquidj.framework.metrics.HostMemory;
 import io.liquidj.framework.safetensors.Conversions;
 import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.SafetensorsWriter;
@@ -78,8 +79,8 @@ final class BenchLoadCommand implements Command {
       invocation.out().printf("wrote %s: %d tensors, %.2f GB bf16 in %.1f s%n", shape, backbone.parameters().size(),
           bytes / 1e9, writeSeconds);
 
-      boolean reset = resetPeakRss();
-      long rssBefore = status("VmRSS");
+      boolean reset = HostMemory.resetPeak();
+      long rssBefore = HostMemory.status("VmRSS");
       long heapBefore = usedHeap();
       try (Graph graph = new Graph(); Session session = new Session(graph)) {
         VariableStore store = BackboneVariables.create(Ops.create(graph), backbone, 0);
@@ -94,8 +95,8 @@ final class BenchLoadCommand implements Command {
             loaded.size(), params / 1e9, params * 4 / 1e9, loadSeconds, cpuSeconds, bytes / 1e9 / loadSeconds);
         invocation.out().printf("RSS before load %.2f GB, peak RSS (VmHWM%s) %.2f GB, RSS after %.2f GB; "
                 + "Java heap used %.0f MB before, %.0f MB after%n",
-            rssBefore / 1e9, reset ? ", reset before load" : ", whole process", status("VmHWM") / 1e9,
-            status("VmRSS") / 1e9, heapBefore / 1e6, usedHeap() / 1e6);
+            rssBefore / 1e9, reset ? ", reset before load" : ", whole process", HostMemory.status("VmHWM") / 1e9,
+            HostMemory.status("VmRSS") / 1e9, heapBefore / 1e6, usedHeap() / 1e6);
       }
     } finally {
       AtomicFiles.deleteTree(dir);
@@ -129,30 +130,6 @@ final class BenchLoadCommand implements Command {
     }
     writer.write(dir.resolve("model.safetensors"));
     return total;
-  }
-
-  /** Resets VmHWM to the current RSS (writing 5 to /proc/self/clear_refs, Linux ≥ 4.0). */
-  private static boolean resetPeakRss() {
-    try {
-      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-      return true;
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
-  }
-
-  /** A /proc/self/status field in bytes (0 where unavailable). */
-  private static long status(String field) throws IOException {
-    Path path = Path.of("/proc/self/status");
-    if (!Files.isReadable(path)) {
-      return 0;
-    }
-    for (String line : Files.readAllLines(path)) {
-      if (line.startsWith(field + ":")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    return 0;
   }
 
   /** CPU time of the whole process (all threads, TensorFlow's included). */

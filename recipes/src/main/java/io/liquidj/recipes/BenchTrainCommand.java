@@ -12,6 +12,7 @@ import io.liquidj.framework.config.Settings;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.io.AtomicFiles;
+import io.liquidj.framework.metrics.HostMemory;
 import io.liquidj.framework.metrics.Throughput;
 import io.liquidj.framework.train.MemoryEstimate;
 import io.liquidj.framework.train.StepResult;
@@ -86,13 +87,20 @@ final class BenchTrainCommand implements Command {
     long start = System.nanoTime();
     List<Double> seconds = new ArrayList<>();
     long params;
+    boolean resetPeak = false;
+    long wholeRunPeak;
     try (TrainingRun training = new TrainingRun(backbone, null, settings, (s, p) -> p.initializeAll(s), "",
             new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         BatchSource synthetic = new SyntheticBatches(trainer.batchSize(), trainer.seqLen(), model.vocabSize())) {
       params = training.parameterCount();
+      wholeRunPeak = HostMemory.status("VmHWM");
       out.printf(Locale.ROOT, "graph built and variables initialised in %.1f s; %,d parameters%n",
           (System.nanoTime() - start) / 1e9, params);
       for (int i = 0; i < warmup + timed; i++) {
+        if (i == warmup) {
+          // The timed steps' own peak: loading and the replicas' first sync allocate more, once.
+          resetPeak = HostMemory.resetPeak();
+        }
         StepResult r = training.step(synthetic);
         if (i >= warmup) {
           seconds.add(r.seconds());
@@ -114,18 +122,12 @@ final class BenchTrainCommand implements Command {
     } else {
       out.println("MFU: not reported (set trainer.peak-flops to the device's peak FLOP/s)");
     }
-    out.println("peak host memory (VmHWM): " + hostPeak());
+    out.printf(Locale.ROOT, "peak host memory (VmHWM): %s%n", resetPeak
+        ? String.format(Locale.ROOT, "%.3f GiB in the timed steps (%.3f GiB while building and loading)",
+            HostMemory.status("VmHWM") / (double) (1L << 30), wholeRunPeak / (double) (1L << 30))
+        : String.format(Locale.ROOT, "%.3f GiB (whole process)", HostMemory.status("VmHWM") / (double) (1L << 30)));
     out.println("GPU memory used (nvidia-smi): " + gpuMemory());
     return 0;
-  }
-
-  private static String hostPeak() {
-    try {
-      return Files.readAllLines(Path.of("/proc/self/status")).stream()
-          .filter(l -> l.startsWith("VmHWM")).map(l -> l.substring(6).trim()).findFirst().orElse("n/a");
-    } catch (IOException e) {
-      return "n/a";
-    }
   }
 
   /** With allow_growth, the memory TensorFlow's allocator has claimed is its peak pool size. */

@@ -84,20 +84,34 @@ public final class Collectives {
   /**
    * Σ over replicas of each of {@code xs}, one collective per bucket of about {@code bucketBytes}: the
    * tensors of a bucket are flattened and concatenated, reduced together and split back
-   * (measured: 200 small tensors 14 ms in buckets vs 40 ms one by one).
+   * (measured: 200 small tensors 14 ms in buckets vs 40 ms one by one). A bucket starts once the one before
+   * is reduced, so that one bucket's copies exist at a time, not every bucket's at once.
    */
   public List<Operand<TFloat32>> sumInBuckets(Ops tf, List<Operand<TFloat32>> xs, List<long[]> shapes,
       long bucketBytes) {
     List<Operand<TFloat32>> out = new ArrayList<>();
+    Ops chained = tf;
+    for (int[] bucket : buckets(shapes, bucketBytes)) {
+      List<Operand<TFloat32>> reduced = sumBucket(chained, xs.subList(bucket[0], bucket[1]),
+          shapes.subList(bucket[0], bucket[1]));
+      out.addAll(reduced);
+      chained = tf.withControlDependencies(List.of(reduced.get(0)));
+    }
+    return out;
+  }
+
+  /** [start, end) ranges of consecutive tensors of about {@code bucketBytes} f32 each (at least one tensor). */
+  public static List<int[]> buckets(List<long[]> shapes, long bucketBytes) {
+    List<int[]> out = new ArrayList<>();
     int start = 0;
-    while (start < xs.size()) {
+    while (start < shapes.size()) {
       int end = start;
       long bytes = 0;
-      while (end < xs.size() && (end == start || bytes + sizeOf(shapes.get(end)) * Float.BYTES <= bucketBytes)) {
+      while (end < shapes.size() && (end == start || bytes + sizeOf(shapes.get(end)) * Float.BYTES <= bucketBytes)) {
         bytes += sizeOf(shapes.get(end)) * Float.BYTES;
         end++;
       }
-      out.addAll(sumBucket(tf, xs.subList(start, end), shapes.subList(start, end)));
+      out.add(new int[] {start, end});
       start = end;
     }
     return out;

@@ -181,21 +181,16 @@ final class ParameterShards {
   static List<Operand<TFloat32>> reduceScatter(Ops tf, int replicas, List<Operand<TFloat32>> gradients,
       List<ParameterSpec> specs, long bucketBytes, Collectives collectives) {
     List<Operand<TFloat32>> out = new ArrayList<>();
-    int start = 0;
-    while (start < gradients.size()) {
-      int end = start;
-      long bytes = 0;
-      while (end < gradients.size() && (end == start || bytes + specs.get(end).size() * Float.BYTES <= bucketBytes)) {
-        bytes += specs.get(end).size() * Float.BYTES;
-        end++;
-      }
+    Ops chained = tf; // one bucket's copies at a time, as Collectives.sumInBuckets
+    for (int[] range : Collectives.buckets(specs.stream().map(ParameterSpec::shape).toList(), bucketBytes)) {
       List<Operand<TFloat32>> rows = new ArrayList<>();
-      int[] sizes = new int[end - start];
-      for (int i = start; i < end; i++) {
+      int[] sizes = new int[range[1] - range[0]];
+      for (int i = range[0]; i < range[1]; i++) {
         int shard = shardSize(specs.get(i).size(), replicas);
-        sizes[i - start] = shard;
-        rows.add(tf.reshape(padded(tf, gradients.get(i), Math.toIntExact((long) shard * replicas - specs.get(i).size())),
-            tf.constant(new int[] {replicas, shard})));
+        sizes[i - range[0]] = shard;
+        rows.add(chained.reshape(
+            padded(chained, gradients.get(i), Math.toIntExact((long) shard * replicas - specs.get(i).size())),
+            chained.constant(new int[] {replicas, shard})));
       }
       Operand<TFloat32> bucket = rows.size() == 1 ? rows.get(0) : tf.concat(rows, tf.constant(1)); // [N, Σs]
       Operand<TFloat32> summed = tf.reduceSum(collectives.allToAll(tf, bucket), tf.constant(0)); // [Σs]
@@ -204,7 +199,7 @@ final class ParameterShards {
       } else {
         out.addAll(tf.splitV(summed, tf.constant(sizes), tf.constant(0), (long) sizes.length).output());
       }
-      start = end;
+      chained = tf.withControlDependencies(List.of(summed));
     }
     return out;
   }
