@@ -1,13 +1,16 @@
 package io.liquidj.framework.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
+import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.tf.ParameterSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,6 +89,16 @@ class DataParallelTest {
         assertEquals(1, shape.length, whole.name());
         assertEquals((whole.size() + 1) / 2, shape[0], whole.name() + " is half of " + whole.size() + " elements");
         assertEquals(whole.size(), run.parameterValue(whole.name()).length);
+      }
+      run.step(new ListBatchSource(8, 8, TinyBackbone.VOCAB, 5));
+      // The exported model holds the whole, trained weights.
+      Path exported = run.exportModel(dir.resolve("hf"));
+      try (SafetensorsFile file = SafetensorsFile.open(exported.resolve("model.safetensors"))) {
+        for (ParameterSpec whole : new TinyBackbone().parameters()) {
+          float[] written = new float[Math.toIntExact(whole.size())];
+          file.bytes(whole.name()).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(written);
+          assertArrayEquals(run.parameterValue(whole.name()), written, whole.name());
+        }
       }
     }
   }
