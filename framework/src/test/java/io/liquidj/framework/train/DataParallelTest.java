@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -104,18 +106,6 @@ class DataParallelTest {
   }
 
   @Test
-  void parameterShardsResumeFromACheckpointAsIfUninterrupted() throws Exception {
-    Trained uninterrupted = train(1);
-    // Each replica's shard of the weights and of AdamW's moments is in its own file of the step-10 checkpoint.
-    train(2, 10, "trainer.checkpoint-every = 10", "distributed.shard = parameters");
-    assertTrue(Files.isRegularFile(dir.resolve("d2/checkpoints/step-00000010/replica-1.safetensors")));
-    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "distributed.shard = parameters",
-        "trainer.resume = true");
-    assertEquals(STEPS - 10, resumed.losses.size());
-    assertSameValues(uninterrupted, resumed);
-  }
-
-  @Test
   void twoReplicasResumeFromACheckpointAsIfUninterrupted() throws Exception {
     Trained uninterrupted = train(1);
     assertEquals(STEPS, uninterrupted.losses.size());
@@ -124,22 +114,18 @@ class DataParallelTest {
     train(2, 10, "trainer.checkpoint-every = 10");
     Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "trainer.resume = true");
     assertEquals(STEPS - 10, resumed.losses.size());
-    for (var e : uninterrupted.values.entrySet()) {
-      float[] expected = e.getValue();
-      float[] actual = resumed.values.get(e.getKey());
-      for (int i = 0; i < expected.length; i++) {
-        assertEquals(expected[i], actual[i], TOLERANCE, e.getKey() + "[" + i + "]");
-      }
-    }
+    assertSameValues(uninterrupted, resumed);
   }
 
-  @Test
-  void optimizerShardsResumeFromACheckpointAsIfUninterrupted() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"optimizer", "parameters"})
+  void shardedReplicasResumeFromACheckpointAsIfUninterrupted(String shard) throws Exception {
     Trained uninterrupted = train(1);
-    // Each replica's shard of AdamW's moments is in its own file of the step-10 checkpoint.
-    train(2, 10, "trainer.checkpoint-every = 10", "distributed.shard = optimizer");
+    // Each replica's shards (AdamW's moments; with parameters the weights too) are in its own file of the
+    // step-10 checkpoint.
+    train(2, 10, "trainer.checkpoint-every = 10", "distributed.shard = " + shard);
     assertTrue(Files.isRegularFile(dir.resolve("d2/checkpoints/step-00000010/replica-1.safetensors")));
-    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "distributed.shard = optimizer",
+    Trained resumed = train(2, STEPS, "trainer.checkpoint-every = 10", "distributed.shard = " + shard,
         "trainer.resume = true");
     assertEquals(STEPS - 10, resumed.losses.size());
     assertSameValues(uninterrupted, resumed);
@@ -173,13 +159,7 @@ class DataParallelTest {
       assertEquals(one.losses.get(s), two.losses.get(s), TOLERANCE, "loss of step " + (s + 1));
     }
     assertTrue(one.losses.get(STEPS - 1) < one.losses.get(0) - 0.1, "the model learned: " + one.losses);
-    for (var e : one.values.entrySet()) {
-      float[] expected = e.getValue();
-      float[] actual = two.values.get(e.getKey());
-      for (int i = 0; i < expected.length; i++) {
-        assertEquals(expected[i], actual[i], TOLERANCE, e.getKey() + "[" + i + "]");
-      }
-    }
+    assertSameValues(one, two);
   }
 
   private record Trained(List<Double> losses, Map<String, float[]> values) {}
