@@ -8,7 +8,7 @@ import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.io.AtomicFiles;
@@ -60,8 +60,8 @@ final class BenchTrainCommand implements Command {
   @Override
   public int run(Invocation invocation) throws Exception {
     Config config = invocation.config();
-    int warmup = Settings.nonNegativeInt(config.getConfig("bench-train"), "warmup-steps");
-    int timed = Settings.positiveInt(config.getConfig("bench-train"), "steps");
+    int warmup = ConfigReads.nonNegativeInt(config.getConfig("bench-train"), "warmup-steps");
+    int timed = ConfigReads.positiveInt(config.getConfig("bench-train"), "steps");
     Path scratch = Files.createTempDirectory("liquidj-bench-train");
     Config run = config
         .withValue("trainer.steps", com.typesafe.config.ConfigValueFactory.fromAnyRef(warmup + timed))

@@ -12,7 +12,7 @@ import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
@@ -64,8 +64,8 @@ final class EvaluateRecipe implements Command {
    */
   record EvaluateSettings(int batches, int batchSize, Precision precision, Optional<Path> tokenizer, Path outputDir) {
     static EvaluateSettings from(Config c) {
-      return new EvaluateSettings(Settings.positiveInt(c, "batches"), Settings.positiveInt(c, "batch-size"),
-          Precision.parse("evaluate.precision", c.getString("precision")), Settings.optionalPath(c, "tokenizer"),
+      return new EvaluateSettings(ConfigReads.positiveInt(c, "batches"), ConfigReads.positiveInt(c, "batch-size"),
+          Precision.parse("evaluate.precision", c.getString("precision")), ConfigReads.optionalPath(c, "tokenizer"),
           Path.of(c.getString("output-dir")));
     }
   }

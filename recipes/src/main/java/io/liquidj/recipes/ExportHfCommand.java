@@ -9,8 +9,8 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.config.RecipeConfig;
-import io.liquidj.framework.config.Settings;
 import io.liquidj.framework.optim.LoraSettings;
 import io.liquidj.framework.optim.LoraWeights;
 import io.liquidj.framework.safetensors.SafetensorsFile;
@@ -81,7 +81,7 @@ final class ExportHfCommand implements Command {
     TrainerSettings trainer = TrainerSettings.from(run.getConfig("trainer"));
     LoraSettings lora = LoraSettings.from(run.getConfig("lora"));
     LiquidModel model = models.resolve(BackboneSettings.from(run), "trainer.tokenizer",
-        Settings.optionalPath(run.getConfig("trainer"), "tokenizer"), trainer.imageCodes(), trainer.specialTokens());
+        ConfigReads.optionalPath(run.getConfig("trainer"), "tokenizer"), trainer.imageCodes(), trainer.specialTokens());
     Backbone backbone = models.backbone(model.config(), trainer.precision());
 
     // 2. The checkpoint's parameters (and LoRA adapters, merged as the run's export merges them).

@@ -5,7 +5,7 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.Document;
@@ -53,12 +53,12 @@ final class ShowDataCommand implements Command {
   @Override
   public int run(Invocation invocation) throws Exception {
     Config config = invocation.config();
-    int n = Settings.positiveInt(config, "n");
-    int examples = Settings.positiveInt(config.getConfig("show-data"), "examples");
+    int n = ConfigReads.positiveInt(config, "n");
+    int examples = ConfigReads.positiveInt(config.getConfig("show-data"), "examples");
     TrainerSettings trainer = TrainerSettings.from(config.getConfig("trainer"));
     DataSettings data = DataSettings.from(config.getConfig("data"));
     LiquidModel model = models.resolve(BackboneSettings.from(config), "trainer.tokenizer",
-        Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes(), trainer.specialTokens());
+        ConfigReads.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes(), trainer.specialTokens());
     if (model.vocabulary() == null) {
       throw new io.liquidj.framework.UserError(model.config().source() + " has no image codes: set trainer.image-codes "
           + "(8192 for the Liquid VQGAN) as training does");

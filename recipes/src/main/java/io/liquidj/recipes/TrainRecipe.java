@@ -7,8 +7,8 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.config.RecipeConfig;
-import io.liquidj.framework.config.Settings;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
@@ -89,7 +89,7 @@ final class TrainRecipe implements Command {
           + ") differ: packed rows are trainer.seq-len tokens; set trainer.seq-len alone (data.max-length follows it)");
     }
     LiquidModel model = models.resolve(backboneSettings, "trainer.tokenizer",
-        Settings.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes(),
+        ConfigReads.optionalPath(config.getConfig("trainer"), "tokenizer"), trainer.imageCodes(),
         trainer.specialTokens());
     if (model.vocabulary() == null) {
       throw new UserError(model.config().source() + " has no image codes: set trainer.image-codes (8192 for the "

@@ -2,7 +2,7 @@ package io.liquidj.framework.data;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,26 +68,26 @@ public record DataSettings(
     try {
       list = data.getConfigList("sources");
     } catch (ConfigException.WrongType e) {
-      throw Settings.bad(data, "sources", "must be a list of { path = \"prepared/folder\", ratio = 0.5 }");
+      throw ConfigReads.bad(data, "sources", "must be a list of { path = \"prepared/folder\", ratio = 0.5 }");
     }
     for (Config s : list) {
       if (!s.hasPath("path")) {
-        throw Settings.bad(data, "sources", "every source needs a path (a folder written by ./liquid prepare)");
+        throw ConfigReads.bad(data, "sources", "every source needs a path (a folder written by ./liquid prepare)");
       }
       Path path = Path.of(s.getString("path"));
-      double ratio = s.hasPath("ratio") ? Settings.positive(s, "ratio") : 1.0;
+      double ratio = s.hasPath("ratio") ? ConfigReads.positive(s, "ratio") : 1.0;
       String name = s.hasPath("name") ? s.getString("name") : String.valueOf(path.getFileName());
       sources.add(new Source(name, path, ratio));
     }
-    int worldSize = Settings.positiveInt(data, "world-size");
-    int rank = Settings.nonNegativeInt(data, "rank");
+    int worldSize = ConfigReads.positiveInt(data, "world-size");
+    int rank = ConfigReads.nonNegativeInt(data, "rank");
     if (rank >= worldSize) {
-      throw Settings.bad(data, "rank", "must be below world-size " + worldSize + ", got " + rank);
+      throw ConfigReads.bad(data, "rank", "must be below world-size " + worldSize + ", got " + rank);
     }
-    LossOn lossOn = LossOn.valueOf(Settings.oneOf(data, "loss-on", "template", "all").toUpperCase(java.util.Locale.ROOT));
+    LossOn lossOn = LossOn.valueOf(ConfigReads.oneOf(data, "loss-on", "template", "all").toUpperCase(java.util.Locale.ROOT));
     return new DataSettings(
-        sources, Settings.positiveInt(data, "max-length"), data.getLong("seed"),
-        Settings.probability(data, "reverse-ratio"), Settings.probability(data, "cfg-dropout"), lossOn,
+        sources, ConfigReads.positiveInt(data, "max-length"), data.getLong("seed"),
+        ConfigReads.probability(data, "reverse-ratio"), ConfigReads.probability(data, "cfg-dropout"), lossOn,
         t2iSuffixes(data), data.getString("i2t-prefix"), rank, worldSize);
   }
 
@@ -102,10 +102,10 @@ public record DataSettings(
     try {
       list = data.getStringList("t2i-suffix");
     } catch (ConfigException.WrongType e) {
-      throw Settings.bad(data, "t2i-suffix", "must be a list of instructions, e.g. [\" Generate an image based on this description.\"]");
+      throw ConfigReads.bad(data, "t2i-suffix", "must be a list of instructions, e.g. [\" Generate an image based on this description.\"]");
     }
     if (list.isEmpty()) {
-      throw Settings.bad(data, "t2i-suffix", "must hold at least one instruction");
+      throw ConfigReads.bad(data, "t2i-suffix", "must hold at least one instruction");
     }
     return list;
   }

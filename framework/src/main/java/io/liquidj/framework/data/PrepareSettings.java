@@ -1,7 +1,7 @@
 package io.liquidj.framework.data;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -48,34 +48,34 @@ public record PrepareSettings(
 
   /** Reads and validates the {@code data.prepare} section. */
   public static PrepareSettings from(Config prepare) {
-    Path out = Settings.optionalPath(prepare, "output-dir")
-        .orElseThrow(() -> Settings.bad(prepare, "output-dir", "must name the folder the prepared shards go to (data.prepare.output-dir)"));
+    Path out = ConfigReads.optionalPath(prepare, "output-dir")
+        .orElseThrow(() -> ConfigReads.bad(prepare, "output-dir", "must name the folder the prepared shards go to (data.prepare.output-dir)"));
     List<Path> pairs = prepare.getStringList("pairs").stream().map(Path::of).toList();
     List<Path> texts = prepare.getStringList("texts").stream().map(Path::of).toList();
     if (pairs.isEmpty() && texts.isEmpty()) {
-      throw Settings.bad(prepare, "pairs", "nothing to prepare: set data.prepare.pairs and/or data.prepare.texts");
+      throw ConfigReads.bad(prepare, "pairs", "nothing to prepare: set data.prepare.pairs and/or data.prepare.texts");
     }
-    Path tokenizer = Settings.optionalPath(prepare, "tokenizer")
-        .orElseThrow(() -> Settings.bad(prepare, "tokenizer", "must name the folder holding tokenizer.json (data.prepare.tokenizer)"));
-    Path imageTokenizer = Settings.optionalPath(prepare, "image-tokenizer").orElse(null);
+    Path tokenizer = ConfigReads.optionalPath(prepare, "tokenizer")
+        .orElseThrow(() -> ConfigReads.bad(prepare, "tokenizer", "must name the folder holding tokenizer.json (data.prepare.tokenizer)"));
+    Path imageTokenizer = ConfigReads.optionalPath(prepare, "image-tokenizer").orElse(null);
     if (!pairs.isEmpty() && imageTokenizer == null) {
-      throw Settings.bad(prepare, "image-tokenizer", "image–caption pairs need the image tokenizer's folder (data.prepare.image-tokenizer)");
+      throw ConfigReads.bad(prepare, "image-tokenizer", "image–caption pairs need the image tokenizer's folder (data.prepare.image-tokenizer)");
     }
-    int imageSize = Settings.positiveInt(prepare, "image-size");
-    double maxAspect = Settings.positive(prepare, "max-aspect-ratio");
+    int imageSize = ConfigReads.positiveInt(prepare, "image-size");
+    double maxAspect = ConfigReads.positive(prepare, "max-aspect-ratio");
     if (maxAspect < 1) {
-      throw Settings.bad(prepare, "max-aspect-ratio", "must be >= 1 (long side / short side), got " + maxAspect);
+      throw ConfigReads.bad(prepare, "max-aspect-ratio", "must be >= 1 (long side / short side), got " + maxAspect);
     }
     long maxImagePixels = prepare.getLong("max-image-pixels");
     if (maxImagePixels <= 0) {
-      throw Settings.bad(prepare, "max-image-pixels", "must be a positive number of pixels, got " + maxImagePixels);
+      throw ConfigReads.bad(prepare, "max-image-pixels", "must be a positive number of pixels, got " + maxImagePixels);
     }
-    int threads = Settings.nonNegativeInt(prepare, "threads");
+    int threads = ConfigReads.nonNegativeInt(prepare, "threads");
     return new PrepareSettings(
         out, pairs, texts, tokenizer, imageTokenizer, prepare.getString("image-tokenizer-kind"), imageSize,
-        Settings.oneOf(prepare, "aspect-ratio", "crop", "keep").equals("keep"),
-        Settings.nonNegativeInt(prepare, "min-image-size"), maxAspect, maxImagePixels,
-        Settings.positiveInt(prepare, "shard-size"),
-        Settings.positiveInt(prepare, "batch-size"), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
+        ConfigReads.oneOf(prepare, "aspect-ratio", "crop", "keep").equals("keep"),
+        ConfigReads.nonNegativeInt(prepare, "min-image-size"), maxAspect, maxImagePixels,
+        ConfigReads.positiveInt(prepare, "shard-size"),
+        ConfigReads.positiveInt(prepare, "batch-size"), threads == 0 ? Runtime.getRuntime().availableProcessors() : threads);
   }
 }

@@ -2,7 +2,7 @@ package io.liquidj.framework.distributed;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueType;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
@@ -59,31 +59,31 @@ public record DistributedSettings(int devices, Shard shard, long bucketBytes, in
         && config.getString("devices").equals("auto")) {
       devices = Math.max(1, gpuCount.getAsInt());
     } else if (config.getValue("devices").valueType() == ConfigValueType.NUMBER) {
-      devices = Settings.positiveInt(config, "devices");
+      devices = ConfigReads.positiveInt(config, "devices");
     } else {
-      throw Settings.bad(config, "devices", "expected a positive number or auto");
+      throw ConfigReads.bad(config, "devices", "expected a positive number or auto");
     }
-    Shard shard = Shard.valueOf(Settings.oneOf(config, "shard", "none", "optimizer", "parameters")
+    Shard shard = Shard.valueOf(ConfigReads.oneOf(config, "shard", "none", "optimizer", "parameters")
         .toUpperCase(Locale.ROOT));
     List<String> cluster = config.getStringList("cluster");
     if (shard == Shard.PARAMETERS && cluster.size() > 1) {
-      throw Settings.bad(config, "shard", "parameters shards over the devices of one process (distributed.devices); "
+      throw ConfigReads.bad(config, "shard", "parameters shards over the devices of one process (distributed.devices); "
           + "with distributed.cluster use none or optimizer");
     }
     for (String address : cluster) {
       if (!address.matches("[^:/\\s]+:\\d{1,5}")) {
-        throw Settings.bad(config, "cluster", "expected host:port entries, got \"" + address + "\"");
+        throw ConfigReads.bad(config, "cluster", "expected host:port entries, got \"" + address + "\"");
       }
     }
     if (cluster.size() != cluster.stream().distinct().count()) {
-      throw Settings.bad(config, "cluster", "an address appears twice in " + cluster);
+      throw ConfigReads.bad(config, "cluster", "an address appears twice in " + cluster);
     }
-    int task = Settings.nonNegativeInt(config, "task");
+    int task = ConfigReads.nonNegativeInt(config, "task");
     if (task >= Math.max(1, cluster.size())) {
-      throw Settings.bad(config, "task", "must index distributed.cluster (" + cluster.size() + " entries), got " + task);
+      throw ConfigReads.bad(config, "task", "must index distributed.cluster (" + cluster.size() + " entries), got " + task);
     }
-    return new DistributedSettings(devices, shard, (long) Settings.positiveInt(config, "bucket-mib") << 20,
-        Settings.positiveInt(config, "timeout-seconds"), cluster, task);
+    return new DistributedSettings(devices, shard, (long) ConfigReads.positiveInt(config, "bucket-mib") << 20,
+        ConfigReads.positiveInt(config, "timeout-seconds"), cluster, task);
   }
 
   /** The processes training together (1 without a cluster). */

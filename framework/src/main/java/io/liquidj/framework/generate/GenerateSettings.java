@@ -3,7 +3,7 @@ package io.liquidj.framework.generate;
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.train.GpuProbe;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -50,38 +50,38 @@ public record GenerateSettings(
     String imageTemplate = template(g, "image-prompt-template", "{prompt}");
     String captionTemplate = template(g, "caption-prompt-template", "{image}");
     template(g, "caption-prompt-template", "{prompt}");
-    int width = Settings.nonNegativeInt(root, "width");
-    int height = Settings.nonNegativeInt(root, "height");
+    int width = ConfigReads.nonNegativeInt(root, "width");
+    int height = ConfigReads.nonNegativeInt(root, "height");
     if ((width == 0) != (height == 0)) {
-      throw Settings.bad(root, width == 0 ? "width" : "height", "width and height go together (pixels, multiples of "
+      throw ConfigReads.bad(root, width == 0 ? "width" : "height", "width and height go together (pixels, multiples of "
           + "the VQGAN's downsample factor), got width=" + width + " height=" + height);
     }
     return new GenerateSettings(
-        Settings.oneOf(root, "mode", "image", "caption", "text"),
+        ConfigReads.oneOf(root, "mode", "image", "caption", "text"),
         root.getString("prompt"),
-        Settings.positiveInt(root, "samples"),
+        ConfigReads.positiveInt(root, "samples"),
         Path.of(root.getString("output-dir")),
-        Settings.optionalPath(root, "image"),
+        ConfigReads.optionalPath(root, "image"),
         new GenerationGraph.Shapes(
-            Settings.positiveInt(g, "grid-height"),
-            Settings.positiveInt(g, "grid-width"),
-            Settings.positiveInt(g, "max-new-tokens")),
+            ConfigReads.positiveInt(g, "grid-height"),
+            ConfigReads.positiveInt(g, "grid-width"),
+            ConfigReads.positiveInt(g, "max-new-tokens")),
         width,
         height,
-        Settings.optionalPath(g, "tokenizer"),
-        Settings.optionalPath(g, "image-tokenizer"),
+        ConfigReads.optionalPath(g, "tokenizer"),
+        ConfigReads.optionalPath(g, "image-tokenizer"),
         imageTemplate,
         captionTemplate,
         template(g, "text-prompt-template", "{prompt}"),
         SamplingSettings.from(g.getConfig("sampling")),
         SamplingSettings.from(g.getConfig("text-sampling")),
-        Settings.positiveInt(g, "bench-runs"),
+        ConfigReads.positiveInt(g, "bench-runs"),
         precision(g));
   }
 
   /** {@code auto}: bf16 when TensorFlow sees a GPU, else f32 (bf16 is much slower on AVX2 CPUs). */
   private static Precision precision(Config g) {
-    String value = Settings.oneOf(g, "precision", "auto", "f32", "bf16");
+    String value = ConfigReads.oneOf(g, "precision", "auto", "f32", "bf16");
     if (value.equals("auto")) {
       return GpuProbe.gpuVisible() ? Precision.BF16 : Precision.F32;
     }
@@ -115,7 +115,7 @@ public record GenerateSettings(
   private static String template(Config c, String key, String placeholder) {
     String t = c.getString(key);
     if (!t.contains(placeholder)) {
-      throw Settings.bad(c, key, "must contain " + placeholder + ", got \"" + t + "\"");
+      throw ConfigReads.bad(c, key, "must contain " + placeholder + ", got \"" + t + "\"");
     }
     return t;
   }

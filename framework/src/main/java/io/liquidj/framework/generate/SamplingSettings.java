@@ -1,7 +1,7 @@
 package io.liquidj.framework.generate;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 
 /**
  * Sampling defaults (section {@code generate.sampling}); Liquid's reference values: guidance 7.0,
@@ -12,10 +12,10 @@ public record SamplingSettings(double guidanceScale, double temperature, int top
   /** Reads {@code generate.sampling} (pass the section's config). */
   public static SamplingSettings from(Config c) {
     return new SamplingSettings(
-        Settings.nonNegative(c, "guidance-scale"),
-        Settings.nonNegative(c, "temperature"),
-        Settings.nonNegativeInt(c, "top-k"),
-        Settings.probability(c, "top-p"),
+        ConfigReads.nonNegative(c, "guidance-scale"),
+        ConfigReads.nonNegative(c, "temperature"),
+        ConfigReads.nonNegativeInt(c, "top-k"),
+        ConfigReads.probability(c, "top-p"),
         c.getLong("seed"));
   }
 

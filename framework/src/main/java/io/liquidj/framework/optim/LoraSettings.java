@@ -1,7 +1,7 @@
 package io.liquidj.framework.optim;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -22,8 +22,8 @@ public record LoraSettings(boolean enabled, int rank, double alpha, List<Pattern
   public static LoraSettings from(Config config) {
     return new LoraSettings(
         config.getBoolean("enabled"),
-        Settings.positiveInt(config, "rank"),
-        Settings.positive(config, "alpha"),
+        ConfigReads.positiveInt(config, "rank"),
+        ConfigReads.positive(config, "alpha"),
         Patterns.list(config, "targets"),
         Patterns.list(config, "also-train"));
   }

@@ -1,7 +1,7 @@
 package io.liquidj.framework.optim;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -17,13 +17,13 @@ public record OptimizerSettings(double beta1, double beta2, double epsilon, doub
 
   /** Reads {@code config} (the {@code optimizer} section). */
   public static OptimizerSettings from(Config config) {
-    double beta1 = Settings.probability(config, "beta1");
-    double beta2 = Settings.probability(config, "beta2");
+    double beta1 = ConfigReads.probability(config, "beta1");
+    double beta2 = ConfigReads.probability(config, "beta2");
     return new OptimizerSettings(
         beta1,
         beta2,
-        Settings.positive(config, "epsilon"),
-        Settings.nonNegative(config, "weight-decay"),
+        ConfigReads.positive(config, "epsilon"),
+        ConfigReads.nonNegative(config, "weight-decay"),
         Patterns.list(config, "no-decay"));
   }
 

@@ -1,7 +1,7 @@
 package io.liquidj.framework.optim;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -18,7 +18,7 @@ public final class Patterns {
       try {
         out.add(Pattern.compile(s));
       } catch (PatternSyntaxException e) {
-        throw Settings.bad(config, key, "\"" + s + "\" is not a valid regex: " + e.getDescription());
+        throw ConfigReads.bad(config, key, "\"" + s + "\" is not a valid regex: " + e.getDescription());
       }
     }
     return out;

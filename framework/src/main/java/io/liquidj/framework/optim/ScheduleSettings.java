@@ -1,7 +1,7 @@
 package io.liquidj.framework.optim;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 
 /**
  * The {@code schedule} section: linear warmup then cosine, linear or constant.
@@ -12,10 +12,10 @@ public record ScheduleSettings(String kind, int warmupSteps, double warmupRatio,
   /** Reads {@code config} (the {@code schedule} section). */
   public static ScheduleSettings from(Config config) {
     return new ScheduleSettings(
-        Settings.oneOf(config, "kind", "cosine", "linear", "constant"),
-        Settings.nonNegativeInt(config, "warmup-steps"),
-        Settings.probability(config, "warmup-ratio"),
-        Settings.probability(config, "min-lr-ratio"));
+        ConfigReads.oneOf(config, "kind", "cosine", "linear", "constant"),
+        ConfigReads.nonNegativeInt(config, "warmup-steps"),
+        ConfigReads.probability(config, "warmup-ratio"),
+        ConfigReads.probability(config, "min-lr-ratio"));
   }
 
   /** The schedule of a run of {@code totalSteps} steps peaking at {@code peakLr}. */

@@ -3,7 +3,7 @@ package io.liquidj.framework.train;
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.backbone.VocabularyExtension;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.loss.ZLoss;
 import java.nio.file.Path;
 
@@ -36,33 +36,33 @@ public record TrainerSettings(
   /** Reads {@code config} (the {@code trainer} section). */
   public static TrainerSettings from(Config config) {
     if (config.getBoolean("resume") && config.getBoolean("overwrite")) {
-      throw Settings.bad(config, "overwrite", "and trainer.resume are both true: resume continues the run in "
+      throw ConfigReads.bad(config, "overwrite", "and trainer.resume are both true: resume continues the run in "
           + "trainer.output-dir, overwrite replaces it; set one");
     }
     return new TrainerSettings(
-        Settings.positiveInt(config, "steps"),
-        Settings.positiveInt(config, "batch-size"),
-        Settings.positiveInt(config, "seq-len"),
-        Settings.positive(config, "lr"),
+        ConfigReads.positiveInt(config, "steps"),
+        ConfigReads.positiveInt(config, "batch-size"),
+        ConfigReads.positiveInt(config, "seq-len"),
+        ConfigReads.positive(config, "lr"),
         precision(config.getString("precision")),
         config.getBoolean("xla"),
         config.getBoolean("recompute-activations"),
-        Settings.positiveInt(config, "grad-accum"),
-        Settings.nonNegative(config, "clip-norm"),
+        ConfigReads.positiveInt(config, "grad-accum"),
+        ConfigReads.nonNegative(config, "clip-norm"),
         ZLoss.parse("trainer.z-loss", config.getString("z-loss")),
-        Settings.nonNegative(config, "z-loss-weight"),
-        Settings.positiveInt(config, "log-every"),
-        Settings.nonNegativeInt(config, "checkpoint-every"),
-        Settings.positiveInt(config, "keep-last"),
+        ConfigReads.nonNegative(config, "z-loss-weight"),
+        ConfigReads.positiveInt(config, "log-every"),
+        ConfigReads.nonNegativeInt(config, "checkpoint-every"),
+        ConfigReads.positiveInt(config, "keep-last"),
         config.getBoolean("resume"),
         config.getBoolean("overwrite"),
         Path.of(config.getString("output-dir")),
         config.getLong("seed"),
-        Settings.positiveInt(config, "max-non-finite-steps"),
-        Settings.nonNegative(config, "peak-flops"),
-        Settings.nonNegativeInt(config, "image-codes"),
+        ConfigReads.positiveInt(config, "max-non-finite-steps"),
+        ConfigReads.nonNegative(config, "peak-flops"),
+        ConfigReads.nonNegativeInt(config, "image-codes"),
         VocabularyExtension.SpecialSlots.valueOf(
-            Settings.oneOf(config, "special-tokens", "auto", "reserved", "append").toUpperCase(java.util.Locale.ROOT)),
+            ConfigReads.oneOf(config, "special-tokens", "auto", "reserved", "append").toUpperCase(java.util.Locale.ROOT)),
         config.getBoolean("progress-bar"));
   }
 

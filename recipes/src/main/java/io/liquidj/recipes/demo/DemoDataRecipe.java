@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.io.AtomicFiles;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -36,10 +36,10 @@ public final class DemoDataRecipe implements Command {
       return new DemoSettings(
           Path.of(c.getString("demo.output-dir")),
           c.getLong("demo.seed"),
-          Settings.positiveInt(c, "demo.image-size"),
-          Settings.positiveInt(c, "demo.pairs"),
-          Settings.nonNegativeInt(c, "demo.text-docs"),
-          Settings.positiveInt(c, "demo.heldout"));
+          ConfigReads.positiveInt(c, "demo.image-size"),
+          ConfigReads.positiveInt(c, "demo.pairs"),
+          ConfigReads.nonNegativeInt(c, "demo.text-docs"),
+          ConfigReads.positiveInt(c, "demo.heldout"));
     }
 
     /** The data folder. */

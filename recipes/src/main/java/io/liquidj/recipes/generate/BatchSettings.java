@@ -1,7 +1,7 @@
 package io.liquidj.recipes.generate;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -30,13 +30,13 @@ record BatchSettings(Optional<Path> prompts, Optional<Path> questions, Optional<
       i = Integer.parseInt(parts[0].strip());
       n = Integer.parseInt(parts.length == 2 ? parts[1].strip() : "x");
     } catch (NumberFormatException e) {
-      throw Settings.bad(g, "shard", "must be \"i/n\" with 0 <= i < n, e.g. \"0/4\", got \"" + shard + "\"");
+      throw ConfigReads.bad(g, "shard", "must be \"i/n\" with 0 <= i < n, e.g. \"0/4\", got \"" + shard + "\"");
     }
     if (n <= 0 || i < 0 || i >= n) {
-      throw Settings.bad(g, "shard", "must be \"i/n\" with 0 <= i < n, e.g. \"0/4\", got \"" + shard + "\"");
+      throw ConfigReads.bad(g, "shard", "must be \"i/n\" with 0 <= i < n, e.g. \"0/4\", got \"" + shard + "\"");
     }
-    return new BatchSettings(Settings.optionalPath(root, "prompts"), Settings.optionalPath(root, "questions"),
-        Settings.optionalPath(root, "image-folder"), Settings.positiveInt(g, "batch-size"), i, n);
+    return new BatchSettings(ConfigReads.optionalPath(root, "prompts"), ConfigReads.optionalPath(root, "questions"),
+        ConfigReads.optionalPath(root, "image-folder"), ConfigReads.positiveInt(g, "batch-size"), i, n);
   }
 
   /** The entries of {@code all} that are this shard's: index % shards == shard. */

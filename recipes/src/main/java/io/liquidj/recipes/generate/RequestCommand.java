@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.ImageSizePrompt;
 import io.liquidj.framework.generate.GenerationGraph;
 import io.liquidj.framework.generate.ServingContract;
@@ -83,10 +83,10 @@ public final class RequestCommand implements Command {
     TextTokenizer tokenizer = tokenizers.load(export.resolve(ServingContract.ASSETS_EXTRA));
     boolean addSpecialTokens = contract.json().path("prompt").path("add_special_tokens").asBoolean();
     int[] ids = tokenizer.encode(prompt, addSpecialTokens);
-    int width = Settings.nonNegativeInt(invocation.config(), "width");
-    int height = Settings.nonNegativeInt(invocation.config(), "height");
+    int width = ConfigReads.nonNegativeInt(invocation.config(), "width");
+    int height = ConfigReads.nonNegativeInt(invocation.config(), "height");
     if ((width == 0) != (height == 0)) {
-      throw Settings.bad(invocation.config(), width == 0 ? "width" : "height", "width and height go together "
+      throw ConfigReads.bad(invocation.config(), width == 0 ? "width" : "height", "width and height go together "
           + "(pixels, multiples of the export's downsample_factor), got width=" + width + " height=" + height);
     }
     String body;

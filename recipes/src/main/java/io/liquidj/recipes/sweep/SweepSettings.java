@@ -7,7 +7,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,25 +42,25 @@ record SweepSettings(Path recipe, Path outDir, List<SweepPoint> points, List<Str
     Config c = root.getConfig("sweep");
     String recipeValue = c.getString("recipe").trim();
     if (recipeValue.isEmpty()) {
-      throw Settings.bad(root, "sweep.recipe", "needs the base recipe file every point starts from, e.g. "
+      throw ConfigReads.bad(root, "sweep.recipe", "needs the base recipe file every point starts from, e.g. "
           + "\"conf/recipes/demo-train.conf\"");
     }
     Path recipe = Path.of(recipeValue);
     if (!Files.isRegularFile(recipe)) {
-      throw Settings.bad(root, "sweep.recipe", "file " + recipe + " does not exist (paths are relative to the working "
+      throw ConfigReads.bad(root, "sweep.recipe", "file " + recipe + " does not exist (paths are relative to the working "
           + "directory; run from the project root)");
     }
     if (c.getInt("parallel") != 1) {
-      throw Settings.bad(root, "sweep.parallel", "must be 1: points run one at a time (several devices are not scheduled"
+      throw ConfigReads.bad(root, "sweep.parallel", "must be 1: points run one at a time (several devices are not scheduled"
           + " yet), got " + c.getInt("parallel"));
     }
     SortedMap<String, List<ConfigValue>> axes = axes(c);
     List<SweepPoint> points = listedPoints(root);
     if (!axes.isEmpty() && !points.isEmpty()) {
-      throw Settings.bad(root, "sweep.points", "give either sweep.axes (a grid) or sweep.points (a list), not both");
+      throw ConfigReads.bad(root, "sweep.points", "give either sweep.axes (a grid) or sweep.points (a list), not both");
     }
     if (axes.isEmpty() && points.isEmpty()) {
-      throw Settings.bad(root, "sweep.axes", "a sweep needs sweep.axes { key = [values] } or sweep.points = [{ key = value }]");
+      throw ConfigReads.bad(root, "sweep.axes", "a sweep needs sweep.axes { key = [values] } or sweep.points = [{ key = value }]");
     }
     String listing = points.isEmpty() ? "axes" : "points";
     if (points.isEmpty()) {
@@ -69,7 +69,7 @@ record SweepSettings(Path recipe, Path outDir, List<SweepPoint> points, List<Str
     Set<String> names = new HashSet<>();
     for (SweepPoint p : points) {
       if (!names.add(p.name())) {
-        throw Settings.bad(root, "sweep." + listing, "two points are both named \"" + p.name()
+        throw ConfigReads.bad(root, "sweep." + listing, "two points are both named \"" + p.name()
             + "\" (their folder); give listed points distinct names with name = \"...\"");
       }
     }
@@ -97,7 +97,7 @@ record SweepSettings(Path recipe, Path outDir, List<SweepPoint> points, List<Str
     List<SweepPoint> points = new ArrayList<>();
     for (ConfigValue item : c.getList("points")) {
       if (!(item instanceof ConfigObject object)) {
-        throw Settings.bad(root, "sweep.points", "each point is an object of key = value, e.g. { backbone = tiny-llama }");
+        throw ConfigReads.bad(root, "sweep.points", "each point is an object of key = value, e.g. { backbone = tiny-llama }");
       }
       Config point = object.toConfig();
       SortedMap<String, ConfigValue> values = new TreeMap<>();
@@ -108,7 +108,7 @@ record SweepSettings(Path recipe, Path outDir, List<SweepPoint> points, List<Str
       }
       String name = point.hasPath("name") ? point.getString("name") : SweepPoint.nameOf(values, new TreeMap<>());
       if (!name.matches("[A-Za-z0-9._+-]+")) {
-        throw Settings.bad(root, "sweep.points", "a point's name is its folder: letters, digits and . _ + - only, got \""
+        throw ConfigReads.bad(root, "sweep.points", "a point's name is its folder: letters, digits and . _ + - only, got \""
             + name + "\"");
       }
       points.add(new SweepPoint(name, values));

@@ -1,7 +1,7 @@
 package io.liquidj.tokenizers.vqgan;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.image.ImagePreprocessing;
 
 /**
@@ -15,15 +15,15 @@ import io.liquidj.framework.image.ImagePreprocessing;
 public record VqganSettings(ImagePreprocessing.Mode imageMode, int imageSize, int benchSize, int benchRepeats) {
   /** Reads and validates {@code vqgan}; errors name the key and its origin. */
   public static VqganSettings from(Config c) {
-    ImagePreprocessing.Mode mode = switch (Settings.oneOf(c, "image-mode", "center-crop", "pad", "keep")) {
+    ImagePreprocessing.Mode mode = switch (ConfigReads.oneOf(c, "image-mode", "center-crop", "pad", "keep")) {
       case "pad" -> ImagePreprocessing.Mode.PAD_TO_SQUARE;
       case "keep" -> ImagePreprocessing.Mode.KEEP_SIZE;
       default -> ImagePreprocessing.Mode.CENTER_CROP;
     };
-    int benchSize = Settings.positiveInt(c, "bench-size");
+    int benchSize = ConfigReads.positiveInt(c, "bench-size");
     if (benchSize % 16 != 0) {
-      throw Settings.bad(c, "bench-size", "must be a multiple of 16, got " + benchSize);
+      throw ConfigReads.bad(c, "bench-size", "must be a multiple of 16, got " + benchSize);
     }
-    return new VqganSettings(mode, Settings.nonNegativeInt(c, "image-size"), benchSize, Settings.positiveInt(c, "bench-repeats"));
+    return new VqganSettings(mode, ConfigReads.nonNegativeInt(c, "image-size"), benchSize, ConfigReads.positiveInt(c, "bench-repeats"));
   }
 }

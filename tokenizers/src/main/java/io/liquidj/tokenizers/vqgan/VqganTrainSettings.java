@@ -1,7 +1,7 @@
 package io.liquidj.tokenizers.vqgan;
 
 import com.typesafe.config.Config;
-import io.liquidj.framework.config.Settings;
+import io.liquidj.framework.config.ConfigReads;
 import java.nio.file.Path;
 
 /**
@@ -17,42 +17,42 @@ public record VqganTrainSettings(Path images, Path out, boolean overwrite, int s
 
   /** Reads and validates {@code vqgan.train}; errors name the key and its origin. */
   public static VqganTrainSettings from(Config c) {
-    Path images = Settings.optionalPath(c, "images")
-        .orElseThrow(() -> Settings.bad(c, "images", "must name a folder of training images"));
-    int imageSize = Settings.positiveInt(c, "image-size");
-    int ch = Settings.positiveInt(c, "ch");
-    int zChannels = Settings.positiveInt(c, "z-channels");
+    Path images = ConfigReads.optionalPath(c, "images")
+        .orElseThrow(() -> ConfigReads.bad(c, "images", "must name a folder of training images"));
+    int imageSize = ConfigReads.positiveInt(c, "image-size");
+    int ch = ConfigReads.positiveInt(c, "ch");
+    int zChannels = ConfigReads.positiveInt(c, "z-channels");
     if (ch % 32 != 0) {
-      throw Settings.bad(c, "ch", "must be a multiple of 32 (GroupNorm(32)), got " + ch);
+      throw ConfigReads.bad(c, "ch", "must be a multiple of 32 (GroupNorm(32)), got " + ch);
     }
     if (zChannels % 32 != 0) {
-      throw Settings.bad(c, "z-channels", "must be a multiple of 32 (GroupNorm(32)), got " + zChannels);
+      throw ConfigReads.bad(c, "z-channels", "must be a multiple of 32 (GroupNorm(32)), got " + zChannels);
     }
     var chMult = c.getIntList("ch-mult");
     if (chMult.isEmpty() || chMult.stream().anyMatch(m -> m <= 0)) {
-      throw Settings.bad(c, "ch-mult", "must be a non-empty list of positive integers, got " + chMult);
+      throw ConfigReads.bad(c, "ch-mult", "must be a non-empty list of positive integers, got " + chMult);
     }
     int factor = 1 << (chMult.size() - 1);
     if (imageSize % factor != 0) {
-      throw Settings.bad(c, "image-size", "must be a multiple of the downsample factor " + factor + ", got " + imageSize);
+      throw ConfigReads.bad(c, "image-size", "must be a multiple of the downsample factor " + factor + ", got " + imageSize);
     }
     VqganConfig architecture;
     try {
-      architecture = new VqganConfig(Settings.positiveInt(c, "embed-dim"), Settings.positiveInt(c, "n-embed"), ch, chMult,
-          Settings.positiveInt(c, "num-res-blocks"), c.getIntList("attn-resolutions"), zChannels, imageSize, 3, 3, 0.0);
+      architecture = new VqganConfig(ConfigReads.positiveInt(c, "embed-dim"), ConfigReads.positiveInt(c, "n-embed"), ch, chMult,
+          ConfigReads.positiveInt(c, "num-res-blocks"), c.getIntList("attn-resolutions"), zChannels, imageSize, 3, 3, 0.0);
     } catch (IllegalArgumentException e) {
-      throw Settings.bad(c, "ch-mult", e.getMessage());
+      throw ConfigReads.bad(c, "ch-mult", e.getMessage());
     }
     return new VqganTrainSettings(
         images,
         Path.of(c.getString("output-dir")),
         c.getBoolean("overwrite"),
-        Settings.positiveInt(c, "steps"),
-        Settings.positiveInt(c, "batch-size"),
-        Settings.positive(c, "lr"),
-        new VqganTraining.LossWeights(Settings.nonNegative(c, "l1-weight"), Settings.nonNegative(c, "l2-weight"),
-            Settings.nonNegative(c, "beta")),
-        Settings.positiveInt(c, "log-every"),
+        ConfigReads.positiveInt(c, "steps"),
+        ConfigReads.positiveInt(c, "batch-size"),
+        ConfigReads.positive(c, "lr"),
+        new VqganTraining.LossWeights(ConfigReads.nonNegative(c, "l1-weight"), ConfigReads.nonNegative(c, "l2-weight"),
+            ConfigReads.nonNegative(c, "beta")),
+        ConfigReads.positiveInt(c, "log-every"),
         c.getLong("seed"),
         architecture);
   }

@@ -9,8 +9,8 @@ import java.util.Optional;
  * Small typed readers for settings records' {@code from(Config)} methods: each failure names the
  * full key, its origin (file:line) and the bad value.
  */
-public final class Settings {
-  private Settings() {}
+public final class ConfigReads {
+  private ConfigReads() {}
 
   /** A finite value that must be &gt; 0 (NaN and Infinity are rejected). */
   public static double positive(Config c, String key) {
