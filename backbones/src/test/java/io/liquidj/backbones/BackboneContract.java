@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.generate.SamplingLoop;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.generate.Decoder;
 import io.liquidj.framework.generate.SamplingInputs;
 import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.safetensors.Checkpoint;
@@ -294,12 +294,12 @@ public interface BackboneContract {
       int[] prompt = io.readInts("greedy_prompt");
       int[] expected = io.readInts("greedy_output");
       int steps = expected.length - prompt.length;
-      Decoder decoder = new Decoder(m.backbone, m.store, Precision.F32);
+      SamplingLoop loop = new SamplingLoop(m.backbone, m.store, Precision.F32);
       int[] ones = new int[prompt.length];
       java.util.Arrays.fill(ones, 1);
-      Decoder.Output out = decoder.decode(m.tf, m.tf.constant(new int[][] {prompt}), m.tf.constant(new int[][] {ones}),
+      SamplingLoop.Output out = loop.decode(m.tf, m.tf.constant(new int[][] {prompt}), m.tf.constant(new int[][] {ones}),
           SamplingInputs.constants(m.tf, new SamplingSettings(1, 0, 0, 1, 0), 0),
-          new Decoder.Spec("greedy", steps, false, 0, 0, new int[0]));
+          new SamplingLoop.Spec("greedy", steps, false, 0, 0, new int[0]));
       try (org.tensorflow.Result r = m.session.runner().fetch(out.tokens()).run()) {
         int[] tokens = new int[steps];
         ((org.tensorflow.types.TInt32) r.get(0)).asRawTensor().data().asInts().read(tokens);

@@ -82,14 +82,14 @@ public final class GenerationGraph {
       Shapes shapes,
       SamplingSettings defaults,
       ImageDecoderGraph imageDecoder) {
-    Decoder decoder = new Decoder(backbone, store, precision);
+    SamplingLoop loop = new SamplingLoop(backbone, store, precision);
     int textEnd = vocabulary == null ? 0 : vocabulary.imageCodeOffset();
     int[] stops = stopIds(backbone, templates);
     if (vocabulary != null) {
-      buildImage(tf.withSubScope(GENERATE_IMAGE), decoder, vocabulary, templates, shapes, defaults, store, imageDecoder);
-      buildCaption(tf.withSubScope(CAPTION), decoder, vocabulary, templates, shapes, defaults, stops, textEnd);
+      buildImage(tf.withSubScope(GENERATE_IMAGE), loop, vocabulary, templates, shapes, defaults, store, imageDecoder);
+      buildCaption(tf.withSubScope(CAPTION), loop, vocabulary, templates, shapes, defaults, stops, textEnd);
     }
-    buildText(tf.withSubScope(GENERATE_TEXT), decoder, templates, shapes, defaults, stops, textEnd, vocabulary == null);
+    buildText(tf.withSubScope(GENERATE_TEXT), loop, templates, shapes, defaults, stops, textEnd, vocabulary == null);
     buildLogits(tf.withSubScope(LOGITS), backbone, store);
   }
 
@@ -107,7 +107,7 @@ public final class GenerationGraph {
         .orElseThrow(() -> new IllegalArgumentException("no signature " + key + " (the model has no image vocabulary?)"));
   }
 
-  private void buildImage(Ops g, Decoder decoder, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
+  private void buildImage(Ops g, SamplingLoop loop, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
       SamplingSettings defaults, VariableStore store, ImageDecoderGraph imageDecoder) {
     Placeholder<TInt32> ids = ids(g, "prompt_ids");
     Operand<TInt32> mask = mask(g, "prompt_mask", ids);
@@ -124,7 +124,7 @@ public final class GenerationGraph {
         g.constant(shapes.gridWidth()), Shape.unknown());
     Operand<TInt32> h = gridSide(g, gridHeight, "grid_height");
     Operand<TInt32> w = gridSide(g, gridWidth, "grid_width");
-    Decoder.Output out = decoder.decode(g, both.ids(), both.mask(), sampling, new Decoder.Spec(
+    SamplingLoop.Output out = loop.decode(g, both.ids(), both.mask(), sampling, new SamplingLoop.Spec(
         GENERATE_IMAGE, shapes.gridHeight() * shapes.gridWidth(), true, v.imageCodeOffset(),
         v.imageCodeOffset() + v.numImageCodes(), new int[0]), g.math.mul(h, w));
     Operand<TInt32> imageCodes = g.withName("codes").math.sub(out.tokens(), g.constant(v.imageCodeOffset()));
@@ -144,7 +144,7 @@ public final class GenerationGraph {
     }
   }
 
-  private void buildCaption(Ops g, Decoder decoder, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
+  private void buildCaption(Ops g, SamplingLoop loop, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
       SamplingSettings defaults, int[] stops, int textEnd) {
     Placeholder<TInt32> codes = g.withName("image_codes").placeholder(TInt32.class,
         Placeholder.shape(Shape.of(-1, (long) shapes.gridHeight() * shapes.gridWidth())));
@@ -162,8 +162,8 @@ public final class GenerationGraph {
         Prompt.constant(g, t.captionAfterImage(), n),
         new Prompt(question, mask),
         Prompt.constant(g, t.captionSuffix(), n)));
-    Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
-        new Decoder.Spec(CAPTION, shapes.maxNewTokens(), false, 0, textEnd, stops));
+    SamplingLoop.Output out = loop.decode(g, prompt.ids(), prompt.mask(), sampling,
+        new SamplingLoop.Spec(CAPTION, shapes.maxNewTokens(), false, 0, textEnd, stops));
     signatures.add(withSampling(Signature.builder().key(CAPTION), inputs, false)
         .input("image_codes", codes).input("question_ids", question).input("question_mask", mask)
         .output("tokens", g.withName("tokens").identity(out.tokens()))
@@ -171,7 +171,7 @@ public final class GenerationGraph {
         .methodName(PREDICT).build());
   }
 
-  private void buildText(Ops g, Decoder decoder, PromptTemplates t, Shapes shapes, SamplingSettings defaults,
+  private void buildText(Ops g, SamplingLoop loop, PromptTemplates t, Shapes shapes, SamplingSettings defaults,
       int[] stops, int textEnd, boolean isDefault) {
     Placeholder<TInt32> ids = ids(g, "prompt_ids");
     Operand<TInt32> mask = mask(g, "prompt_mask", ids);
@@ -180,8 +180,8 @@ public final class GenerationGraph {
     SamplingInputs sampling = perRow(g, inputs, n);
     Prompt prompt = Prompt.concat(g, List.of(
         Prompt.constant(g, t.textPrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.textSuffix(), n)));
-    Decoder.Output out = decoder.decode(g, prompt.ids(), prompt.mask(), sampling,
-        new Decoder.Spec(GENERATE_TEXT, shapes.maxNewTokens(), false, 0, textEnd, stops));
+    SamplingLoop.Output out = loop.decode(g, prompt.ids(), prompt.mask(), sampling,
+        new SamplingLoop.Spec(GENERATE_TEXT, shapes.maxNewTokens(), false, 0, textEnd, stops));
     Operand<TInt32> tokens = g.withName("tokens").identity(out.tokens());
     Operand<TInt32> lengths = g.withName("lengths").identity(out.lengths());
     for (String key : isDefault ? List.of(Signature.DEFAULT_KEY, GENERATE_TEXT) : List.of(GENERATE_TEXT)) {

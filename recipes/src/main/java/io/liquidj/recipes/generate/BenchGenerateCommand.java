@@ -8,12 +8,12 @@ import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
-import io.liquidj.framework.generate.Decoder;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.GenerationGraph;
 import io.liquidj.framework.generate.PromptTemplates;
 import io.liquidj.framework.generate.SamplingInputs;
+import io.liquidj.framework.generate.SamplingLoop;
 import io.liquidj.framework.tf.VariableStore;
 import jakarta.inject.Inject;
 import java.util.List;
@@ -139,8 +139,8 @@ public final class BenchGenerateCommand implements Command {
       }
     }
     Ops g = tf.withSubScope("bench_prefill");
-    return new Decoder(backbone, store, precision).decode(g, g.constant(ids), g.constant(mask),
-        SamplingInputs.constants(g, s.sampling(), 0), new Decoder.Spec("bench_prefill", 1, true,
+    return new SamplingLoop(backbone, store, precision).decode(g, g.constant(ids), g.constant(mask),
+        SamplingInputs.constants(g, s.sampling(), 0), new SamplingLoop.Spec("bench_prefill", 1, true,
             vocabulary.imageCodeOffset(), vocabulary.imageCodeOffset() + vocabulary.numImageCodes(), new int[0]))
         .tokens();
   }

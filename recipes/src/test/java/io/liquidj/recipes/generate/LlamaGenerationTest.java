@@ -8,8 +8,8 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.generate.Decoder;
 import io.liquidj.framework.generate.SamplingInputs;
+import io.liquidj.framework.generate.SamplingLoop;
 import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.tf.VariableStore;
@@ -66,9 +66,9 @@ class LlamaGenerationTest {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       VariableStore store = BackboneVariables.create(tf, llama, 0);
-      Decoder.Output out = new Decoder(llama, store, Precision.F32).decode(tf, tf.constant(ids), tf.constant(mask),
+      SamplingLoop.Output out = new SamplingLoop(llama, store, Precision.F32).decode(tf, tf.constant(ids), tf.constant(mask),
           SamplingInputs.constants(tf, new SamplingSettings(1, 0, 0, 1, 0), 0),
-          new Decoder.Spec("greedy", newTokens, false, 0, 0, new int[0]));
+          new SamplingLoop.Spec("greedy", newTokens, false, 0, 0, new int[0]));
       try (Session s = new Session(g)) {
         BackboneVariables.load(s, store, LLAMA);
         try (var r = s.runner().fetch(out.tokens()).run()) {

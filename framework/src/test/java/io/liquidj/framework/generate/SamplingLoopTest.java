@@ -18,7 +18,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
-class DecoderTest {
+class SamplingLoopTest {
   static final int VOCAB = 24;
   private Graph graph;
   private Session session;
@@ -70,7 +70,7 @@ class DecoderTest {
     int[][] mask = {{0, 1, 1, 1}, {1, 1, 1, 1}};
     int[][] free = decode(prompts, mask, greedy(), spec(5, false, 0, 0));
     int stop = free[0][1];
-    Decoder.Spec spec = new Decoder.Spec("stop", 5, false, 0, 0, new int[] {stop});
+    SamplingLoop.Spec spec = new SamplingLoop.Spec("stop", 5, false, 0, 0, new int[] {stop});
     int[][][] out = decodeWithLengths(prompts, mask, greedy(), spec);
     int firstStop = free[0][0] == stop ? 0 : 1;
     assertEquals(firstStop, out[1][0][0]);
@@ -113,16 +113,16 @@ class DecoderTest {
 
   private static int counter;
 
-  private static Decoder.Spec spec(int n, boolean guided, int from, int to) {
-    return new Decoder.Spec("decode" + (counter++), n, guided, from, to, new int[0]);
+  private static SamplingLoop.Spec spec(int n, boolean guided, int from, int to) {
+    return new SamplingLoop.Spec("decode" + (counter++), n, guided, from, to, new int[0]);
   }
 
-  private int[][] decode(int[][] prompts, int[][] mask, SamplingSettings s, Decoder.Spec spec) {
+  private int[][] decode(int[][] prompts, int[][] mask, SamplingSettings s, SamplingLoop.Spec spec) {
     return decodeWithLengths(prompts, mask, s, spec)[0];
   }
 
-  private int[][][] decodeWithLengths(int[][] prompts, int[][] mask, SamplingSettings s, Decoder.Spec spec) {
-    Decoder.Output out = new Decoder(backbone, store, Precision.F32)
+  private int[][][] decodeWithLengths(int[][] prompts, int[][] mask, SamplingSettings s, SamplingLoop.Spec spec) {
+    SamplingLoop.Output out = new SamplingLoop(backbone, store, Precision.F32)
         .decode(tf, tf.constant(prompts), tf.constant(mask), SamplingInputs.constants(tf, s, s.seed()), spec);
     try (var r = session.runner().fetch(out.tokens()).fetch(out.lengths()).run()) {
       int[][] tokens = TestGraphs.toIntMatrix((TInt32) r.get(0));

@@ -33,7 +33,7 @@ import org.tensorflow.types.family.TFloating;
  * never attended to. With guidance, rows [0,n) are the conditional stream and rows [n,2n) the
  * unconditional one; both get the token sampled from the guided logits.
  */
-public final class Decoder {
+public final class SamplingLoop {
   private final Backbone backbone;
   private final VariableStore store;
   private final Precision precision;
@@ -65,7 +65,7 @@ public final class Decoder {
    */
   public record Output(Operand<TInt32> tokens, Operand<TInt32> lengths) {}
 
-  public Decoder(Backbone backbone, VariableStore store, Precision precision) {
+  public SamplingLoop(Backbone backbone, VariableStore store, Precision precision) {
     this.backbone = backbone;
     this.store = store;
     this.precision = precision;
