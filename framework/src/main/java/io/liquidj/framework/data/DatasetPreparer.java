@@ -49,7 +49,7 @@ public final class DatasetPreparer {
   private final PrepareSettings settings;
   private final TextTokenizer text;
   private final ImageTokenizer images;
-  private final ImageDecoder decoder;
+  private final ImageFileReader imageFiles;
   private final Listener listener;
 
   /**
@@ -60,7 +60,7 @@ public final class DatasetPreparer {
     this.text = text;
     this.images = images;
     this.listener = listener;
-    this.decoder = new ImageDecoder(settings.imageSize(), settings.keepAspectRatio(),
+    this.imageFiles = new ImageFileReader(settings.imageSize(), settings.keepAspectRatio(),
         images == null ? 1 : images.downsampleFactor(), settings.minImageSize(), settings.maxAspectRatio(),
         settings.maxImagePixels());
     if (images != null && !settings.keepAspectRatio() && settings.imageSize() % images.downsampleFactor() != 0) {
@@ -261,16 +261,16 @@ public final class DatasetPreparer {
     }
 
     private void flush() {
-      List<Future<ImageDecoder.Result>> decoded = new ArrayList<>();
+      List<Future<ImageFileReader.Result>> decoded = new ArrayList<>();
       for (RawRecord r : pending) {
         decoded.add(pool.submit(() -> decode(r)));
       }
       // Images of one size share a tokenizer call: all of them when cropping, each aspect's when keeping it.
       Map<List<Integer>, List<RawRecord>> records = new LinkedHashMap<>();
-      Map<List<Integer>, List<ImageDecoder.Result>> results = new LinkedHashMap<>();
+      Map<List<Integer>, List<ImageFileReader.Result>> results = new LinkedHashMap<>();
       for (int i = 0; i < pending.size(); i++) {
         RawRecord r = pending.get(i);
-        ImageDecoder.Result result = await(decoded.get(i));
+        ImageFileReader.Result result = await(decoded.get(i));
         if (result.skip() != null) {
           counts.skip(result.skip(), r.where(), result.detail());
         } else {
@@ -292,23 +292,23 @@ public final class DatasetPreparer {
       listener.records(n, counts);
     }
 
-    private ImageDecoder.Result decode(RawRecord r) {
+    private ImageFileReader.Result decode(RawRecord r) {
       byte[] bytes;
       try {
         bytes = r.image().read();
       } catch (NoSuchFileException e) {
-        return ImageDecoder.Result.skipped(SkipReason.MISSING_FILE, null);
+        return ImageFileReader.Result.skipped(SkipReason.MISSING_FILE, null);
       } catch (IOException e) {
-        return ImageDecoder.Result.skipped(SkipReason.MISSING_FILE, e.toString());
+        return ImageFileReader.Result.skipped(SkipReason.MISSING_FILE, e.toString());
       }
-      return decoder.decode(bytes);
+      return imageFiles.decode(bytes);
     }
 
     /**
      * Encodes a batch of images of one size; if the image tokenizer fails on it, retries one by one so
      * only bad images are lost.
      */
-    private void encode(List<RawRecord> records, List<ImageDecoder.Result> pixels) {
+    private void encode(List<RawRecord> records, List<ImageFileReader.Result> pixels) {
       int width = pixels.get(0).width();
       int height = pixels.get(0).height();
       int factor = images.downsampleFactor();
@@ -334,7 +334,7 @@ public final class DatasetPreparer {
       }
     }
 
-    private static ImageBatch batch(List<ImageDecoder.Result> pixels, int width, int height) {
+    private static ImageBatch batch(List<ImageFileReader.Result> pixels, int width, int height) {
       int per = 3 * width * height;
       float[] all = new float[pixels.size() * per];
       for (int i = 0; i < pixels.size(); i++) {
@@ -343,15 +343,15 @@ public final class DatasetPreparer {
       return new ImageBatch(all, pixels.size(), height, width);
     }
 
-    private static ImageDecoder.Result await(Future<ImageDecoder.Result> f) {
+    private static ImageFileReader.Result await(Future<ImageFileReader.Result> f) {
       try {
         return f.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while decoding images", e);
       } catch (ExecutionException e) {
-        // A decoder bug on one image (e.g. an exotic colour model) must not stop the run.
-        return ImageDecoder.Result.skipped(SkipReason.UNREADABLE, String.valueOf(e.getCause()));
+        // A decoding bug on one image (e.g. an exotic colour model) must not stop the run.
+        return ImageFileReader.Result.skipped(SkipReason.UNREADABLE, String.valueOf(e.getCause()));
       }
     }
   }

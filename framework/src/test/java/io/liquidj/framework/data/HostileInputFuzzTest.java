@@ -78,12 +78,12 @@ class HostileInputFuzzTest {
       header.putInt(29, (int) crc.getValue());
       return b;
     });
-    ImageDecoder decoder = new ImageDecoder(8, false, 8, 4, 2.0, 1_000_000);
+    ImageFileReader imageFiles = new ImageFileReader(8, false, 8, 4, 2.0, 1_000_000);
     Path file = dir.resolve("mutated.png");
     for (int i = 0; i < MUTATIONS; i++) {
       byte[] mutated = mutations.next(png);
       expectCleanOutcome("png mutation " + i + " (prepare)", () -> {
-        ImageDecoder.Result r = decoder.decode(mutated);
+        ImageFileReader.Result r = imageFiles.decode(mutated);
         assertNotNull(r.pixels() != null ? r.pixels() : r.skip());
       });
       Files.write(file, mutated);
@@ -99,14 +99,14 @@ class HostileInputFuzzTest {
         .add("s/b.json", "{\"caption\": \"tar blue\"}".getBytes(StandardCharsets.UTF_8));
     byte[] bytes = tar.bytes();
     Mutations mutations = new Mutations(23, 512, null);
-    ImageDecoder decoder = new ImageDecoder(8, false, 8, 4, 2.0, 1_000_000);
+    ImageFileReader imageFiles = new ImageFileReader(8, false, 8, 4, 2.0, 1_000_000);
     Path file = dir.resolve("mutated.tar");
     for (int i = 0; i < MUTATIONS; i++) {
       Files.write(file, mutations.next(bytes));
       expectCleanOutcome("tar mutation " + i, () -> TarSamples.read(file, r -> {
         if (r.skip() == null) {
           try {
-            decoder.decode(r.image().read());
+            imageFiles.decode(r.image().read());
           } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
           }

@@ -10,7 +10,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 
 /**
- * Decodes encoded image bytes for {@code prepare} and turns them into the image tokenizer's input
+ * Reads image files (their encoded bytes) for {@code prepare} and turns them into the image tokenizer's input
  * with Liquid's pretraining preprocessing ({@link ImagePreprocessing#centerCrop}: shorter side
  * Lanczos-resized to {@code imageSize}, centre square; or, keeping the aspect ratio, {@link
  * ImagePreprocessing#keepAspect} within {@code imageSize}² pixels; {@link Images#toBatch}: RGB in
@@ -20,7 +20,7 @@ import javax.imageio.ImageIO;
  * <p>Decoding uses {@code javax.imageio} (JPEG, PNG, BMP, GIF); WebP has no built-in reader and is
  * reported as unreadable.
  */
-public final class ImageDecoder {
+public final class ImageFileReader {
   private final int imageSize;
   private final boolean keepAspect;
   private final int factor;
@@ -44,7 +44,7 @@ public final class ImageDecoder {
    * @param maxAspectRatio long/short side ratios above this are {@link SkipReason#ASPECT_RATIO}
    * @param maxPixels images whose header declares more pixels are {@link SkipReason#TOO_LARGE}, never decoded
    */
-  public ImageDecoder(int imageSize, boolean keepAspect, int factor, int minImageSize, double maxAspectRatio,
+  public ImageFileReader(int imageSize, boolean keepAspect, int factor, int minImageSize, double maxAspectRatio,
       long maxPixels) {
     this.imageSize = imageSize;
     this.keepAspect = keepAspect;
