@@ -49,8 +49,8 @@ public final class GenerationClient {
   public record Images(int[][] codes, byte[][] pngs) {}
 
   /**
-   * Image codes [n][h·w] and the images as PNG bytes, decoded in the graph (a graph built with an
-   * {@link ImageDecoderGraph}, e.g. an export with the VQGAN included).
+   * Image codes [n][h·w] and the images as PNG bytes, decoded in the graph (a graph built with a
+   * {@link CodesToPixels}, e.g. an export with the VQGAN included).
    */
   public Images generateImagePngs(int[][] prompts, SamplingSettings s) {
     return pngs(prompts, withDefaultGrid(sampling(s, true)));

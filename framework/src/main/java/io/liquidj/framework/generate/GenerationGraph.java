@@ -27,7 +27,7 @@ import org.tensorflow.types.TString;
  * <ul>
  *   <li>{@code generate_image}: prompt_ids [n,P], prompt_mask [n,P], grid_height, grid_width + sampling →
  *       codes [n,h·w] int32 (VQGAN codes, raster order), and png_bytes [n] string (PNG files of h·f × w·f
- *       pixels) when built with an {@link ImageDecoderGraph}. The grid defaults to {@link Shapes}' and the
+ *       pixels) when built with a {@link CodesToPixels}. The grid defaults to {@link Shapes}' and the
  *       loop runs h·w steps of the request; the prompt saying the size is the client's text ({@link
  *       ServingContract});
  *   <li>{@code caption}: image_codes [n,h·w], question_ids, question_mask [n,Q] + sampling → tokens
@@ -68,7 +68,7 @@ public final class GenerationGraph {
 
   /**
    * Builds every signature this model supports: without a Liquid vocabulary ({@code vocabulary}
-   * null), only {@code generate_text} and {@code logits}. With an {@code imageDecoder} (else null: codes
+   * null), only {@code generate_text} and {@code logits}. With a {@code codesToPixels} (else null: codes
    * only), {@code generate_image} also returns the images as PNG bytes, decoded in this graph, whose
    * parameters {@code store} already holds.
    */
@@ -81,12 +81,12 @@ public final class GenerationGraph {
       PromptTemplates templates,
       Shapes shapes,
       SamplingSettings defaults,
-      ImageDecoderGraph imageDecoder) {
+      CodesToPixels codesToPixels) {
     SamplingLoop loop = new SamplingLoop(backbone, store, precision);
     int textEnd = vocabulary == null ? 0 : vocabulary.imageCodeOffset();
     int[] stops = stopIds(backbone, templates);
     if (vocabulary != null) {
-      buildImage(tf.withSubScope(GENERATE_IMAGE), loop, vocabulary, templates, shapes, defaults, store, imageDecoder);
+      buildImage(tf.withSubScope(GENERATE_IMAGE), loop, vocabulary, templates, shapes, defaults, store, codesToPixels);
       buildCaption(tf.withSubScope(CAPTION), loop, vocabulary, templates, shapes, defaults, stops, textEnd);
     }
     buildText(tf.withSubScope(GENERATE_TEXT), loop, templates, shapes, defaults, stops, textEnd, vocabulary == null);
@@ -108,7 +108,7 @@ public final class GenerationGraph {
   }
 
   private void buildImage(Ops g, SamplingLoop loop, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
-      SamplingSettings defaults, VariableStore store, ImageDecoderGraph imageDecoder) {
+      SamplingSettings defaults, VariableStore store, CodesToPixels codesToPixels) {
     Placeholder<TInt32> ids = ids(g, "prompt_ids");
     Operand<TInt32> mask = mask(g, "prompt_mask", ids);
     SamplingInputs inputs = samplingInputs(g, defaults);
@@ -128,8 +128,8 @@ public final class GenerationGraph {
         GENERATE_IMAGE, shapes.gridHeight() * shapes.gridWidth(), true, v.imageCodeOffset(),
         v.imageCodeOffset() + v.numImageCodes(), new int[0]), g.math.mul(h, w));
     Operand<TInt32> imageCodes = g.withName("codes").math.sub(out.tokens(), g.constant(v.imageCodeOffset()));
-    Operand<TString> png = imageDecoder == null ? null : g.withName(PNG_BYTES).identity(PngGraph.encode(g,
-        imageDecoder.decode(g.withSubScope("decode"), store.weights(), imageCodes, h, w)));
+    Operand<TString> png = codesToPixels == null ? null : g.withName(PNG_BYTES).identity(PngGraph.encode(g,
+        codesToPixels.decode(g.withSubScope("decode"), store.weights(), imageCodes, h, w)));
     for (String key : List.of(Signature.DEFAULT_KEY, GENERATE_IMAGE)) {
       Signature.Builder b = Signature.builder().key(key).input("prompt_ids", ids);
       if (key.equals(GENERATE_IMAGE)) {

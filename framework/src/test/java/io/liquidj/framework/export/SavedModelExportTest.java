@@ -62,7 +62,7 @@ class SavedModelExportTest {
     VariableStore store = new VariableStore(tf);
     store.createAll(backbone.parameters(), TestGraphs.randomNormal(1.0f));
     generation = new GenerationGraph(tf, backbone, store, Precision.F32, VOCAB, TEMPLATES,
-        new GenerationGraph.Shapes(2, 2, 5), SamplingSettings.liquidDefaults(), /* imageDecoder= */ null);
+        new GenerationGraph.Shapes(2, 2, 5), SamplingSettings.liquidDefaults(), /* codesToPixels= */ null);
     ResourceSaver.build(tf, store);
     session = new Session(graph);
     store.initializeAll(session);

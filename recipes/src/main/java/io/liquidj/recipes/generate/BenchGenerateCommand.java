@@ -77,7 +77,7 @@ public final class BenchGenerateCommand implements Command {
       Ops tf = Ops.create(graph);
       VariableStore store = BackboneVariables.create(tf, backbone, 0, precision);
       GenerationGraph generation = new GenerationGraph(tf, backbone, store, precision, vocabulary, templates,
-          s.shapes(), s.sampling(), /* imageDecoder= */ null);
+          s.shapes(), s.sampling(), /* codesToPixels= */ null);
       Operand<TInt32> prefill = prefillOnly(tf, backbone, store, precision, vocabulary, templates, prompt[0], s);
       try (Session session = new Session(graph)) {
         long t0 = System.nanoTime();

@@ -59,7 +59,7 @@ class Bf16GenerationTest {
       Ops tf = Ops.create(graph);
       VariableStore store = BackboneVariables.create(tf, llama, 0, precision);
       GenerationGraph generation = new GenerationGraph(tf, llama, store, precision, VOCAB, TEMPLATES, SHAPES, GREEDY,
-          /* imageDecoder= */ null);
+          /* codesToPixels= */ null);
       ResourceSaver.build(tf, store);
       Session session = new Session(graph);
       BackboneVariables.load(session, store, LLAMA);

@@ -1,9 +1,9 @@
 package io.liquidj.tokenizers.vqgan;
 
+import io.liquidj.framework.generate.CodesToPixels;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.ParameterSpec.Init;
 import io.liquidj.framework.tf.Weights;
-import io.liquidj.framework.generate.ImageDecoderGraph;
 import io.liquidj.framework.tf.VariableStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,10 +25,10 @@ import org.tensorflow.types.TInt32;
  * inside the graph, so a checkpoint loads and saves without conversion and a VQGAN can share one
  * graph with a backbone. Feature maps are NHWC inside (TF's CPU Conv2D supports only NHWC); the
  * public tensors are NCHW like the PyTorch model's. Spatial sides must be known statically (the
- * tokenizer builds one graph per image size); the batch may be dynamic. As an {@link ImageDecoderGraph}
+ * tokenizer builds one graph per image size); the batch may be dynamic. As a {@link CodesToPixels}
  * it decodes generated codes inside a generation graph (the export's PNG output).
  */
-public final class Vqgan implements ImageDecoderGraph {
+public final class Vqgan implements CodesToPixels {
   /** The variable-name prefix in front of every state-dict key. */
   public static final String PREFIX = "vqgan.";
   private static final int GROUPS = 32;

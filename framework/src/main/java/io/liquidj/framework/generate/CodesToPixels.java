@@ -14,7 +14,7 @@ import org.tensorflow.types.TInt32;
  * (framework code does not know the tokenizers module) and creates and loads its {@link
  * #parameters()} in the generation graph's {@code VariableStore}.
  */
-public interface ImageDecoderGraph {
+public interface CodesToPixels {
   /**
    * codes [n, h·w] int32 (raster order) → images [n, 3, h·f, w·f] f32, about [-1, 1], not clamped; h and w
    * int32 scalars (an export's grid is an input, known only when the graph runs).
