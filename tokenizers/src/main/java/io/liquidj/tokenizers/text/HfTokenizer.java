@@ -25,13 +25,13 @@ public final class HfTokenizer implements TextTokenizer {
   private final Bpe model;
   private final int[] prefix;
   private final int[] suffix;
-  private final TokenDecoder decoder;
+  private final TokensToText decoder;
   private final OptionalInt bosId;
   private final OptionalInt eosId;
   private final int size;
 
   HfTokenizer(AddedTokens added, UnaryOperator<String> normalizer, List<PreTokenizer> preTokenizers,
-      Bpe model, int[] prefix, int[] suffix, TokenDecoder decoder, OptionalInt bosId, OptionalInt eosId) {
+      Bpe model, int[] prefix, int[] suffix, TokensToText decoder, OptionalInt bosId, OptionalInt eosId) {
     this.added = added;
     this.normalizer = normalizer;
     this.preTokenizers = List.copyOf(preTokenizers);

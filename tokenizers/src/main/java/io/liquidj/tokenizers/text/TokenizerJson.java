@@ -57,7 +57,7 @@ final class TokenizerJson {
     List<PreTokenizer> preTokenizers = new ArrayList<>();
     boolean byteLevel = preTokenizer(json.get("pre_tokenizer"), preTokenizers);
     Bpe model = model(json.path("model"), byteLevel);
-    TokenDecoder decoder = decoder(json.get("decoder"));
+    TokensToText decoder = decoder(json.get("decoder"));
     if (byteLevel != decoder.byteLevel()) {
       throw unsupported("decoder", type(json.get("decoder")),
           byteLevel ? "ByteLevel (the pre_tokenizer is ByteLevel)" : "not ByteLevel (the pre_tokenizer is not ByteLevel)");
@@ -236,10 +236,10 @@ final class TokenizerJson {
     throw unsupported(where, p.toString(), "{\"String\": ...} or {\"Regex\": ...}");
   }
 
-  private TokenDecoder decoder(JsonNode n) {
+  private TokensToText decoder(JsonNode n) {
     String type = type(n);
     if (type.equals("ByteLevel")) {
-      return new TokenDecoder(true, List.of(), false, false);
+      return new TokensToText(true, List.of(), false, false);
     }
     List<JsonNode> steps = new ArrayList<>();
     if (type.equals("Sequence")) {
@@ -272,7 +272,7 @@ final class TokenizerJson {
         default -> throw unsupported("decoder.type", t, "ByteLevel, or a Sequence of Replace, ByteFallback, Fuse, Metaspace");
       }
     }
-    return new TokenDecoder(false, replaces, byteFallback, stripFirst);
+    return new TokensToText(false, replaces, byteFallback, stripFirst);
   }
 
   private void postProcessor(JsonNode n, List<Integer> prefix, List<Integer> suffix) {

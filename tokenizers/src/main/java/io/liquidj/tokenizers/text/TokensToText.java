@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.List;
 
 /**
- * A {@code tokenizer.json} {@code decoder}: either {@code ByteLevel} (Llama-3, Qwen2.5) or a
+ * Token strings → text: a {@code tokenizer.json} {@code decoder}, either {@code ByteLevel} (Llama-3, Qwen2.5) or a
  * SentencePiece-style chain of {@code Replace}, {@code ByteFallback}, {@code Fuse} and {@code
  * Metaspace} (Gemma).
  *
@@ -14,7 +14,7 @@ import java.util.List;
  *     one U+FFFD per byte (tokenizers' {@code ByteFallback})
  * @param stripFirstSpace the first token loses one leading space ({@code Metaspace} with a prepend scheme)
  */
-record TokenDecoder(boolean byteLevel, List<String> replaces, boolean byteFallback, boolean stripFirstSpace) {
+record TokensToText(boolean byteLevel, List<String> replaces, boolean byteFallback, boolean stripFirstSpace) {
 
   /** The text of a whole token sequence, exactly as tokenizers' decoder chain produces it. */
   String decode(List<String> tokens) {
