@@ -1,8 +1,8 @@
 package io.liquidj.recipes;
 
 import io.liquidj.framework.backbone.BackboneFactory;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.TreeSet;
@@ -12,7 +12,7 @@ import java.util.List;
  * {@code ./liquid backbones}: lists the registered backbone families (Hugging Face model_type), one a line, then
  * the named shapes ({@code backbone=<name>}) with their first comment line.
  */
-final class BackbonesCommand implements Command {
+final class BackbonesCommand implements LiquidCommand {
   private final Map<String, BackboneFactory> factories;
 
   @Inject

@@ -4,9 +4,9 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.metrics.HostMemory;
@@ -32,7 +32,7 @@ import org.tensorflow.op.Ops;
  * into the backbone's f32 variables and prints the load time and peak resident memory (VmHWM of
  * /proc/self/status, reset before loading where the kernel allows). Prints numbers, asserts nothing.
  */
-final class BenchLoadCommand implements Command {
+final class BenchLoadCommand implements LiquidCommand {
   private static final int CHUNK = 1 << 20;
   private final Backbones backbones;
 

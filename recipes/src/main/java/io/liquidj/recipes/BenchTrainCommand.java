@@ -6,8 +6,8 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.VocabularyExtension;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * trainer.seq-len=2048 trainer.precision=bf16}: the training step's speed on synthetic batches, from
  * random weights: tokens/s, MFU, step time and peak memory. Prints numbers, asserts nothing.
  */
-final class BenchTrainCommand implements Command {
+final class BenchTrainCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject

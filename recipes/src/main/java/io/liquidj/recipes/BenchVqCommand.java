@@ -1,7 +1,7 @@
 package io.liquidj.recipes;
 
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tokenizer.ImageBatch;
 import io.liquidj.tokenizers.vqgan.VqganConfig;
 import io.liquidj.tokenizers.vqgan.VqganSettings;
@@ -15,7 +15,7 @@ import java.util.Random;
  * image with the released VQGAN's architecture (random weights) on this machine's TensorFlow
  * device; images/s. One untimed warm-up run each (graph optimisation). Prints numbers, asserts nothing.
  */
-final class BenchVqCommand implements Command {
+final class BenchVqCommand implements LiquidCommand {
   @Inject
   BenchVqCommand() {}
 

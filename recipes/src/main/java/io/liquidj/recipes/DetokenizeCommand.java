@@ -3,8 +3,8 @@ package io.liquidj.recipes;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigRenderOptions;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** {@code ./liquid detokenize <tokenizer> "[ids]"} prints the text of a JSON array of ids (sugar for {@code detokenize.*}). */
-final class DetokenizeCommand implements Command {
+final class DetokenizeCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject

@@ -10,8 +10,8 @@ import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.DataSettings;
@@ -47,7 +47,7 @@ import org.tensorflow.op.Ops;
  * data stream → print and write {@code evaluation.json}. Means are over trained targets (the data's
  * loss mask), pooled over all batches.
  */
-final class EvaluateRecipe implements Command {
+final class EvaluateRecipe implements LiquidCommand {
   /** Where the results go inside {@code evaluate.output-dir}. */
   static final String RESULT_FILE = "evaluation.json";
 

@@ -7,8 +7,8 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.optim.LoraSettings;
@@ -38,7 +38,7 @@ import org.tensorflow.op.Ops;
  * <p>The architecture, tokenizer and LoRA settings are the run's: the checkpoint's {@code config.conf} (the
  * run's resolved configuration), resolved again as {@code train} resolved it.
  */
-final class ExportHfCommand implements Command {
+final class ExportHfCommand implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject

@@ -6,8 +6,8 @@ import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.loss.LossParts;
 import io.liquidj.framework.loss.ZLoss;
@@ -42,7 +42,7 @@ import org.tensorflow.types.TFloat32;
  * matmuls); {@code --compare <reference.safetensors>} prints the largest |logits − reference logits| (a
  * transformers fixture's {@code io.safetensors} holds both the inputs and the reference).
  */
-final class LogitsCommand implements Command {
+final class LogitsCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject

@@ -5,8 +5,8 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.VocabularyExtension;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.train.MemoryEstimate;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingSettings;
@@ -18,7 +18,7 @@ import java.util.Locale;
  * {@code ./liquid plan-memory conf/recipes/liquid-paper.conf distributed.devices=8 distributed.shard=optimizer}:
  * the memory one device needs for a training configuration ({@link MemoryEstimate}), without building a graph.
  */
-final class PlanMemoryCommand implements Command {
+final class PlanMemoryCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject

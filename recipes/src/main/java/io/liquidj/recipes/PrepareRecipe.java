@@ -1,8 +1,8 @@
 package io.liquidj.recipes;
 
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.data.DatasetPreparer;
 import io.liquidj.framework.data.PrepareCounts;
 import io.liquidj.framework.data.PrepareSettings;
@@ -24,7 +24,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * backbone's tokenizer, images with the VQGAN) and text corpora once into shards for training.
  * Setup → load tokenizers → prepare (resumable) → report.
  */
-final class PrepareRecipe implements Command {
+final class PrepareRecipe implements LiquidCommand {
   private final TextTokenizers textTokenizers;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
 

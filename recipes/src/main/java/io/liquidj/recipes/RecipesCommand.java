@@ -1,8 +1,8 @@
 package io.liquidj.recipes;
 
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -13,7 +13,7 @@ import java.util.List;
  * {@code ./liquid recipes} lists the shipped recipes and named shapes with their first comment line;
  * {@code ./liquid recipes copy <name> <file>} writes one out to edit (as torchtune's {@code tune ls} / {@code tune cp}).
  */
-final class RecipesCommand implements Command {
+final class RecipesCommand implements LiquidCommand {
   @Inject
   RecipesCommand() {}
 

@@ -2,7 +2,7 @@ package io.liquidj.recipes;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
-import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.recipes.model.LiquidModels;
 
 /** Registers the commands of {@code ./liquid}, by name. */
@@ -10,7 +10,7 @@ public final class RecipesModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(LiquidModels.class);
-    MapBinder<String, Command> commands = MapBinder.newMapBinder(binder(), String.class, Command.class);
+    MapBinder<String, LiquidCommand> commands = MapBinder.newMapBinder(binder(), String.class, LiquidCommand.class);
     commands.addBinding("backbones").to(BackbonesCommand.class);
     commands.addBinding("recipes").to(RecipesCommand.class);
     commands.addBinding("tokenize").to(TokenizeCommand.class);

@@ -3,8 +3,8 @@ package io.liquidj.recipes;
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.DataSettings;
@@ -27,7 +27,7 @@ import java.util.Map;
  * loss (are predicted and trained on) between {@code «} and {@code »}; {@code |} separates the
  * documents packed into a row.
  */
-final class ShowDataCommand implements Command {
+final class ShowDataCommand implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject

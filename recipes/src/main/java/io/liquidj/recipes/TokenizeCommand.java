@@ -3,8 +3,8 @@ package io.liquidj.recipes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.data.Utf8Text;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * with {@code --jsonl <in.jsonl>}, one array per input line {@code {"text": ...}}, in order. The words and flags
  * are sugar for the {@code tokenize.*} keys.
  */
-final class TokenizeCommand implements Command {
+final class TokenizeCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject

@@ -5,8 +5,8 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.BatchSource;
@@ -29,7 +29,7 @@ import java.util.Optional;
  *
  * <p>Setup (backbone, vocabulary, data) → loop → final checkpoint → Hugging Face export → close.
  */
-final class TrainRecipe implements Command {
+final class TrainRecipe implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject

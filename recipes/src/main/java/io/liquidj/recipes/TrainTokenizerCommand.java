@@ -3,8 +3,8 @@ package io.liquidj.recipes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
@@ -21,7 +21,7 @@ import java.util.List;
  * {@code tokenizer.json} + {@code tokenizer_config.json} (with {@code <bos>}, {@code <eos>} and the
  * Liquid specials {@code <boi>}, {@code <eoi>}, {@code <unconditional>} as added tokens).
  */
-final class TrainTokenizerCommand implements Command {
+final class TrainTokenizerCommand implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Inject

@@ -1,8 +1,8 @@
 package io.liquidj.recipes;
 
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.image.ImagePreprocessing;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * {@code config.json} + {@code model.safetensors} to {@code vqgan.train.output-dir} for {@code ./liquid vq}.
  * Setup → loop → save.
  */
-final class TrainVqRecipe implements Command {
+final class TrainVqRecipe implements LiquidCommand {
   @Inject
   TrainVqRecipe() {}
 

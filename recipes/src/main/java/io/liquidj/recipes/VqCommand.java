@@ -3,8 +3,8 @@ package io.liquidj.recipes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.image.ImagePreprocessing;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
@@ -34,7 +34,7 @@ import java.util.Map;
  * of B goes to {@code name-i.png}) or a safetensors {@code decoded} [B,3,H,W], the decoder's raw output
  * as the PyTorch model returns it.
  */
-final class VqCommand implements Command {
+final class VqCommand implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Inject

@@ -171,9 +171,9 @@ class CommandKeysTest {
     var defaults = RecipeConfig.defaults(CommandKeysTest.class.getClassLoader());
     List<com.google.inject.Module> modules = new java.util.ArrayList<>(LiquidModules.all());
     modules.add(new io.liquidj.framework.cli.FrameworkModule(defaults));
-    java.util.Map<String, io.liquidj.framework.cli.Command> commands = com.google.inject.Guice.createInjector(modules)
+    java.util.Map<String, io.liquidj.framework.cli.LiquidCommand> commands = com.google.inject.Guice.createInjector(modules)
         .getInstance(com.google.inject.Key.get(
-            new com.google.inject.TypeLiteral<java.util.Map<String, io.liquidj.framework.cli.Command>>() {}));
+            new com.google.inject.TypeLiteral<java.util.Map<String, io.liquidj.framework.cli.LiquidCommand>>() {}));
     commands.forEach((name, command) -> {
       assertTrue(!command.examples().isEmpty(), name + " shows no example");
       for (String example : command.examples()) {

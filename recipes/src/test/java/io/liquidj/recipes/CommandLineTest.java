@@ -17,9 +17,9 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.CommandLine;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.RecipeConfig;
 import jakarta.inject.Inject;
 import io.liquidj.framework.io.AtomicFiles;
@@ -230,8 +230,8 @@ class CommandLineTest {
     Config defaults = RecipeConfig.defaults(CommandLineTest.class.getClassLoader());
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new FrameworkModule(defaults));
-    Map<String, Command> commands = Guice.createInjector(modules)
-        .getInstance(Key.get(new TypeLiteral<Map<String, Command>>() {}));
+    Map<String, LiquidCommand> commands = Guice.createInjector(modules)
+        .getInstance(Key.get(new TypeLiteral<Map<String, LiquidCommand>>() {}));
     commands.forEach((name, command) -> {
       if (command.maxArguments() == Integer.MAX_VALUE) {
         return;
@@ -297,11 +297,11 @@ class CommandLineTest {
   static final class FailModule extends AbstractModule {
     @Override
     protected void configure() {
-      MapBinder.newMapBinder(binder(), String.class, Command.class).addBinding("fail").to(FailCommand.class);
+      MapBinder.newMapBinder(binder(), String.class, LiquidCommand.class).addBinding("fail").to(FailCommand.class);
     }
   }
 
-  static final class FailCommand implements Command {
+  static final class FailCommand implements LiquidCommand {
     @Inject
     FailCommand() {}
 
@@ -332,11 +332,11 @@ class CommandLineTest {
   static final class EchoModule extends AbstractModule {
     @Override
     protected void configure() {
-      MapBinder.newMapBinder(binder(), String.class, Command.class).addBinding("echo").to(EchoCommand.class);
+      MapBinder.newMapBinder(binder(), String.class, LiquidCommand.class).addBinding("echo").to(EchoCommand.class);
     }
   }
 
-  static final class EchoCommand implements Command {
+  static final class EchoCommand implements LiquidCommand {
     @Inject
     EchoCommand() {}
 

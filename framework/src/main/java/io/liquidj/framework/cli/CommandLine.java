@@ -4,6 +4,7 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.Module;
+import com.google.inject.Provider;
 import com.google.inject.TypeLiteral;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -131,9 +132,9 @@ public final class CommandLine {
     return Guice.createInjector(all);
   }
 
-  private static Map<String, com.google.inject.Provider<io.liquidj.framework.cli.Command>> commands(Injector injector) {
+  private static Map<String, Provider<LiquidCommand>> commands(Injector injector) {
     return new TreeMap<>(injector.getInstance(
-        Key.get(new TypeLiteral<Map<String, com.google.inject.Provider<io.liquidj.framework.cli.Command>>>() {})));
+        Key.get(new TypeLiteral<Map<String, Provider<LiquidCommand>>>() {})));
   }
 
   private static UserError unknownCommand(String name, Map<String, ?> commands) {

@@ -18,8 +18,8 @@ import java.util.stream.Collectors;
 
 /**
  * The words after a command's name, each either used or rejected: at most one recipe file, {@code key=value}
- * overrides, the flags the command reads, and at most {@link Command#maxArguments()} positional arguments.
- * Positional words and flags that stand for keys ({@link Command#positionalKeys()}, {@link Command.Flag#key()})
+ * overrides, the flags the command reads, and at most {@link LiquidCommand#maxArguments()} positional arguments.
+ * Positional words and flags that stand for keys ({@link LiquidCommand#positionalKeys()}, {@link LiquidCommand.Flag#key()})
  * become overrides here, before the configuration is loaded.
  *
  * @param recipeFile the {@code .conf} file, if one comes before any positional argument
@@ -40,8 +40,8 @@ record CommandWords(
   }
 
   /** Sorts the words of {@code ./liquid <name> ...} (the name removed); a word that fits nowhere is a user error. */
-  static CommandWords parse(String name, Command command, List<String> words, Config reference) {
-    Map<String, Command.Flag> known = new LinkedHashMap<>();
+  static CommandWords parse(String name, LiquidCommand command, List<String> words, Config reference) {
+    Map<String, LiquidCommand.Flag> known = new LinkedHashMap<>();
     command.flags().forEach(f -> known.put(f.name(), f));
     Optional<Path> recipeFile = Optional.empty();
     List<String> overrides = new ArrayList<>();
@@ -52,7 +52,7 @@ record CommandWords(
     for (int i = 0; i < words.size(); i++) {
       String w = words.get(i);
       if (isFlag(w)) {
-        Command.Flag flag = known.get(w);
+        LiquidCommand.Flag flag = known.get(w);
         if (flag == null) {
           throw new UserError("unknown flag " + w + " for ./liquid " + name + ": "
               + (known.isEmpty() ? "it reads none" : "it reads " + String.join(", ", known.keySet()))
@@ -128,7 +128,7 @@ record CommandWords(
     return sugar;
   }
 
-  private static UserError unexpected(String name, Command command, String word, Config reference) {
+  private static UserError unexpected(String name, LiquidCommand command, String word, Config reference) {
     int max = command.maxArguments();
     String takes = max == 0 ? "takes no positional arguments"
         : "takes at most " + max + " positional argument" + (max == 1 ? "" : "s");

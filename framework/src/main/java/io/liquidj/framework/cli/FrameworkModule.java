@@ -5,7 +5,7 @@ import com.google.inject.multibindings.MapBinder;
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.Backbones;
-import io.liquidj.framework.cli.Command;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.framework.tokenizer.TextTokenizerFactory;
 
@@ -26,7 +26,7 @@ public final class FrameworkModule extends AbstractModule {
     binder().disableCircularProxies();
     binder().requireAtInjectOnConstructors();
     bind(Config.class).toInstance(config);
-    MapBinder.newMapBinder(binder(), String.class, Command.class);
+    MapBinder.newMapBinder(binder(), String.class, LiquidCommand.class);
     MapBinder.newMapBinder(binder(), String.class, BackboneFactory.class);
     MapBinder.newMapBinder(binder(), String.class, TextTokenizerFactory.class);
     MapBinder.newMapBinder(binder(), String.class, ImageTokenizerFactory.class);

@@ -11,7 +11,7 @@ import java.util.Map;
 final class HelpText {
   private HelpText() {}
 
-  static String overview(Map<String, Provider<Command>> commands) {
+  static String overview(Map<String, Provider<LiquidCommand>> commands) {
     StringBuilder b = new StringBuilder();
     b.append("Usage: ./liquid <command> [conf-file] [key=value ...] [--debug] [--print-config]\n\n");
     b.append("Liquid-style multimodal language models on TensorFlow Java.\n\nCommands:\n");
@@ -29,7 +29,7 @@ final class HelpText {
     return b.toString();
   }
 
-  static String forCommand(String name, Command command, Config defaults) {
+  static String forCommand(String name, LiquidCommand command, Config defaults) {
     StringBuilder b = new StringBuilder();
     b.append("Usage: ./liquid ").append(name).append(' ').append(command.usage()).append("\n\n");
     b.append(command.summary()).append("\n");

@@ -30,7 +30,7 @@ public record Invocation(
 
   /**
    * The string at {@code key}, which must be set (an empty string is not set), or a user error naming the key and
-   * what was expected. A command's positional words are sugar for such keys ({@link Command#positionalKeys()}).
+   * what was expected. A command's positional words are sugar for such keys ({@link LiquidCommand#positionalKeys()}).
    */
   public String required(String key, String what) {
     String value = config.getString(key);

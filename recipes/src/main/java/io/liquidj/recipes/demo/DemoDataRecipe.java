@@ -3,8 +3,8 @@ package io.liquidj.recipes.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.io.AtomicFiles;
 import jakarta.inject.Inject;
@@ -22,7 +22,7 @@ import javax.imageio.ImageIO;
  * {@code text.jsonl} ({@code {"text"}}), and held-out scenes {@code heldout.jsonl} (prompt, truth,
  * image) for generation and captioning.
  */
-public final class DemoDataRecipe implements Command {
+public final class DemoDataRecipe implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Liquid's fixed template texts (data.t2i-suffix, data.i2t-prefix), taught to the demo tokenizer. */

@@ -3,8 +3,8 @@ package io.liquidj.recipes.demo;
 import com.google.inject.Provider;
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.RecipeConfig;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
@@ -32,11 +32,11 @@ import java.util.Set;
  *   <li>{@code export conf/recipes/demo-export.conf}: the SavedModel.
  * </ol>
  */
-public final class DemoRecipe implements Command {
-  private final Map<String, Provider<Command>> commands;
+public final class DemoRecipe implements LiquidCommand {
+  private final Map<String, Provider<LiquidCommand>> commands;
 
   @Inject
-  DemoRecipe(Map<String, Provider<Command>> commands) {
+  DemoRecipe(Map<String, Provider<LiquidCommand>> commands) {
     this.commands = commands;
   }
 
@@ -103,7 +103,7 @@ public final class DemoRecipe implements Command {
       List<String> stageOverrides = new ArrayList<>(stage.overrides());
       stageOverrides.addAll(overrides);
       Config stageConfig = RecipeConfig.load(conf, stageOverrides, DemoRecipe.class.getClassLoader());
-      Provider<Command> command = commands.get(stage.command());
+      Provider<LiquidCommand> command = commands.get(stage.command());
       if (command == null) {
         throw new IllegalStateException("demo stage " + stage.command() + " is not a registered command");
       }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.image.ContactSheet;
 import io.liquidj.framework.image.Images;
@@ -39,7 +39,7 @@ import java.util.stream.Collectors;
  * the samples, a contact sheet and {@code report.md} / {@code report.json} with each accuracy beside
  * the majority-answer baseline and uniform chance.
  */
-public final class DemoReportRecipe implements Command {
+public final class DemoReportRecipe implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CAPTION = Pattern.compile(
       "a (\\w+) (\\w+) at the (top left|top right|bottom left|bottom right|center) on a (\\w+) background");

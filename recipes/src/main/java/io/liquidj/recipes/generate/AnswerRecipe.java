@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.image.ImagePreprocessing;
 import io.liquidj.framework.image.Images;
@@ -36,7 +36,7 @@ import java.util.Set;
  * taking only this process's {@code generate.shard}. Questions that carry the expected {@code answer}
  * (GQA) or {@code label} (POPE) are scored by exact match ({@link #matches}) and the accuracy printed.
  */
-public final class AnswerRecipe implements Command {
+public final class AnswerRecipe implements LiquidCommand {
   static final String ANSWERS = "answers.jsonl";
   private static final ObjectMapper JSON = new ObjectMapper();
 

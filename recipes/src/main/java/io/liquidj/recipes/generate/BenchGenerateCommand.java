@@ -6,8 +6,8 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.GenerationGraph;
@@ -31,7 +31,7 @@ import org.tensorflow.types.TInt32;
  * whole loop is one Session.run. The prefill is timed on its own (the same guided batch, one new
  * token), so per-step decode time is (image − prefill) / (h·w − 1). Prints numbers, asserts nothing.
  */
-public final class BenchGenerateCommand implements Command {
+public final class BenchGenerateCommand implements LiquidCommand {
   private static final int CODES = 8192;
   private final Backbones backbones;
 

@@ -1,8 +1,8 @@
 package io.liquidj.recipes.generate;
 
 import io.liquidj.framework.backbone.BackboneSettings;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.export.ExportSettings;
 import io.liquidj.framework.export.SavedModelExport;
 import io.liquidj.framework.generate.GenerateSettings;
@@ -28,7 +28,7 @@ import org.tensorflow.Signature;
  * contract ({@link ServingContract}) that {@code ./liquid request} reads. The checkpoint is any Hugging Face folder (a
  * trainer's export: LoRA already merged; its tokenizer from {@code generate.tokenizer} when the folder has none).
  */
-public final class ExportRecipe implements Command {
+public final class ExportRecipe implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject

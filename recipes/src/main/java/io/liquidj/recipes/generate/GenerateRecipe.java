@@ -3,8 +3,8 @@ package io.liquidj.recipes.generate;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.image.ContactSheet;
 import io.liquidj.framework.image.ImagePreprocessing;
@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
  * height=512} generates images of that size (a 32×48 grid at Liquid's factor 16) and says the size in
  * the prompt as the reference's multi data does; square {@code generate.grid-height × grid-width} is the default.
  */
-public final class GenerateRecipe implements Command {
+public final class GenerateRecipe implements LiquidCommand {
   private final LiquidModels models;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
 

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.data.ImageSizePrompt;
 import io.liquidj.framework.generate.GenerationGraph;
@@ -35,7 +35,7 @@ import java.util.stream.IntStream;
  * it prints a curl line to copy; with one it posts the request and writes each image's {@code png_bytes} to {@code
  * out/request-NN.png}. The export folder is needed either way: a URL alone does not say how to tokenize.
  */
-public final class RequestCommand implements Command {
+public final class RequestCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject

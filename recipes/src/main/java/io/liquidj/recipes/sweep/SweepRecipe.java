@@ -8,9 +8,9 @@ import com.typesafe.config.ConfigException;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.Command;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.train.TrainerSettings;
@@ -38,14 +38,14 @@ import java.util.Set;
  * finished point is skipped on a rerun; a failed one is recorded with its error, the sweep goes on, and a
  * rerun tries it again. Then {@link SweepReport} writes results.csv, results.md and the charts.
  */
-public final class SweepRecipe implements Command {
+public final class SweepRecipe implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Map<String, Provider<Command>> commands;
+  private final Map<String, Provider<LiquidCommand>> commands;
   private final Backbones backbones;
 
   @Inject
-  SweepRecipe(Map<String, Provider<Command>> commands, Backbones backbones) {
+  SweepRecipe(Map<String, Provider<LiquidCommand>> commands, Backbones backbones) {
     this.commands = commands;
     this.backbones = backbones;
   }

@@ -6,11 +6,11 @@ import java.util.List;
  * One {@code ./liquid <command>}: a recipe ({@code train}, {@code generate}, ...) or an inspection
  * command ({@code logits}, {@code tokenize}, {@code vq}, ...).
  *
- * <p>Commands are registered in a Guice {@code MapBinder<String, Command>} keyed by their name, and
+ * <p>Commands are registered in a Guice {@code MapBinder<String, LiquidCommand>} keyed by their name, and
  * get what they need by constructor injection. A command owns the TensorFlow graphs and sessions
  * it creates and closes them before returning.
  */
-public interface Command {
+public interface LiquidCommand {
   /**
    * A {@code --flag} a command reads; {@code takesValue}: the next word is its value ({@code --grid 32x32}).
    * {@code key}, if not null, is the configuration key the flag is sugar for: {@code --grid 32x32} is
