@@ -1,6 +1,6 @@
 package io.liquidj.recipes;
 
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 
 /**
  * {@code ./liquid <command> [conf-file] [key=value ...]}: builds the one injector and runs the command;
@@ -12,7 +12,7 @@ public final class Main {
   public static void main(String[] args) {
     System.setProperty("java.awt.headless", "true"); // images and charts are drawn off-screen
     int code = args.length > 0 && args[0].equals("launch") ? launch(args)
-        : new CommandLine(config -> LiquidModules.all(), System.out, System.err).run(args);
+        : new LiquidCli(config -> LiquidModules.all(), System.out, System.err).run(args);
     System.out.flush();
     System.exit(code);
   }

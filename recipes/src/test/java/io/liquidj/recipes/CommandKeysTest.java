@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import java.io.ByteArrayOutputStream;
@@ -27,7 +27,7 @@ class CommandKeysTest {
   private int run(String... args) {
     out.reset();
     err.reset();
-    return new CommandLine(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
   }
 

@@ -73,7 +73,7 @@ class ConfFilesTest {
       List<String> words = new java.util.ArrayList<>(CommandKeysTest.exampleWords(example));
       words.add("--print-config");
       var err = new java.io.ByteArrayOutputStream();
-      int code = new io.liquidj.framework.cli.CommandLine(c -> LiquidModules.all(),
+      int code = new io.liquidj.framework.cli.LiquidCli(c -> LiquidModules.all(),
           new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err, true))
           .run(words.toArray(String[]::new));
       assertEquals(0, code, name + ": " + example + ": " + err);

@@ -14,7 +14,7 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.DataSettings;
@@ -92,7 +92,7 @@ class EvaluateRecipeTest {
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new PrepareRecipeTest.TestTokenizers());
     Path out = dir.resolve("evaluate");
-    int code = new CommandLine(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
+    int code = new LiquidCli(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
         "evaluate", "checkpoint=" + checkpoint, "data.sources=" + sources, "data.max-length=" + LENGTH,
         "data.t2i-suffix=[\" draw\"]", "data.i2t-prefix=is:", "evaluate.batches=" + batches, "evaluate.batch-size=2",
         "evaluate.output-dir=" + out);

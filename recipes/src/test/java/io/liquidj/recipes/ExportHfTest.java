@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.inject.Guice;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.tokenizer.TextTokenizer;
@@ -35,7 +35,7 @@ class ExportHfTest {
 
   private String liquid(int expectedCode, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = new CommandLine(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = new LiquidCli(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(out, true, StandardCharsets.UTF_8)).run(args);
     String printed = out.toString(StandardCharsets.UTF_8);
     assertEquals(expectedCode, code, printed);

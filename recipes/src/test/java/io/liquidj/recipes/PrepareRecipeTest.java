@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.inject.AbstractModule;
 import com.google.inject.Module;
 import com.google.inject.multibindings.MapBinder;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.data.AverageColourQuantizer;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Shard;
@@ -97,7 +97,7 @@ class PrepareRecipeTest {
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new TestTokenizers());
-    int code = new CommandLine(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
+    int code = new LiquidCli(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
         "prepare", "data.prepare.output-dir=" + out, "data.prepare.pairs=[\"" + dir.resolve("m.jsonl") + "\"]",
         "data.prepare.tokenizer=" + dir, "data.prepare.image-tokenizer=" + dir, "data.prepare.image-size=8",
         "data.prepare.min-image-size=4", "data.prepare.image-tokenizer-kind=test-quantizer");
@@ -116,7 +116,7 @@ class PrepareRecipeTest {
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new TestTokenizers());
-    int code = new CommandLine(c -> modules, System.out, new PrintStream(stderr, true, StandardCharsets.UTF_8)).run(
+    int code = new LiquidCli(c -> modules, System.out, new PrintStream(stderr, true, StandardCharsets.UTF_8)).run(
         "prepare", "data.prepare.output-dir=" + dir.resolve("prepared"), "data.prepare.texts=[\"" + dir.resolve("t.jsonl") + "\"]",
         "data.prepare.tokenizer=" + dir);
     String printed = stderr.toString(StandardCharsets.UTF_8);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.Module;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Example;
 import io.liquidj.framework.data.PrepareCounts;
@@ -53,7 +53,7 @@ class ShowDataCommandTest {
     List<String> args = new ArrayList<>(List.of("show-data", "backbone=tiny-llama", "trainer.image-codes=" + CODES,
         "trainer.tokenizer=" + dir, "data.sources=" + sources, "data.max-length=64", "trainer.seq-len=64"));
     args.addAll(List.of(overrides));
-    int code = new CommandLine(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err)
+    int code = new LiquidCli(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err)
         .run(args.toArray(String[]::new));
     String printed = stdout.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, printed);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.Module;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Example;
 import io.liquidj.framework.data.PrepareCounts;
@@ -82,7 +82,7 @@ class SweepTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new PrepareRecipeTest.TestTokenizers());
-    int code = new CommandLine(c -> modules, new PrintStream(out, true, StandardCharsets.UTF_8), System.err)
+    int code = new LiquidCli(c -> modules, new PrintStream(out, true, StandardCharsets.UTF_8), System.err)
         .run("sweep", sweepFile.toString());
     return new Run(code, out.toString(StandardCharsets.UTF_8));
   }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -25,7 +25,7 @@ class TokenizeCommandsTest {
   private int run(String... args) {
     out.reset();
     err.reset();
-    return new CommandLine(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
   }
 

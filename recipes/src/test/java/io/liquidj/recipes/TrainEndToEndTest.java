@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.ModelConfig;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import java.awt.Color;
@@ -43,7 +43,7 @@ class TrainEndToEndTest {
   private String run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = new CommandLine(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = new LiquidCli(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
     String printed = out.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, printed + err.toString(StandardCharsets.UTF_8));

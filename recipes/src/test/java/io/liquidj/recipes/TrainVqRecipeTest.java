@@ -3,7 +3,7 @@ package io.liquidj.recipes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.tokenizer.ImageBatch;
@@ -30,7 +30,7 @@ class TrainVqRecipeTest {
   private int trainVq(ByteArrayOutputStream stdout, ByteArrayOutputStream stderr, String... overrides) {
     List<String> args = new ArrayList<>(List.of("train-vq"));
     args.addAll(List.of(overrides));
-    return new CommandLine(config -> LiquidModules.all(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
+    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
         new PrintStream(stderr, true, StandardCharsets.UTF_8)).run(args.toArray(String[]::new));
   }
 
@@ -110,7 +110,7 @@ class TrainVqRecipeTest {
     Path out = tmp.resolve("vq");
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    int rc = new CommandLine(config -> LiquidModules.all(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
+    int rc = new LiquidCli(config -> LiquidModules.all(), new PrintStream(stdout, true, StandardCharsets.UTF_8),
         new PrintStream(stderr, true, StandardCharsets.UTF_8)).run("train-vq",
         "vqgan.train.images=" + images, "vqgan.train.output-dir=" + out, "vqgan.train.steps=60", "vqgan.train.batch-size=4",
         "vqgan.train.image-size=16", "vqgan.train.ch-mult=[1,2]", "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16",
@@ -132,7 +132,7 @@ class TrainVqRecipeTest {
     Path out = Files.createDirectories(tmp.resolve("my-vq"));
     Path weights = Files.writeString(out.resolve("vqgan.ckpt"), "downloaded weights");
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    int rc = new CommandLine(config -> LiquidModules.all(), new PrintStream(new ByteArrayOutputStream()),
+    int rc = new LiquidCli(config -> LiquidModules.all(), new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(stderr, true, StandardCharsets.UTF_8)).run("train-vq",
         "vqgan.train.images=" + tmp.resolve("images"), "vqgan.train.output-dir=" + out);
     assertEquals(2, rc);

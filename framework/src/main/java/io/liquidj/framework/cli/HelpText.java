@@ -42,7 +42,7 @@ final class HelpText {
       command.examples().forEach(e -> b.append("  ").append(e).append('\n'));
     }
     for (String section : command.configSections()) {
-      Map<String, ConfigValue> keys = CommandLine.keysUnder(defaults, section);
+      Map<String, ConfigValue> keys = LiquidCli.keysUnder(defaults, section);
       if (keys.isEmpty()) {
         continue;
       }

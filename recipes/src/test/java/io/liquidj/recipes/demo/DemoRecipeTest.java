@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.recipes.LiquidModules;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -34,7 +34,7 @@ class DemoRecipeTest {
   void shortenedDemoRunsEveryStageAndLearnsTheBackgroundBeyondTheMajorityBaseline() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = new CommandLine(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+    int code = new LiquidCli(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(
             "demo", "demo.output-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
             "demo.pairs=600", "demo.text-docs=100", "demo.heldout=48",

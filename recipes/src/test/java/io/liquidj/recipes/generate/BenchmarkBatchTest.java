@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
 import io.liquidj.recipes.LiquidModules;
@@ -48,7 +48,7 @@ class BenchmarkBatchTest {
         "generate.image-tokenizer=" + VQGAN, "generate.grid-height=4", "generate.grid-width=4",
         "generate.max-new-tokens=4"));
     a.addAll(List.of(more));
-    return new CommandLine(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(a.toArray(String[]::new));
   }
 

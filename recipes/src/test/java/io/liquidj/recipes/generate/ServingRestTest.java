@@ -16,7 +16,7 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.backbone.VocabularyExtension;
-import io.liquidj.framework.cli.CommandLine;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.text.TextTokenizers;
@@ -77,7 +77,7 @@ class ServingRestTest {
     exported = tmp.resolve("serving/liquid/1");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     PrintStream p = new PrintStream(log, true, StandardCharsets.UTF_8);
-    int code = new CommandLine(c -> LiquidModules.all(), p, p).run("export", EXPORT, "checkpoint=" + model,
+    int code = new LiquidCli(c -> LiquidModules.all(), p, p).run("export", EXPORT, "checkpoint=" + model,
         "generate.image-tokenizer=" + VQGAN, "generate.grid-height=4", "generate.grid-width=4",
         "generate.max-new-tokens=6", "export.output-dir=" + exported);
     assertEquals(0, code, log.toString());
@@ -94,7 +94,7 @@ class ServingRestTest {
   private int run(String... args) {
     out.reset();
     err.reset();
-    return new CommandLine(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
+    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
   }
 

@@ -17,8 +17,8 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.CommandLine;
 import io.liquidj.framework.cli.Invocation;
+import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.RecipeConfig;
 import jakarta.inject.Inject;
@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CommandLineTest {
+class LiquidCliTest {
   @TempDir Path dir;
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -50,7 +50,7 @@ class CommandLineTest {
   private int run(List<Module> extra, String... args) {
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.addAll(extra);
-    return new CommandLine(config -> modules, new PrintStream(out, true, StandardCharsets.UTF_8),
+    return new LiquidCli(config -> modules, new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
   }
 
@@ -227,7 +227,7 @@ class CommandLineTest {
 
   @Test
   void everyCommandRejectsOneArgumentMoreThanItTakes() {
-    Config defaults = RecipeConfig.defaults(CommandLineTest.class.getClassLoader());
+    Config defaults = RecipeConfig.defaults(LiquidCliTest.class.getClassLoader());
     List<Module> modules = new ArrayList<>(LiquidModules.all());
     modules.add(new FrameworkModule(defaults));
     Map<String, LiquidCommand> commands = Guice.createInjector(modules)

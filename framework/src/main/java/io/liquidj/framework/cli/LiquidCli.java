@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -31,7 +32,7 @@ import picocli.CommandLine.ParameterException;
  * no stack trace unless {@code --debug}): a {@link UserError}, a configuration error, or a file-system failure
  * the user can fix ({@link FileSystemErrors}).
  */
-public final class CommandLine {
+public final class LiquidCli {
   private final Function<Config, List<Module>> modules;
   private final PrintStream out;
   private final PrintStream err;
@@ -41,7 +42,7 @@ public final class CommandLine {
    * @param out standard output
    * @param err standard error
    */
-  public CommandLine(Function<Config, List<Module>> modules, PrintStream out, PrintStream err) {
+  public LiquidCli(Function<Config, List<Module>> modules, PrintStream out, PrintStream err) {
     this.modules = modules;
     this.out = out;
     this.err = err;
@@ -66,7 +67,7 @@ public final class CommandLine {
   public int run(String... argv) {
     Args args = new Args();
     try {
-      picocli.CommandLine parser = new picocli.CommandLine(args);
+      CommandLine parser = new CommandLine(args);
       parser.setUnmatchedArgumentsAllowed(true);
       parser.setUnmatchedOptionsArePositionalParams(true);
       parser.parseArgs(argv);
@@ -97,7 +98,7 @@ public final class CommandLine {
    * against that command's flags and positional arguments, before the configuration is loaded.
    */
   private int dispatch(Args args) throws Exception {
-    ClassLoader loader = CommandLine.class.getClassLoader();
+    ClassLoader loader = LiquidCli.class.getClassLoader();
     Config reference = RecipeConfig.defaults(loader);
     var known = commands(injector(reference));
     List<String> words = new ArrayList<>(args.words);
