@@ -90,7 +90,7 @@ class EvaluateRecipeTest {
   private JsonNode evaluate(Path checkpoint, int batches) throws Exception {
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new PrepareRecipeTest.TestTokenizers());
+    modules.add(new TestTokenizers());
     Path out = dir.resolve("evaluate");
     int code = new LiquidCli(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
         "evaluate", "checkpoint=" + checkpoint, "data.sources=" + sources, "data.max-length=" + LENGTH,

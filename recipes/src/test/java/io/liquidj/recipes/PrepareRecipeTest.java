@@ -3,19 +3,10 @@ package io.liquidj.recipes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.google.inject.AbstractModule;
 import com.google.inject.Module;
-import com.google.inject.multibindings.MapBinder;
 import io.liquidj.framework.cli.LiquidCli;
-import io.liquidj.framework.data.AverageColourQuantizer;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Shard;
-import io.liquidj.framework.tokenizer.ImageTokenizer;
-import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
-import io.liquidj.framework.tokenizer.TextTokenizer;
-import io.liquidj.framework.tokenizer.TextTokenizerFactory;
-import jakarta.inject.Inject;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -31,56 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PrepareRecipeTest {
   @TempDir Path dir;
-
-  static final class CharFactory implements TextTokenizerFactory {
-    @Inject
-    CharFactory() {}
-
-    @Override
-    public boolean accepts(JsonNode json) {
-      return json.path("model").path("type").asText().equals("Char");
-    }
-
-    @Override
-    public TextTokenizer load(Path d, JsonNode json) {
-      return new CharTokenizer();
-    }
-  }
-
-  static final class OtherFactory implements TextTokenizerFactory {
-    @Inject
-    OtherFactory() {}
-
-    @Override
-    public boolean accepts(JsonNode json) {
-      return false;
-    }
-
-    @Override
-    public TextTokenizer load(Path d, JsonNode json) {
-      throw new AssertionError("not this kind");
-    }
-  }
-
-  static final class QuantizerFactory implements ImageTokenizerFactory {
-    @Inject
-    QuantizerFactory() {}
-
-    @Override
-    public ImageTokenizer load(Path d) {
-      return new AverageColourQuantizer();
-    }
-  }
-
-  static final class TestTokenizers extends AbstractModule {
-    @Override
-    protected void configure() {
-      var text = MapBinder.newMapBinder(binder(), String.class, TextTokenizerFactory.class);
-      text.addBinding("test-never").to(OtherFactory.class);
-      text.addBinding("test-char").to(CharFactory.class);
-      MapBinder.newMapBinder(binder(), String.class, ImageTokenizerFactory.class).addBinding("test-quantizer").to(QuantizerFactory.class);
-    }
-  }
 
   @Test
   void prepareTokenizesWithTheAcceptingTokenizerAndPrintsOneSummary() throws Exception {

@@ -49,7 +49,7 @@ class ShowDataCommandTest {
   private String showData(String... overrides) {
     ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new PrepareRecipeTest.TestTokenizers());
+    modules.add(new TestTokenizers());
     List<String> args = new ArrayList<>(List.of("show-data", "backbone=tiny-llama", "trainer.image-codes=" + CODES,
         "trainer.tokenizer=" + dir, "data.sources=" + sources, "data.max-length=64", "trainer.seq-len=64"));
     args.addAll(List.of(overrides));

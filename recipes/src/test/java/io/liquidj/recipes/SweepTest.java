@@ -81,7 +81,7 @@ class SweepTest {
   private Run sweep(Path sweepFile) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new PrepareRecipeTest.TestTokenizers());
+    modules.add(new TestTokenizers());
     int code = new LiquidCli(c -> modules, new PrintStream(out, true, StandardCharsets.UTF_8), System.err)
         .run("sweep", sweepFile.toString());
     return new Run(code, out.toString(StandardCharsets.UTF_8));
