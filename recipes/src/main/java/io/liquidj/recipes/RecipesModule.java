@@ -3,6 +3,9 @@ package io.liquidj.recipes;
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 import io.liquidj.framework.cli.LiquidCommand;
+import io.liquidj.recipes.data.BenchDataCommand;
+import io.liquidj.recipes.data.PrepareRecipe;
+import io.liquidj.recipes.data.ShowDataCommand;
 import io.liquidj.recipes.model.LiquidModels;
 
 /** Registers the commands of {@code ./liquid}, by name. */

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +7,8 @@ import com.google.inject.Module;
 import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Shard;
+import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestTokenizers;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.data;
 
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.cli.Invocation;
@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  * vocabulary, 32×32 codes, ~30-token captions, ~700-token text documents), mixes them 1:1 with the
  * {@code data} settings, and times {@link PackedBatchSource#next()}. Prints numbers, asserts nothing.
  */
-final class BenchDataCommand implements LiquidCommand {
+public final class BenchDataCommand implements LiquidCommand {
   private static final int TEXT_VOCAB = 256_000;
   private static final MultimodalVocabulary VOCAB =
       new MultimodalVocabulary(TEXT_VOCAB, 8192, TEXT_VOCAB + 8192, TEXT_VOCAB + 8193, TEXT_VOCAB + 8194, TEXT_VOCAB + 8195);

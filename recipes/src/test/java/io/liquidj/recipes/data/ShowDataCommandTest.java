@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +9,8 @@ import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Example;
 import io.liquidj.framework.data.PrepareCounts;
 import io.liquidj.framework.data.ShardWriter;
+import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestTokenizers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.data;
 
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.BackboneSettings;
@@ -27,7 +27,7 @@ import java.util.Map;
  * loss (are predicted and trained on) between {@code «} and {@code »}; {@code |} separates the
  * documents packed into a row.
  */
-final class ShowDataCommand implements LiquidCommand {
+public final class ShowDataCommand implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject

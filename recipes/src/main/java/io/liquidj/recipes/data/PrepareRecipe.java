@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.data;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.cli.Invocation;
@@ -24,7 +24,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * backbone's tokenizer, images with the VQGAN) and text corpora once into shards for training.
  * Setup → load tokenizers → prepare (resumable) → report.
  */
-final class PrepareRecipe implements LiquidCommand {
+public final class PrepareRecipe implements LiquidCommand {
   private final TextTokenizers textTokenizers;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
