@@ -7,6 +7,13 @@ import io.liquidj.recipes.data.BenchDataCommand;
 import io.liquidj.recipes.data.PrepareRecipe;
 import io.liquidj.recipes.data.ShowDataCommand;
 import io.liquidj.recipes.model.LiquidModels;
+import io.liquidj.recipes.tokenize.BenchTokenizeCommand;
+import io.liquidj.recipes.tokenize.BenchVqCommand;
+import io.liquidj.recipes.tokenize.DetokenizeCommand;
+import io.liquidj.recipes.tokenize.TokenizeCommand;
+import io.liquidj.recipes.tokenize.TrainTokenizerCommand;
+import io.liquidj.recipes.tokenize.TrainVqRecipe;
+import io.liquidj.recipes.tokenize.VqCommand;
 
 /** Registers the commands of {@code ./liquid}, by name. */
 public final class RecipesModule extends AbstractModule {

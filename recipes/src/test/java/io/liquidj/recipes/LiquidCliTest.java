@@ -146,7 +146,7 @@ class LiquidCliTest {
     assertTrue(out().contains("Usage: ./liquid train-vq"), out());
     Config reference = RecipeConfig.defaults(getClass().getClassLoader());
     Set<String> expected = new TreeSet<>();
-    for (String section : new TrainVqRecipe().configSections()) {
+    for (String section : commands().get("train-vq").configSections()) {
       reference.getConfig(section).entrySet().forEach(e -> expected.add(section + "." + e.getKey()));
     }
     // "  vqgan.train.steps = 1000", then its description from reference.conf on the next line.
@@ -225,14 +225,16 @@ class LiquidCliTest {
     assertTrue(out().contains("samples 5"), out());
   }
 
+  /** Every registered command, by name, as the application's injector builds them. */
+  private static Map<String, LiquidCommand> commands() {
+    List<Module> modules = new ArrayList<>(LiquidModules.all());
+    modules.add(new FrameworkModule(RecipeConfig.defaults(LiquidCliTest.class.getClassLoader())));
+    return Guice.createInjector(modules).getInstance(Key.get(new TypeLiteral<Map<String, LiquidCommand>>() {}));
+  }
+
   @Test
   void everyCommandRejectsOneArgumentMoreThanItTakes() {
-    Config defaults = RecipeConfig.defaults(LiquidCliTest.class.getClassLoader());
-    List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new FrameworkModule(defaults));
-    Map<String, LiquidCommand> commands = Guice.createInjector(modules)
-        .getInstance(Key.get(new TypeLiteral<Map<String, LiquidCommand>>() {}));
-    commands.forEach((name, command) -> {
+    commands().forEach((name, command) -> {
       if (command.maxArguments() == Integer.MAX_VALUE) {
         return;
       }

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +34,7 @@ import java.util.Map;
  * of B goes to {@code name-i.png}) or a safetensors {@code decoded} [B,3,H,W], the decoder's raw output
  * as the PyTorch model returns it.
  */
-final class VqCommand implements LiquidCommand {
+public final class VqCommand implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Inject

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigRenderOptions;
@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** {@code ./liquid detokenize <tokenizer> "[ids]"} prints the text of a JSON array of ids (sugar for {@code detokenize.*}). */
-final class DetokenizeCommand implements LiquidCommand {
+public final class DetokenizeCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +7,7 @@ import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.tokenizer.ImageBatch;
+import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

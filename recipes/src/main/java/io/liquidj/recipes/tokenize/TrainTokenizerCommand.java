@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +21,7 @@ import java.util.List;
  * {@code tokenizer.json} + {@code tokenizer_config.json} (with {@code <bos>}, {@code <eos>} and the
  * Liquid specials {@code <boi>}, {@code <eoi>}, {@code <unconditional>} as added tokens).
  */
-final class TrainTokenizerCommand implements LiquidCommand {
+public final class TrainTokenizerCommand implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Inject

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * with {@code --jsonl <in.jsonl>}, one array per input line {@code {"text": ...}}, in order. The words and flags
  * are sugar for the {@code tokenize.*} keys.
  */
-final class TokenizeCommand implements LiquidCommand {
+public final class TokenizeCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.cli.Invocation;
@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * {@code config.json} + {@code model.safetensors} to {@code vqgan.train.output-dir} for {@code ./liquid vq}.
  * Setup → loop → save.
  */
-final class TrainVqRecipe implements LiquidCommand {
+public final class TrainVqRecipe implements LiquidCommand {
   @Inject
   TrainVqRecipe() {}
 

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
@@ -16,7 +16,7 @@ import java.util.Random;
  * per second, on generated English and mixed-script paragraphs (about 4 MB each, encoded one
  * paragraph at a time, a warm-up pass first).
  */
-final class BenchTokenizeCommand implements LiquidCommand {
+public final class BenchTokenizeCommand implements LiquidCommand {
   private static final int PARAGRAPHS = 10_000;
   private static final String[] ENGLISH = (
       "the of and to a in is it you that he was for on are with as I his they be at one have this from or had by "

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
@@ -15,7 +15,7 @@ import java.util.Random;
  * image with the released VQGAN's architecture (random weights) on this machine's TensorFlow
  * device; images/s. One untimed warm-up run each (graph optimisation). Prints numbers, asserts nothing.
  */
-final class BenchVqCommand implements LiquidCommand {
+public final class BenchVqCommand implements LiquidCommand {
   @Inject
   BenchVqCommand() {}
 

@@ -1,10 +1,11 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.tokenize;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.cli.LiquidCli;
+import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
