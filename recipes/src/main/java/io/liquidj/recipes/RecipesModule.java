@@ -14,6 +14,10 @@ import io.liquidj.recipes.tokenize.TokenizeCommand;
 import io.liquidj.recipes.tokenize.TrainTokenizerCommand;
 import io.liquidj.recipes.tokenize.TrainVqRecipe;
 import io.liquidj.recipes.tokenize.VqCommand;
+import io.liquidj.recipes.train.BenchLoadCommand;
+import io.liquidj.recipes.train.BenchTrainCommand;
+import io.liquidj.recipes.train.PlanMemoryCommand;
+import io.liquidj.recipes.train.TrainRecipe;
 
 /** Registers the commands of {@code ./liquid}, by name. */
 public final class RecipesModule extends AbstractModule {

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.Backbone;
@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * trainer.seq-len=2048 trainer.precision=bf16}: the training step's speed on synthetic batches, from
  * random weights: tokens/s, MFU, step time and peak memory. Prints numbers, asserts nothing.
  */
-final class BenchTrainCommand implements LiquidCommand {
+public final class BenchTrainCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,6 +7,7 @@ import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.io.AtomicFiles;
+import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import java.awt.Color;
 import java.awt.image.BufferedImage;

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.BackboneSettings;
@@ -18,7 +18,7 @@ import java.util.Locale;
  * {@code ./liquid plan-memory conf/recipes/liquid-paper.conf distributed.devices=8 distributed.shard=optimizer}:
  * the memory one device needs for a training configuration ({@link MemoryEstimate}), without building a graph.
  */
-final class PlanMemoryCommand implements LiquidCommand {
+public final class PlanMemoryCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject

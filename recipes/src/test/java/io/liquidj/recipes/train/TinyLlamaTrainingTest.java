@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

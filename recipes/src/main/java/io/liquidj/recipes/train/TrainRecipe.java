@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
@@ -29,7 +29,7 @@ import java.util.Optional;
  *
  * <p>Setup (backbone, vocabulary, data) → loop → final checkpoint → Hugging Face export → close.
  */
-final class TrainRecipe implements LiquidCommand {
+public final class TrainRecipe implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneVariables;
@@ -32,7 +32,7 @@ import org.tensorflow.op.Ops;
  * into the backbone's f32 variables and prints the load time and peak resident memory (VmHWM of
  * /proc/self/status, reset before loading where the kernel allows). Prints numbers, asserts nothing.
  */
-final class BenchLoadCommand implements LiquidCommand {
+public final class BenchLoadCommand implements LiquidCommand {
   private static final int CHUNK = 1 << 20;
   private final Backbones backbones;
 
