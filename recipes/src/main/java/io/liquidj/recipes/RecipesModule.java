@@ -6,6 +6,8 @@ import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.recipes.data.BenchDataCommand;
 import io.liquidj.recipes.data.PrepareRecipe;
 import io.liquidj.recipes.data.ShowDataCommand;
+import io.liquidj.recipes.evaluate.EvaluateRecipe;
+import io.liquidj.recipes.evaluate.LogitsCommand;
 import io.liquidj.recipes.model.LiquidModels;
 import io.liquidj.recipes.tokenize.BenchTokenizeCommand;
 import io.liquidj.recipes.tokenize.BenchVqCommand;

@@ -15,6 +15,7 @@ import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PrepareSettings;
 import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.recipes.evaluate.EvaluateRecipe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.evaluate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

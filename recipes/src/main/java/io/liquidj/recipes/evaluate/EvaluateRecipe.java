@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.evaluate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,7 +47,7 @@ import org.tensorflow.op.Ops;
  * data stream → print and write {@code evaluation.json}. Means are over trained targets (the data's
  * loss mask), pooled over all batches.
  */
-final class EvaluateRecipe implements LiquidCommand {
+public final class EvaluateRecipe implements LiquidCommand {
   /** Where the results go inside {@code evaluate.output-dir}. */
   static final String RESULT_FILE = "evaluation.json";
 
@@ -62,8 +62,8 @@ final class EvaluateRecipe implements LiquidCommand {
    * @param tokenizer folder of tokenizer.json, if not the checkpoint's
    * @param outputDir where evaluation.json goes
    */
-  record EvaluateSettings(int batches, int batchSize, Precision precision, Optional<Path> tokenizer, Path outputDir) {
-    static EvaluateSettings from(Config c) {
+  public record EvaluateSettings(int batches, int batchSize, Precision precision, Optional<Path> tokenizer, Path outputDir) {
+    public static EvaluateSettings from(Config c) {
       return new EvaluateSettings(ConfigReads.positiveInt(c, "batches"), ConfigReads.positiveInt(c, "batch-size"),
           Precision.parse("evaluate.precision", c.getString("precision")), ConfigReads.optionalPath(c, "tokenizer"),
           Path.of(c.getString("output-dir")));

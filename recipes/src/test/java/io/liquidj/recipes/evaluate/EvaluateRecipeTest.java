@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.evaluate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +26,8 @@ import io.liquidj.framework.train.StepResult;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
 import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestTokenizers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.evaluate;
 
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
@@ -42,7 +42,7 @@ import org.tensorflow.types.TFloat32;
  * matmuls); {@code --compare <reference.safetensors>} prints the largest |logits − reference logits| (a
  * transformers fixture's {@code io.safetensors} holds both the inputs and the reference).
  */
-final class LogitsCommand implements LiquidCommand {
+public final class LogitsCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject
