@@ -18,6 +18,7 @@ import io.liquidj.recipes.tokenize.TrainVqRecipe;
 import io.liquidj.recipes.tokenize.VqCommand;
 import io.liquidj.recipes.train.BenchLoadCommand;
 import io.liquidj.recipes.train.BenchTrainCommand;
+import io.liquidj.recipes.train.ExportHfCommand;
 import io.liquidj.recipes.train.PlanMemoryCommand;
 import io.liquidj.recipes.train.TrainRecipe;
 

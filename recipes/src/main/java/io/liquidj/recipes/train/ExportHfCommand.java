@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
@@ -38,7 +38,7 @@ import org.tensorflow.op.Ops;
  * <p>The architecture, tokenizer and LoRA settings are the run's: the checkpoint's {@code config.conf} (the
  * run's resolved configuration), resolved again as {@code train} resolved it.
  */
-final class ExportHfCommand implements LiquidCommand {
+public final class ExportHfCommand implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject

@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -13,6 +13,7 @@ import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.tokenizer.TextTokenizer;
+import io.liquidj.recipes.LiquidModules;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.text.TextTokenizersModule;
