@@ -1,4 +1,4 @@
-package io.liquidj.recipes;
+package io.liquidj.recipes.sweep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +10,8 @@ import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Example;
 import io.liquidj.framework.data.PrepareCounts;
 import io.liquidj.framework.data.ShardWriter;
+import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestTokenizers;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
