@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import java.io.ByteArrayOutputStream;
@@ -21,67 +20,51 @@ import org.junit.jupiter.api.io.TempDir;
 /** One grammar: every command takes {@code [conf] key=value ...}; positional words and flags are sugar for keys. */
 class CommandKeysTest {
   @TempDir Path dir;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-  private int run(String... args) {
-    out.reset();
-    err.reset();
-    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
-  }
-
-  private String out() {
-    return out.toString(StandardCharsets.UTF_8);
-  }
-
-  private String err() {
-    return err.toString(StandardCharsets.UTF_8);
-  }
+  private final TestCli cli = new TestCli();
 
   /** A tokenizer trained with keys only; its path. */
   private Path trainTokenizerWithKeys() throws Exception {
     Path texts = Files.writeString(dir.resolve("texts.jsonl"), "{\"text\": \"a red square\"}\n");
     Path tok = dir.resolve("tok");
-    assertEquals(0, run("train-tokenizer", "train-tokenizer.output-dir=" + tok, "train-tokenizer.vocab-size=261",
-        "train-tokenizer.inputs=[\"" + texts + "\"]"), err());
-    assertTrue(Files.isRegularFile(tok.resolve("tokenizer.json")), out());
+    assertEquals(0, cli.run("train-tokenizer", "train-tokenizer.output-dir=" + tok, "train-tokenizer.vocab-size=261",
+        "train-tokenizer.inputs=[\"" + texts + "\"]"), cli.err());
+    assertTrue(Files.isRegularFile(tok.resolve("tokenizer.json")), cli.out());
     return tok;
   }
 
   @Test
   void tokenizeAndDetokenizeWorkWithKeysOnlyAsWithTheirWords() throws Exception {
     Path tok = trainTokenizerWithKeys();
-    assertEquals(0, run("tokenize", tok.toString(), "--no-special", "a red square"), err());
-    String sugar = out();
-    assertEquals(0, run("tokenize", "tokenize.tokenizer=" + tok, "tokenize.no-special=true",
-        "tokenize.text=a red square"), err());
-    assertEquals(sugar, out());
+    assertEquals(0, cli.run("tokenize", tok.toString(), "--no-special", "a red square"), cli.err());
+    String sugar = cli.out();
+    assertEquals(0, cli.run("tokenize", "tokenize.tokenizer=" + tok, "tokenize.no-special=true",
+        "tokenize.text=a red square"), cli.err());
+    assertEquals(sugar, cli.out());
     String ids = sugar.trim();
-    assertEquals(0, run("detokenize", "detokenize.tokenizer=" + tok, "detokenize.ids=" + ids), err());
-    assertEquals("a red square\n", out());
+    assertEquals(0, cli.run("detokenize", "detokenize.tokenizer=" + tok, "detokenize.ids=" + ids), cli.err());
+    assertEquals("a red square\n", cli.out());
     Path jsonl = Files.writeString(dir.resolve("in.jsonl"), "{\"text\": \"a red square\"}\n");
-    assertEquals(0, run("tokenize", "tokenize.tokenizer=" + tok, "tokenize.no-special=true",
-        "tokenize.jsonl=" + jsonl), err());
-    assertEquals(sugar, out());
+    assertEquals(0, cli.run("tokenize", "tokenize.tokenizer=" + tok, "tokenize.no-special=true",
+        "tokenize.jsonl=" + jsonl), cli.err());
+    assertEquals(sugar, cli.out());
   }
 
   @Test
   void aWordAndItsKeyBothGivenIsAOneLineError() throws Exception {
     Path tok = trainTokenizerWithKeys();
-    assertEquals(2, run("tokenize", tok.toString(), "hi", "tokenize.text=ho"));
-    assertTrue(err().startsWith("error: \"hi\" and \"tokenize.text=ho\" both set tokenize.text"), err());
-    assertEquals(1, err().lines().count(), err());
-    assertEquals(2, run("tokenize", tok.toString(), "hi", "--no-special", "tokenize.no-special=false"));
-    assertTrue(err().contains("both set tokenize.no-special"), err());
+    assertEquals(2, cli.run("tokenize", tok.toString(), "hi", "tokenize.text=ho"));
+    assertTrue(cli.err().startsWith("error: \"hi\" and \"tokenize.text=ho\" both set tokenize.text"), cli.err());
+    assertEquals(1, cli.err().lines().count(), cli.err());
+    assertEquals(2, cli.run("tokenize", tok.toString(), "hi", "--no-special", "tokenize.no-special=false"));
+    assertTrue(cli.err().contains("both set tokenize.no-special"), cli.err());
   }
 
   @Test
   void aMissingKeyIsAUserErrorNamingIt() {
-    assertEquals(2, run("tokenize"));
-    assertTrue(err().contains("missing tokenize.tokenizer"), err());
-    assertEquals(2, run("train-tokenizer", "train-tokenizer.output-dir=" + dir.resolve("t")));
-    assertTrue(err().contains("missing train-tokenizer.inputs"), err());
+    assertEquals(2, cli.run("tokenize"));
+    assertTrue(cli.err().contains("missing tokenize.tokenizer"), cli.err());
+    assertEquals(2, cli.run("train-tokenizer", "train-tokenizer.output-dir=" + dir.resolve("t")));
+    assertTrue(cli.err().contains("missing train-tokenizer.inputs"), cli.err());
   }
 
   @Test
@@ -90,8 +73,8 @@ class CommandKeysTest {
     Path io = vq.resolve("io.safetensors");
     Path sugar = dir.resolve("sugar.safetensors");
     Path keys = dir.resolve("keys.safetensors");
-    assertEquals(0, run("vq", vq.toString(), "encode", io.toString(), sugar.toString()), err());
-    assertEquals(0, run("vq", "vq.tokenizer=" + vq, "vq.action=encode", "vq.input=" + io, "vq.output=" + keys), err());
+    assertEquals(0, cli.run("vq", vq.toString(), "encode", io.toString(), sugar.toString()), cli.err());
+    assertEquals(0, cli.run("vq", "vq.tokenizer=" + vq, "vq.action=encode", "vq.input=" + io, "vq.output=" + keys), cli.err());
     try (SafetensorsFile a = SafetensorsFile.open(sugar); SafetensorsFile b = SafetensorsFile.open(keys)) {
       assertArrayEquals(a.readInts("codes"), b.readInts("codes"));
     }
@@ -101,27 +84,27 @@ class CommandKeysTest {
   void logitsRunsWithKeysOnly() throws Exception {
     Path fixture = Fixtures.fixture("hf/llama3");
     Path written = dir.resolve("out.safetensors");
-    assertEquals(0, run("logits", "logits.checkpoint=" + fixture, "logits.input=" + fixture.resolve("io.safetensors"),
-        "logits.output=" + written, "logits.compare=" + fixture.resolve("io.safetensors")), err());
-    assertTrue(out().contains("max_abs_diff"), out());
+    assertEquals(0, cli.run("logits", "logits.checkpoint=" + fixture, "logits.input=" + fixture.resolve("io.safetensors"),
+        "logits.output=" + written, "logits.compare=" + fixture.resolve("io.safetensors")), cli.err());
+    assertTrue(cli.out().contains("max_abs_diff"), cli.out());
     assertTrue(Files.isRegularFile(written));
   }
 
   @Test
   void benchCommandsWordsAreSugarForTheirKeys() {
-    assertEquals(0, run("bench-load", "tiny-llama", "--print-config"), err());
-    assertTrue(out().contains("shape=\"tiny-llama\"") || out().contains("shape = \"tiny-llama\""), out());
-    assertEquals(0, run("bench-tokenize", "runs/demo/tokenizer", "--print-config"), err());
-    assertTrue(out().contains("runs/demo/tokenizer"), out());
+    assertEquals(0, cli.run("bench-load", "tiny-llama", "--print-config"), cli.err());
+    assertTrue(cli.out().contains("shape=\"tiny-llama\"") || cli.out().contains("shape = \"tiny-llama\""), cli.out());
+    assertEquals(0, cli.run("bench-tokenize", "runs/demo/tokenizer", "--print-config"), cli.err());
+    assertTrue(cli.out().contains("runs/demo/tokenizer"), cli.out());
   }
 
   @Test
   void commandHelpListsOnlyItsOwnKeysAndExamples() {
-    assertEquals(0, run("tokenize", "--help"));
-    assertTrue(out().contains("tokenize.text = \"\""), out());
-    assertTrue(out().contains("Examples:\n  ./liquid tokenize "), out());
-    assertTrue(out().contains("\n  tokenizer = \"\""), out()); // the key every stage's tokenizer follows
-    assertTrue(!out().contains("\n  trainer.") && !out().contains("\n  generate."), out()); // no other section's keys
+    assertEquals(0, cli.run("tokenize", "--help"));
+    assertTrue(cli.out().contains("tokenize.text = \"\""), cli.out());
+    assertTrue(cli.out().contains("Examples:\n  ./liquid tokenize "), cli.out());
+    assertTrue(cli.out().contains("\n  tokenizer = \"\""), cli.out()); // the key every stage's tokenizer follows
+    assertTrue(!cli.out().contains("\n  trainer.") && !cli.out().contains("\n  generate."), cli.out()); // no other section's keys
   }
 
   @Test
@@ -131,8 +114,8 @@ class CommandKeysTest {
         .getInt("data.max-length"));
     assertEquals(64, RecipeConfig.load(Optional.empty(), List.of("data.max-length=64"), loader)
         .getInt("data.max-length"));
-    assertEquals(2, run("train", "backbone=tiny-llama", "trainer.seq-len=128", "data.max-length=64"));
-    assertTrue(err().contains("data.max-length (64) and trainer.seq-len (128) differ"), err());
+    assertEquals(2, cli.run("train", "backbone=tiny-llama", "trainer.seq-len=128", "data.max-length=64"));
+    assertTrue(cli.err().contains("data.max-length (64) and trainer.seq-len (128) differ"), cli.err());
   }
 
   @Test
@@ -148,11 +131,11 @@ class CommandKeysTest {
     String warned = warnings.toString(StandardCharsets.UTF_8);
     assertTrue(warned.contains("warning: export.dir (command line (export.dir=out/7)") && warned.contains(
         "is deprecated; write export.output-dir"), warned);
-    assertEquals(0, run("generate", "out=" + dir.resolve("samples"), "--print-config"), err());
-    assertTrue(out().contains("output-dir=\"" + dir.resolve("samples")) || out().contains("output-dir = \""
-        + dir.resolve("samples")), out());
-    assertEquals(2, run("export", "export.dir=a", "export.output-dir=b"));
-    assertTrue(err().contains("is the old name of export.output-dir, which is set too"), err());
+    assertEquals(0, cli.run("generate", "out=" + dir.resolve("samples"), "--print-config"), cli.err());
+    assertTrue(cli.out().contains("output-dir=\"" + dir.resolve("samples")) || cli.out().contains("output-dir = \""
+        + dir.resolve("samples")), cli.out());
+    assertEquals(2, cli.run("export", "export.dir=a", "export.output-dir=b"));
+    assertTrue(cli.err().contains("is the old name of export.output-dir, which is set too"), cli.err());
   }
 
   /** The words of an example command line after {@code ./liquid}, as a shell splits it; conf/ paths from the root. */
@@ -183,17 +166,17 @@ class CommandKeysTest {
         }
         List<String> words = new java.util.ArrayList<>(exampleWords(example));
         words.add("--print-config");
-        assertEquals(0, run(words.toArray(String[]::new)), example + ": " + err());
+        assertEquals(0, cli.run(words.toArray(String[]::new)), example + ": " + cli.err());
       }
     });
   }
 
   @Test
   void theDemosTrainTokenizerStageRunsOnKeys() {
-    assertEquals(0, run("demo", "demo.output-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
-        "demo.stages=[demo-data,train-tokenizer]", "demo.pairs=40", "demo.text-docs=10", "demo.heldout=4"), err());
-    assertTrue(out().contains("./liquid train-tokenizer train-tokenizer.output-dir=" + dir + "/tokenizer"), out());
-    assertTrue(Files.isRegularFile(dir.resolve("tokenizer/tokenizer.json")), out());
+    assertEquals(0, cli.run("demo", "demo.output-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
+        "demo.stages=[demo-data,train-tokenizer]", "demo.pairs=40", "demo.text-docs=10", "demo.heldout=4"), cli.err());
+    assertTrue(cli.out().contains("./liquid train-tokenizer train-tokenizer.output-dir=" + dir + "/tokenizer"), cli.out());
+    assertTrue(Files.isRegularFile(dir.resolve("tokenizer/tokenizer.json")), cli.out());
   }
 
   @Test

@@ -3,21 +3,14 @@ package io.liquidj.recipes.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Module;
-import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.Shard;
-import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestCli;
 import io.liquidj.recipes.TestTokenizers;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,15 +30,12 @@ class PrepareRecipeTest {
     Files.writeString(dir.resolve("m.jsonl"),
         "{\"image\": \"red.png\", \"caption\": \"red\"}\n{\"image\": \"nope.png\", \"caption\": \"x\"}\n");
     Path out = dir.resolve("prepared");
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new TestTokenizers());
-    int code = new LiquidCli(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
-        "prepare", "data.prepare.output-dir=" + out, "data.prepare.pairs=[\"" + dir.resolve("m.jsonl") + "\"]",
+    TestCli cli = new TestCli(new TestTokenizers());
+    int code = cli.run("prepare", "data.prepare.output-dir=" + out, "data.prepare.pairs=[\"" + dir.resolve("m.jsonl") + "\"]",
         "data.prepare.tokenizer=" + dir, "data.prepare.image-tokenizer=" + dir, "data.prepare.image-size=8",
         "data.prepare.min-image-size=4", "data.prepare.image-tokenizer-kind=test-quantizer");
-    String printed = stdout.toString(StandardCharsets.UTF_8);
-    assertEquals(0, code, printed);
+    String printed = cli.out();
+    assertEquals(0, code, printed + cli.err());
     assertTrue(printed.contains("2 records, 1 images read, 1 examples written; skipped 1: missing-file 1"), printed);
     Shard shard = Shard.open(out.resolve("p00-m-00000.lqd"));
     assertEquals(1, shard.size());
@@ -56,13 +46,10 @@ class PrepareRecipeTest {
   void prepareThatWritesNoExampleExitsTwoWithTheSkipCounts() throws Exception {
     Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"Char\"}}");
     Files.writeString(dir.resolve("t.jsonl"), "{\"txt\": \"wrong field\"}\nnot json\n");
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new TestTokenizers());
-    int code = new LiquidCli(c -> modules, System.out, new PrintStream(stderr, true, StandardCharsets.UTF_8)).run(
-        "prepare", "data.prepare.output-dir=" + dir.resolve("prepared"), "data.prepare.texts=[\"" + dir.resolve("t.jsonl") + "\"]",
+    TestCli cli = new TestCli(new TestTokenizers());
+    int code = cli.run("prepare", "data.prepare.output-dir=" + dir.resolve("prepared"), "data.prepare.texts=[\"" + dir.resolve("t.jsonl") + "\"]",
         "data.prepare.tokenizer=" + dir);
-    String printed = stderr.toString(StandardCharsets.UTF_8);
+    String printed = cli.err();
     assertEquals(2, code, printed);
     assertTrue(printed.contains("0 examples written") && printed.contains("bad-json 1, empty-text 1"), printed);
     assertEquals(1, printed.strip().lines().count(), printed);

@@ -3,22 +3,13 @@ package io.liquidj.recipes.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Module;
-import io.liquidj.framework.cli.LiquidCli;
-import io.liquidj.framework.data.CharTokenizer;
-import io.liquidj.framework.data.Example;
-import io.liquidj.framework.data.PrepareCounts;
-import io.liquidj.framework.data.ShardWriter;
-import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestCli;
+import io.liquidj.recipes.TestShards;
 import io.liquidj.recipes.TestTokenizers;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,38 +18,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** ./liquid show-data on demo-like tiny data: 4×4-code pairs with short captions and short texts. */
 class ShowDataCommandTest {
-  private static final int CODES = 32;
-
   @TempDir Path dir;
   private String sources;
 
   @BeforeEach
   void prepareData() throws Exception {
-    SplittableRandom random = new SplittableRandom(3);
-    CharTokenizer chars = new CharTokenizer();
-    ShardWriter pairs = new ShardWriter(chars.size(), CODES);
-    ShardWriter texts = new ShardWriter(chars.size(), CODES);
-    for (int i = 0; i < 50; i++) {
-      pairs.add(Example.pair(chars.encode("a red square " + i, false), random.ints(16, 0, CODES).toArray(), 4, 4));
-      texts.add(Example.text(chars.encode("some text " + i, false)));
-    }
-    pairs.write(Files.createDirectories(dir.resolve("pairs")).resolve("a.lqd"), new PrepareCounts());
-    texts.write(Files.createDirectories(dir.resolve("text")).resolve("a.lqd"), new PrepareCounts());
+    TestShards.write(dir, 50, i -> "a red square " + i, i -> "some text " + i);
     sources = "[{ path = \"" + dir.resolve("pairs") + "\", ratio = 3 }, { path = \"" + dir.resolve("text") + "\" }]";
     Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"type\": \"Char\"}}");
   }
 
   private String showData(String... overrides) {
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new TestTokenizers());
-    List<String> args = new ArrayList<>(List.of("show-data", "backbone=tiny-llama", "trainer.image-codes=" + CODES,
+    List<String> args = new ArrayList<>(List.of("show-data", "backbone=tiny-llama", "trainer.image-codes=" + TestShards.CODES,
         "trainer.tokenizer=" + dir, "data.sources=" + sources, "data.max-length=64", "trainer.seq-len=64"));
     args.addAll(List.of(overrides));
-    int code = new LiquidCli(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err)
-        .run(args.toArray(String[]::new));
-    String printed = stdout.toString(StandardCharsets.UTF_8);
-    assertEquals(0, code, printed);
+    TestCli cli = new TestCli(new TestTokenizers());
+    int code = cli.run(args.toArray(String[]::new));
+    String printed = cli.out();
+    assertEquals(0, code, printed + cli.err());
     return printed;
   }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.Module;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.liquidj.backbones.llama.LlamaBackbone;
@@ -14,58 +13,41 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.CharTokenizer;
 import io.liquidj.framework.data.DataSettings;
-import io.liquidj.framework.data.Example;
 import io.liquidj.framework.data.PackedBatchSource;
-import io.liquidj.framework.data.PrepareCounts;
-import io.liquidj.framework.data.ShardWriter;
 import io.liquidj.framework.train.StepResult;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
 import io.liquidj.framework.backbone.VocabularyExtension;
-import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestCli;
+import io.liquidj.recipes.TestShards;
 import io.liquidj.recipes.TestTokenizers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** ./liquid evaluate on tiny-llama (extended with 32 image codes) and a tiny prepared pair/text mix. */
 class EvaluateRecipeTest {
-  private static final int CODES = 32;
   private static final int LENGTH = 64;
 
   @TempDir Path dir;
   private final ModelConfig model = VocabularyExtension.extendedConfig(
-      new Backbones(Map.of("llama", LlamaBackbone::new)).config(new BackboneSettings("tiny-llama", Optional.empty())), VocabularyExtension.Plan.appended(CODES));
+      new Backbones(Map.of("llama", LlamaBackbone::new)).config(new BackboneSettings("tiny-llama", Optional.empty())), VocabularyExtension.Plan.appended(TestShards.CODES));
   private final MultimodalVocabulary vocabulary = MultimodalVocabulary.of(model);
   private String sources;
 
   @BeforeEach
   void prepareData() throws Exception {
-    SplittableRandom random = new SplittableRandom(3);
-    CharTokenizer chars = new CharTokenizer();
-    ShardWriter pairs = new ShardWriter(chars.size(), CODES);
-    ShardWriter texts = new ShardWriter(chars.size(), CODES);
-    for (int i = 0; i < 12; i++) {
-      pairs.add(Example.pair(chars.encode("caption " + i, false), random.ints(16, 0, CODES).toArray(), 4, 4));
-      texts.add(Example.text(chars.encode("some text number " + i + " to read", false)));
-    }
-    pairs.write(Files.createDirectories(dir.resolve("pairs")).resolve("a.lqd"), new PrepareCounts());
-    texts.write(Files.createDirectories(dir.resolve("text")).resolve("a.lqd"), new PrepareCounts());
-    sources = "[{ path = \"" + dir.resolve("pairs") + "\" }, { path = \"" + dir.resolve("text") + "\" }]";
+    TestShards.write(dir, 12, i -> "caption " + i, i -> "some text number " + i + " to read");
+    sources = TestShards.sources(dir);
   }
 
   private Config config() {
@@ -90,16 +72,13 @@ class EvaluateRecipeTest {
   }
 
   private JsonNode evaluate(Path checkpoint, int batches) throws Exception {
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new TestTokenizers());
+    TestCli cli = new TestCli(new TestTokenizers());
     Path out = dir.resolve("evaluate");
-    int code = new LiquidCli(c -> modules, new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err).run(
-        "evaluate", "checkpoint=" + checkpoint, "data.sources=" + sources, "data.max-length=" + LENGTH,
+    int code = cli.run("evaluate", "checkpoint=" + checkpoint, "data.sources=" + sources, "data.max-length=" + LENGTH,
         "data.t2i-suffix=[\" draw\"]", "data.i2t-prefix=is:", "evaluate.batches=" + batches, "evaluate.batch-size=2",
         "evaluate.output-dir=" + out);
-    String printed = stdout.toString(StandardCharsets.UTF_8);
-    assertEquals(0, code, printed);
+    String printed = cli.out();
+    assertEquals(0, code, printed + cli.err());
     assertTrue(printed.contains("evaluate: " + batches + " batches"), printed);
     return new ObjectMapper().readTree(out.resolve(EvaluateRecipe.RESULT_FILE).toFile());
   }

@@ -7,13 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
-import io.liquidj.recipes.LiquidModules;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.liquidj.recipes.TestCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -32,8 +28,7 @@ class BenchmarkBatchTest {
   private static final String GENERATE = Fixtures.projectRoot().resolve("conf/recipes/generate.conf").toString();
 
   @TempDir static Path tmp;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final TestCli cli = new TestCli();
 
   @BeforeAll
   static void tinyExtendedModel() throws Exception {
@@ -42,14 +37,11 @@ class BenchmarkBatchTest {
   }
 
   private int run(String command, String... more) {
-    out.reset();
-    err.reset();
     List<String> a = new ArrayList<>(List.of(command, GENERATE, "checkpoint=" + GenerateCliTest.model,
         "generate.image-tokenizer=" + VQGAN, "generate.grid-height=4", "generate.grid-width=4",
         "generate.max-new-tokens=4"));
     a.addAll(List.of(more));
-    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8)).run(a.toArray(String[]::new));
+    return cli.run(a.toArray(String[]::new));
   }
 
   @Test
@@ -64,18 +56,18 @@ class BenchmarkBatchTest {
          "a6": {"prompt": "a green triangle", "category": "people"}}
         """);
     Path images = tmp.resolve("mjhq");
-    assertEquals(0, run("generate", "prompts=" + meta, "output-dir=" + images, "generate.batch-size=4"), err.toString());
+    assertEquals(0, run("generate", "prompts=" + meta, "output-dir=" + images, "generate.batch-size=4"), cli.err());
     List<String> expected = List.of("people/a1", "animals/a2", "people/a3", "food/a4", "animals/a5", "people/a6");
     for (String name : expected) {
       RgbImage image = Images.read(images.resolve(name + ".png"));
       assertEquals(16, image.width(), name);
     }
-    assertTrue(out.toString().contains("generate: 6/6 images,") && out.toString().contains("images/s"), out.toString());
+    assertTrue(cli.out().contains("generate: 6/6 images,") && cli.out().contains("images/s"), cli.out());
 
     Path first = images.resolve("people/a1.png");
     Files.setLastModifiedTime(first, FileTime.fromMillis(0));
-    assertEquals(0, run("generate", "prompts=" + meta, "output-dir=" + images, "generate.batch-size=4"), err.toString());
-    assertTrue(out.toString().contains("6 already done, 0 to generate"), out.toString());
+    assertEquals(0, run("generate", "prompts=" + meta, "output-dir=" + images, "generate.batch-size=4"), cli.err());
+    assertTrue(cli.out().contains("6 already done, 0 to generate"), cli.out());
     assertEquals(0, Files.getLastModifiedTime(first).toMillis());
   }
 
@@ -84,7 +76,7 @@ class BenchmarkBatchTest {
     Path prompts = tmp.resolve("prompts.txt");
     Files.writeString(prompts, "a red square\na blue circle\na yellow triangle\na green square\n");
     Path images = tmp.resolve("shard");
-    assertEquals(0, run("generate", "prompts=" + prompts, "output-dir=" + images, "generate.shard=1/2"), err.toString());
+    assertEquals(0, run("generate", "prompts=" + prompts, "output-dir=" + images, "generate.shard=1/2"), cli.err());
     assertFalse(Files.exists(images.resolve("00000.png")));
     assertTrue(Files.exists(images.resolve("00001.png")));
     assertFalse(Files.exists(images.resolve("00002.png")));
@@ -107,17 +99,17 @@ class BenchmarkBatchTest {
     Path file = folder.resolve("questions.jsonl");
     Files.writeString(file, questions);
     Path answers = tmp.resolve("answers");
-    assertEquals(0, run("answer", "questions=" + file, "output-dir=" + answers, "generate.batch-size=4"), err.toString());
+    assertEquals(0, run("answer", "questions=" + file, "output-dir=" + answers, "generate.batch-size=4"), cli.err());
     List<String> lines = Files.readAllLines(answers.resolve(AnswerRecipe.ANSWERS));
     assertEquals(10, lines.size());
     JsonNode first = new ObjectMapper().readTree(lines.get(0));
     assertEquals("0", first.get("question_id").asText());
     assertEquals("Is the square red?", first.get("prompt").asText());
     assertTrue(first.has("text") && first.get("model_id").asText().equals("model"), first.toString());
-    assertTrue(out.toString().matches("(?s).*accuracy: [\\d.]+% \\(\\d+ of 10 exact matches\\).*"), out.toString());
+    assertTrue(cli.out().matches("(?s).*accuracy: [\\d.]+% \\(\\d+ of 10 exact matches\\).*"), cli.out());
 
-    assertEquals(0, run("answer", "questions=" + file, "output-dir=" + answers), err.toString());
-    assertTrue(out.toString().contains("10 already answered, 0 to answer"), out.toString());
+    assertEquals(0, run("answer", "questions=" + file, "output-dir=" + answers), cli.err());
+    assertTrue(cli.out().contains("10 already answered, 0 to answer"), cli.out());
     assertEquals(10, Files.readAllLines(answers.resolve(AnswerRecipe.ANSWERS)).size());
   }
 

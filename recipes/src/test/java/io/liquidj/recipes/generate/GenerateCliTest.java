@@ -14,23 +14,18 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.backbone.VocabularyExtension;
-import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
-import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.tokenizer.TextTokenizer;
-import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestCli;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.text.TextTokenizersModule;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,8 +59,7 @@ class GenerateCliTest {
   /** config.json and model.safetensors only, as the trainer writes them. */
   static Path trained;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final TestCli cli = new TestCli();
 
   @BeforeAll
   static void tinyExtendedModel() throws Exception {
@@ -85,13 +79,6 @@ class GenerateCliTest {
     BpeTrainer.write(List.of("a red square", "a blue circle on a green background", "a yellow triangle"), 512, model);
   }
 
-  private int run(String... args) {
-    out.reset();
-    err.reset();
-    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
-  }
-
   private static String[] args(String command, String conf, String... more) {
     List<String> a = new ArrayList<>(List.of(command, conf, "generate.image-tokenizer=" + VQGAN,
         "generate.grid-height=4", "generate.grid-width=4", "generate.max-new-tokens=6"));
@@ -102,8 +89,8 @@ class GenerateCliTest {
   @Test
   void generateWritesSamplesAndAContactSheetThenCaptionsOneAndAnswersText() throws Exception {
     Path samples = tmp.resolve("samples");
-    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=2",
-        "output-dir=" + samples)), err.toString());
+    assertEquals(0, cli.run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=2",
+        "output-dir=" + samples)), cli.err());
     // Each sample is the VQGAN's decode of its row of codes.txt.
     int[][] codes = Files.readAllLines(samples.resolve("codes.txt")).stream()
         .map(line -> Arrays.stream(line.split(" ")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
@@ -115,16 +102,16 @@ class GenerateCliTest {
         assertTrue(worstChannelDifference(png, Images.fromBatch(decoded, i)) <= 1, "sample " + i);
       }
     }
-    assertTrue(Files.isRegularFile(samples.resolve("contact-sheet.png")), out.toString());
+    assertTrue(Files.isRegularFile(samples.resolve("contact-sheet.png")), cli.out());
 
     Path caption = tmp.resolve("caption");
-    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=caption",
-        "image=" + samples.resolve("sample-00.png"), "prompt=what is it?", "output-dir=" + caption)), err.toString());
+    assertEquals(0, cli.run(args("generate", GENERATE, "checkpoint=" + model, "mode=caption",
+        "image=" + samples.resolve("sample-00.png"), "prompt=what is it?", "output-dir=" + caption)), cli.err());
     assertAnswerFileIsThePrintedAnswer(Files.readString(caption.resolve("caption.txt")));
 
     Path text = tmp.resolve("text");
-    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "mode=text", "prompt=a red",
-        "output-dir=" + text)), err.toString());
+    assertEquals(0, cli.run(args("generate", GENERATE, "checkpoint=" + model, "mode=text", "prompt=a red",
+        "output-dir=" + text)), cli.err());
     assertAnswerFileIsThePrintedAnswer(Files.readString(text.resolve("text.txt")));
   }
 
@@ -132,8 +119,8 @@ class GenerateCliTest {
   void widthAndHeightGiveImagesOfThatSizeFromAnHByWGrid() throws Exception {
     // the fixture VQGAN's factor is 4: 24×16 pixels are a 4-row, 6-column grid
     Path samples = tmp.resolve("wide");
-    assertEquals(0, run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=1",
-        "width=24", "height=16", "output-dir=" + samples)), err.toString());
+    assertEquals(0, cli.run(args("generate", GENERATE, "checkpoint=" + model, "prompt=a red square", "samples=1",
+        "width=24", "height=16", "output-dir=" + samples)), cli.err());
     List<String> rows = Files.readAllLines(samples.resolve("codes.txt"));
     assertEquals(1, rows.size());
     assertEquals(4 * 6, rows.get(0).split(" ").length);
@@ -142,8 +129,8 @@ class GenerateCliTest {
     assertEquals(16, png.getHeight());
 
     Path exported = tmp.resolve("export-wide/1");
-    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + model, "width=24", "height=16",
-        "export.output-dir=" + exported)), err.toString());
+    assertEquals(0, cli.run(args("export", EXPORT, "checkpoint=" + model, "width=24", "height=16",
+        "export.output-dir=" + exported)), cli.err());
     try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve")) {
       GenerationClient.Images served = GenerationClient.of(bundle).generateImagePngs(new int[][] {{10, 11}},
           SamplingSettings.liquidDefaults());
@@ -157,7 +144,7 @@ class GenerateCliTest {
   @Test
   void anExportAskedForATwoByThreeGridReturnsSixCodesAndAPngOfThatShape() throws Exception {
     Path exported = tmp.resolve("export-any-grid/1");
-    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + model, "export.output-dir=" + exported)), err.toString());
+    assertEquals(0, cli.run(args("export", EXPORT, "checkpoint=" + model, "export.output-dir=" + exported)), cli.err());
     try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve")) {
       GenerationClient client = GenerationClient.of(bundle);
       // the fixture VQGAN's factor is 4: a 2-row, 3-column grid is 12 pixels across, 8 down
@@ -177,7 +164,7 @@ class GenerateCliTest {
   /** An answer file holds the answer the command printed, and a newline. */
   private void assertAnswerFileIsThePrintedAnswer(String file) {
     assertTrue(file.endsWith("\n"), file);
-    assertTrue(out.toString(StandardCharsets.UTF_8).replace("\r", "").contains(file), file + " vs\n" + out);
+    assertTrue(cli.out().replace("\r", "").contains(file), file + " vs\n" + cli.out());
   }
 
   /** The largest difference, in 0–255 levels over every pixel and channel, between a PNG and an image. */
@@ -201,9 +188,9 @@ class GenerateCliTest {
   void promptsLongerThanTheContextAreRefusedInOneLine() throws Exception {
     String longPrompt = "a red square ".repeat(100); // 1300 characters, far over tiny-llama's 256 positions
     for (String mode : List.of("image", "text", "caption")) {
-      assertEquals(2, run(args("generate", GENERATE, "checkpoint=" + model, "mode=" + mode, "prompt=" + longPrompt,
-          "image=" + tmp.resolve("never-read.png"), "output-dir=" + tmp.resolve("long-" + mode))), out.toString());
-      String error = err.toString();
+      assertEquals(2, cli.run(args("generate", GENERATE, "checkpoint=" + model, "mode=" + mode, "prompt=" + longPrompt,
+          "image=" + tmp.resolve("never-read.png"), "output-dir=" + tmp.resolve("long-" + mode))), cli.out());
+      String error = cli.err();
       assertTrue(error.contains("more than the model's context of 256") && error.strip().lines().count() == 1, error);
     }
   }
@@ -211,8 +198,8 @@ class GenerateCliTest {
   @Test
   void exportOfATrainersFolderServesPngsThatTheVqganDecodes() throws Exception {
     Path exported = tmp.resolve("export/1");
-    assertEquals(0, run(args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
-        "export.output-dir=" + exported)), err.toString());
+    assertEquals(0, cli.run(args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
+        "export.output-dir=" + exported)), cli.err());
     assertTrue(Files.isRegularFile(exported.resolve("variables/variables.index")));
     try (SavedModelBundle bundle = SavedModelBundle.load(exported.toString(), "serve");
         VqganTokenizer vqgan = VqganTokenizer.load(VQGAN)) {
@@ -248,15 +235,15 @@ class GenerateCliTest {
     Path notes = Files.writeString(folder.resolve("notes.txt"), "a run of mine");
     String[] export = args("export", EXPORT, "checkpoint=" + trained, "generate.tokenizer=" + model,
         "export.output-dir=" + folder);
-    assertEquals(2, run(export));
-    assertTrue(err.toString().contains("export.output-dir = " + folder + " already holds files liquidj did not write (notes.txt)"),
-        err.toString());
-    assertTrue(err.toString().contains("export.overwrite=true"), err.toString());
+    assertEquals(2, cli.run(export));
+    assertTrue(cli.err().contains("export.output-dir = " + folder + " already holds files liquidj did not write (notes.txt)"),
+        cli.err());
+    assertTrue(cli.err().contains("export.overwrite=true"), cli.err());
     assertTrue(Files.isRegularFile(notes));
 
     List<String> overwrite = new ArrayList<>(List.of(export));
     overwrite.add("export.overwrite=true");
-    assertEquals(0, run(overwrite.toArray(String[]::new)), err.toString());
+    assertEquals(0, cli.run(overwrite.toArray(String[]::new)), cli.err());
     assertFalse(Files.exists(notes));
     assertTrue(Files.isRegularFile(folder.resolve("saved_model.pb")));
   }

@@ -18,6 +18,7 @@ import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestCli;
 import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.text.TextTokenizersModule;
@@ -59,8 +60,7 @@ class ServingRestTest {
   static SavedModelBundle bundle;
   static TfServingEmulator serving;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final TestCli cli = new TestCli();
 
   @BeforeAll
   static void exportATinyModel() throws Exception {
@@ -89,13 +89,6 @@ class ServingRestTest {
   static void close() {
     serving.close();
     bundle.close();
-  }
-
-  private int run(String... args) {
-    out.reset();
-    err.reset();
-    return new LiquidCli(config -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);
   }
 
   private static int[] idsOf(String text) {
@@ -133,8 +126,8 @@ class ServingRestTest {
 
   @Test
   void requestWithoutAUrlPrintsACurlLineOfTheTextsIdsWithoutBos() throws Exception {
-    assertEquals(0, run("request", exported.toString(), "prompt=a red square"), err.toString());
-    String line = out.toString().strip();
+    assertEquals(0, cli.run("request", exported.toString(), "prompt=a red square"), cli.err());
+    String line = cli.out().strip();
     assertTrue(line.startsWith("curl -d '") && line.endsWith("' http://localhost:8501/v1/models/liquid:predict"), line);
     JsonNode body = JSON.readTree(line.substring("curl -d '".length(), line.indexOf("' http")));
     assertEquals("serving_default", body.path("signature_name").asText());
@@ -146,8 +139,8 @@ class ServingRestTest {
   @Test
   void requestPostedToTensorFlowServingWritesTheImagesItReturns() throws Exception {
     Path images = tmp.resolve("requested");
-    assertEquals(0, run("request", exported.toString(), serving.predictUrl(), "prompt=a red square", "samples=2",
-        "output-dir=" + images), err.toString());
+    assertEquals(0, cli.run("request", exported.toString(), serving.predictUrl(), "prompt=a red square", "samples=2",
+        "output-dir=" + images), cli.err());
     int[] ids = idsOf("a red square");
     try (TInt32 t = TInt32.tensorOf(StdArrays.ndCopyOf(new int[][] {ids, ids}));
         Result direct = bundle.function("serving_default").call(Map.of("prompt_ids", t))) {
@@ -178,8 +171,8 @@ class ServingRestTest {
   @Test
   void requestWithWidthAndHeightAsksGenerateImageForThatGridWithTheSizeAfterTheText() throws Exception {
     // the fixture VQGAN's factor is 4: 12×8 pixels are a 2-row, 3-column grid
-    assertEquals(0, run("request", exported.toString(), "prompt=a red square", "width=12", "height=8"), err.toString());
-    String line = out.toString().strip();
+    assertEquals(0, cli.run("request", exported.toString(), "prompt=a red square", "width=12", "height=8"), cli.err());
+    String line = cli.out().strip();
     JsonNode body = JSON.readTree(line.substring("curl -d '".length(), line.indexOf("' http")));
     assertEquals("generate_image", body.path("signature_name").asText());
     JsonNode row = body.path("instances").get(0);
@@ -193,8 +186,8 @@ class ServingRestTest {
   @Test
   void requestForAnotherSizePostedToTensorFlowServingWritesImagesOfThatSize() throws Exception {
     Path images = tmp.resolve("requested-wide");
-    assertEquals(0, run("request", exported.toString(), serving.predictUrl(), "prompt=a red square", "width=12",
-        "height=8", "output-dir=" + images), err.toString());
+    assertEquals(0, cli.run("request", exported.toString(), serving.predictUrl(), "prompt=a red square", "width=12",
+        "height=8", "output-dir=" + images), cli.err());
     BufferedImage png = ImageIO.read(images.resolve("request-00.png").toFile());
     assertEquals(12, png.getWidth());
     assertEquals(8, png.getHeight());

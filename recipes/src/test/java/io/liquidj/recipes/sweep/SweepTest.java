@@ -4,19 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.Module;
-import io.liquidj.framework.cli.LiquidCli;
-import io.liquidj.framework.data.CharTokenizer;
-import io.liquidj.framework.data.Example;
-import io.liquidj.framework.data.PrepareCounts;
-import io.liquidj.framework.data.ShardWriter;
-import io.liquidj.recipes.LiquidModules;
+import io.liquidj.recipes.TestCli;
+import io.liquidj.recipes.TestShards;
 import io.liquidj.recipes.TestTokenizers;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +16,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,8 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * 32 image codes, hand-written shards): the table, the charts, reruns, failures.
  */
 class SweepTest {
-  private static final int CODES = 32;
-
   @TempDir Path dir;
   private String sources;
 
@@ -46,25 +35,16 @@ class SweepTest {
 
   @BeforeEach
   void prepareDataAndBaseRecipe() throws Exception {
-    SplittableRandom random = new SplittableRandom(3);
-    CharTokenizer chars = new CharTokenizer();
-    ShardWriter pairs = new ShardWriter(chars.size(), CODES);
-    ShardWriter texts = new ShardWriter(chars.size(), CODES);
-    for (int i = 0; i < 12; i++) {
-      pairs.add(Example.pair(chars.encode("caption " + i, false), random.ints(16, 0, CODES).toArray(), 4, 4));
-      texts.add(Example.text(chars.encode("some text number " + i + " to read", false)));
-    }
-    pairs.write(Files.createDirectories(dir.resolve("pairs")).resolve("a.lqd"), new PrepareCounts());
-    texts.write(Files.createDirectories(dir.resolve("text")).resolve("a.lqd"), new PrepareCounts());
+    TestShards.write(dir, 12, i -> "caption " + i, i -> "some text number " + i + " to read");
     Files.writeString(Files.createDirectories(dir.resolve("tokenizer")).resolve("tokenizer.json"),
         "{\"model\": {\"type\": \"Char\"}}");
-    sources = "[{ path = \"" + dir.resolve("pairs") + "\" }, { path = \"" + dir.resolve("text") + "\" }]";
+    sources = TestShards.sources(dir);
     Files.writeString(dir.resolve("base.conf"), """
         # ./liquid train base.conf
         trainer { steps = 1000, batch-size = 2, seq-len = 64, lr = 1e-2, image-codes = %d, tokenizer = "%s",
                   log-every = 1, checkpoint-every = 2 }
         data { sources = %s, max-length = 64, t2i-suffix = [" draw"], i2t-prefix = "is:" }
-        """.formatted(CODES, dir.resolve("tokenizer"), sources));
+        """.formatted(TestShards.CODES, dir.resolve("tokenizer"), sources));
   }
 
   /** A sweep file over base.conf: {@code points} is its axes or points section; every point trains 4 steps. */
@@ -81,12 +61,9 @@ class SweepTest {
   }
 
   private Run sweep(Path sweepFile) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    List<Module> modules = new ArrayList<>(LiquidModules.all());
-    modules.add(new TestTokenizers());
-    int code = new LiquidCli(c -> modules, new PrintStream(out, true, StandardCharsets.UTF_8), System.err)
-        .run("sweep", sweepFile.toString());
-    return new Run(code, out.toString(StandardCharsets.UTF_8));
+    TestCli cli = new TestCli(new TestTokenizers());
+    int code = cli.run("sweep", sweepFile.toString());
+    return new Run(code, cli.out());
   }
 
   /** results.csv as one map per row, header → field (fields here hold no commas or quotes, except error). */
