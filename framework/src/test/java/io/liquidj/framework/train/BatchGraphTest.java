@@ -21,7 +21,7 @@ class BatchGraphTest {
 
   @Test
   void lossPartsAreReadByNameWhateverTheFetchOrder() {
-    Batch batch = new ListBatchSource(2, 6, TinyBackbone.VOCAB, 7).next();
+    Batch batch = ListBatchSource.of(2, 6, TinyBackbone.VOCAB, 7).next();
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       TinyBackbone backbone = new TinyBackbone();
@@ -50,7 +50,7 @@ class BatchGraphTest {
 
   @Test
   void aBatchOfAnotherShapeIsRefused() {
-    Batch wide = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 7).next();
+    Batch wide = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 7).next();
     try (Graph graph = new Graph()) {
       Ops tf = Ops.create(graph);
       TinyBackbone backbone = new TinyBackbone();

@@ -63,7 +63,7 @@ class ClusterTrainingTest {
 
   private Trained trainAlone(String folder, String... overrides) throws Exception {
     TrainingSettings settings = TestSettings.of(dir, settings(folder, List.of(), 0, overrides));
-    return train(settings, new DataParallelTest.UnevenTargets(new ListBatchSource(BATCH, 8, TinyBackbone.VOCAB, 5)));
+    return train(settings, DataParallelTest.unevenTargets(ListBatchSource.of(BATCH, 8, TinyBackbone.VOCAB, 5)));
   }
 
   /** Trains one worker per address of {@code cluster}, each on its own thread, each on its rows. */
@@ -79,8 +79,8 @@ class ClusterTrainingTest {
       List<Future<Trained>> futures = new ArrayList<>();
       for (int task = 0; task < cluster.size(); task++) {
         TrainingSettings settings = TestSettings.of(dir, settings(folder, cluster, task, overrides));
-        BatchSource rows = new RowsOfTask(new DataParallelTest.UnevenTargets(
-            new ListBatchSource(BATCH, 8, TinyBackbone.VOCAB, 5)), task, cluster.size());
+        BatchSource rows = rowsOfTask(DataParallelTest.unevenTargets(
+            ListBatchSource.of(BATCH, 8, TinyBackbone.VOCAB, 5)), task, cluster.size());
         futures.add(threads.submit(() -> train(settings, rows)));
       }
       List<Trained> out = new ArrayList<>();
@@ -132,31 +132,14 @@ class ClusterTrainingTest {
   }
 
   /** Task {@code task}'s rows of every batch of {@code source}: what a data source of rank task / world does. */
-  record RowsOfTask(BatchSource source, int task, int tasks) implements BatchSource {
-    @Override
-    public Batch next() {
-      Batch b = source.next();
+  static BatchSource rowsOfTask(BatchSource source, int task, int tasks) {
+    return TestBatches.mapped(source, b -> {
       int rows = b.batch() / tasks;
       int from = task * rows * b.length();
       int to = from + rows * b.length();
       return new Batch(rows, b.length(), Arrays.copyOfRange(b.inputIds(), from, to),
           Arrays.copyOfRange(b.targetIds(), from, to), Arrays.copyOfRange(b.positions(), from, to),
           Arrays.copyOfRange(b.segmentIds(), from, to), Arrays.copyOfRange(b.lossWeights(), from, to));
-    }
-
-    @Override
-    public String position() {
-      return source.position();
-    }
-
-    @Override
-    public void seek(String position) {
-      source.seek(position);
-    }
-
-    @Override
-    public void close() {
-      source.close();
-    }
+    });
   }
 }

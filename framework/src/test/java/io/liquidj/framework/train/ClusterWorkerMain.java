@@ -27,8 +27,8 @@ public final class ClusterWorkerMain {
       TrainingSettings settings = TestSettings.of(Path.of(args[2]), overrides.toArray(String[]::new));
       try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
               System.out);
-          BatchSource source = new ClusterTrainingTest.RowsOfTask(new DataParallelTest.UnevenTargets(
-              new ListBatchSource(8, 8, TinyBackbone.VOCAB, 5)), task, cluster.size())) {
+          BatchSource source = ClusterTrainingTest.rowsOfTask(DataParallelTest.unevenTargets(
+              ListBatchSource.of(8, 8, TinyBackbone.VOCAB, 5)), task, cluster.size())) {
         run.resumeIfAsked(source);
         while (!run.done()) {
           run.step(source);

@@ -92,7 +92,7 @@ class DataParallelTest {
         assertEquals((whole.size() + 1) / 2, shape[0], whole.name() + " is half of " + whole.size() + " elements");
         assertEquals(whole.size(), run.parameterValue(whole.name()).length);
       }
-      run.step(new ListBatchSource(8, 8, TinyBackbone.VOCAB, 5));
+      run.step(ListBatchSource.of(8, 8, TinyBackbone.VOCAB, 5));
       // The exported model holds the whole, trained weights.
       Path exported = run.exportModel(dir.resolve("hf"));
       try (SafetensorsFile file = SafetensorsFile.open(exported.resolve("model.safetensors"))) {
@@ -178,7 +178,7 @@ class DataParallelTest {
     Map<String, float[]> values = new LinkedHashMap<>();
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
             new PrintStream(new ByteArrayOutputStream()));
-        BatchSource source = new UnevenTargets(new ListBatchSource(8, 8, TinyBackbone.VOCAB, 5))) {
+        BatchSource source = unevenTargets(ListBatchSource.of(8, 8, TinyBackbone.VOCAB, 5))) {
       run.resumeIfAsked(source);
       while (run.state().step() < until) {
         losses.add(run.step(source).loss());
@@ -197,10 +197,8 @@ class DataParallelTest {
    * Rows with different numbers of trained targets (row 1 none, row 2 half), so that the replicas' shares
    * of a batch weigh differently in its loss.
    */
-  record UnevenTargets(BatchSource source) implements BatchSource {
-    @Override
-    public Batch next() {
-      Batch b = source.next();
+  static BatchSource unevenTargets(BatchSource source) {
+    return TestBatches.mapped(source, b -> {
       float[] weights = b.lossWeights().clone();
       for (int t = 0; t < b.length(); t++) {
         weights[b.length() + t] = 0;
@@ -209,21 +207,6 @@ class DataParallelTest {
         }
       }
       return new Batch(b.batch(), b.length(), b.inputIds(), b.targetIds(), b.positions(), b.segmentIds(), weights);
-    }
-
-    @Override
-    public String position() {
-      return source.position();
-    }
-
-    @Override
-    public void seek(String position) {
-      source.seek(position);
-    }
-
-    @Override
-    public void close() {
-      source.close();
-    }
+    });
   }
 }

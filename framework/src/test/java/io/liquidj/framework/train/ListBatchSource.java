@@ -8,23 +8,14 @@ import java.util.Random;
  * A deterministic endless stream for tests: batch i is generated from (seed, i); rows are two packed
  * documents of a fixed next-token rule (t → (3t + 1) mod V) so a model can learn them.
  */
-final class ListBatchSource implements BatchSource {
-  private final int batch;
-  private final int length;
-  private final int vocab;
-  private final long seed;
-  private long index;
+final class ListBatchSource {
+  private ListBatchSource() {}
 
-  ListBatchSource(int batch, int length, int vocab, long seed) {
-    this.batch = batch;
-    this.length = length;
-    this.vocab = vocab;
-    this.seed = seed;
+  static BatchSource of(int batch, int length, int vocab, long seed) {
+    return TestBatches.indexed(index -> batch(batch, length, vocab, new Random(seed * 1_000_003L + index)));
   }
 
-  @Override
-  public Batch next() {
-    Random random = new Random(seed * 1_000_003L + index++);
+  private static Batch batch(int batch, int length, int vocab, Random random) {
     int n = batch * length;
     int[] ids = new int[n];
     int[] targets = new int[n];
@@ -50,17 +41,4 @@ final class ListBatchSource implements BatchSource {
     }
     return new Batch(batch, length, ids, targets, positions, segments, weights);
   }
-
-  @Override
-  public String position() {
-    return Long.toString(index);
-  }
-
-  @Override
-  public void seek(String position) {
-    index = Long.parseLong(position);
-  }
-
-  @Override
-  public void close() {}
 }

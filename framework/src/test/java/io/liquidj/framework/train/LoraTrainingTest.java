@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.backbone.ModelConfig;
+import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.optim.LoraWeights;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.tf.VariableStore;
@@ -28,7 +29,7 @@ class LoraTrainingTest {
     TrainingSettings settings = TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "lora.alpha = 4");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
             new PrintStream(new ByteArrayOutputStream()));
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 3)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 3)) {
       VariableStore params = run.parameters();
       float[] base = params.read(run.session(), UP);
       float[] norm = params.read(run.session(), "model.norm.weight");
@@ -72,7 +73,7 @@ class LoraTrainingTest {
         "trainer.precision = bf16");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
             new PrintStream(new ByteArrayOutputStream()));
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 3)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 3)) {
       VariableStore params = run.parameters();
       // The LoRA base weight and the frozen norm: bf16 variables; the trained embedding and head: f32.
       assertEquals(TBfloat16.class, params.get(UP).type());

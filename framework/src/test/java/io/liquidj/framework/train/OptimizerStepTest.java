@@ -71,24 +71,7 @@ class OptimizerStepTest {
       targets[i] = 1;
       weights[i] = weight;
     }
-    Batch b = new Batch(batch, length, new int[n], targets, positions, segments, weights);
-    return new BatchSource() {
-      @Override
-      public Batch next() {
-        return b;
-      }
-
-      @Override
-      public String position() {
-        return "0";
-      }
-
-      @Override
-      public void seek(String position) {}
-
-      @Override
-      public void close() {}
-    };
+    return TestBatches.repeating(new Batch(batch, length, new int[n], targets, positions, segments, weights));
   }
 
   /**

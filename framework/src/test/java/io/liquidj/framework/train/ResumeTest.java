@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquidj.framework.checkpoint.CheckpointManager;
+import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,7 +27,7 @@ class ResumeTest {
     List<Double> losses = new ArrayList<>();
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s),
             "# test", out);
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 7)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 7)) {
       run.resumeIfAsked(source);
       for (int i = 0; i < steps && !run.done(); i++) {
         losses.add(run.step(source).loss());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigException;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.checkpoint.CheckpointManager;
+import io.liquidj.framework.data.BatchSource;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class RunFolderTest {
     List<String> all = new ArrayList<>(List.of(overrides));
     all.add("trainer.steps = " + steps);
     try (TrainingRun run = start(all.toArray(String[]::new));
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 3)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 3)) {
       run.resumeIfAsked(source);
       while (!run.done()) {
         run.step(source);
@@ -87,7 +88,7 @@ class RunFolderTest {
     train(2);
     Files.writeString(Files.createDirectories(dir.resolve("model")).resolve("config.json"), "{}");
     try (TrainingRun run = start("trainer.resume = true", "trainer.steps = 3");
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 3)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 3)) {
       run.resumeIfAsked(source);
       run.step(source);
       run.exportModel(dir.resolve("model"));

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +40,7 @@ class TrainingRunTest {
   @Test
   void lossFallsOnALearnableStream() throws Exception {
     try (TrainingRun run = run(TestSettings.of(dir, "trainer.steps = 30"));
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1)) {
       List<Double> losses = losses(run, source, 30);
       assertTrue(losses.get(29) < 0.5 * losses.get(0), "losses " + losses);
       assertTrue(run.done());
@@ -63,7 +64,7 @@ class TrainingRunTest {
         "trainer { steps = 6, log-every = 3, progress-bar = true, z-loss-weight = 1e-4, peak-flops = 1e12 }");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "# test",
         new PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1)) {
       losses(run, source, 6);
     }
     List<String> lines = console.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
@@ -85,7 +86,7 @@ class TrainingRunTest {
   @Test
   void frozenParametersDoNotChange() throws Exception {
     try (TrainingRun run = run(TestSettings.of(dir, "freeze.patterns = [\"lm_head.*\"]"));
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1)) {
       float[] head = run.parameters().read(run.session(), "lm_head.weight");
       float[] embed = run.parameters().read(run.session(), "model.embed_tokens.weight");
       losses(run, source, 2);
@@ -104,7 +105,7 @@ class TrainingRunTest {
         Path out = dir.resolve(lora.replaceAll("\\W", "") + recompute);
         try (TrainingRun run = run(TestSettings.of(out, lora, "trainer.steps = 3", "trainer.clip-norm = 0",
                 "trainer.recompute-activations = " + recompute));
-            ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+            BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1)) {
           losses.add(losses(run, source, 3));
           weights.add(run.parameters().read(run.session(), "model.embed_tokens.weight"));
         }
@@ -124,7 +125,7 @@ class TrainingRunTest {
     TrainingSettings settings = TestSettings.of(dir, "freeze.vocabulary-rows = new", "optimizer.weight-decay = 0.1");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), vocabulary, settings, (s, p) -> p.initializeAll(s),
             "# test", out);
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1)) {
       float[] embed = run.parameters().read(run.session(), "model.embed_tokens.weight");
       float[] head = run.parameters().read(run.session(), "lm_head.weight");
       float[] up = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
@@ -155,14 +156,14 @@ class TrainingRunTest {
     // Two micro-batches of 2 rows (equal loss-weight sums) = one batch of 4 rows: the same updates.
     float[] accumulated;
     try (TrainingRun run = run(TestSettings.of(dir, "trainer.grad-accum = 2", "trainer.steps = 2"));
-        ListBatchSource source = new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1)) {
+        BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1)) {
       run.step(source);
       run.step(source);
       accumulated = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
     }
     float[] big;
     try (TrainingRun run = run(TestSettings.of(dir.resolve("b"), "trainer.batch-size = 4", "trainer.steps = 2"));
-        BatchSource source = concat(new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1))) {
+        BatchSource source = concat(ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1))) {
       run.step(source);
       run.step(source);
       big = run.parameters().read(run.session(), "model.layers.0.mlp.up_proj.weight");
@@ -173,7 +174,7 @@ class TrainingRunTest {
   @Test
   void nonFiniteStepIsSkippedAndTrainingContinues() throws Exception {
     try (TrainingRun run = run(TestSettings.of(dir));
-        BatchSource source = poisoned(new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1), 1)) {
+        BatchSource source = poisoned(ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1), 1)) {
       run.step(source);
       float[] before = run.parameters().read(run.session(), "lm_head.weight");
       StepResult skipped = run.step(source);
@@ -189,7 +190,7 @@ class TrainingRunTest {
   @Test
   void nonFiniteStepsInARowAbortWithTheLastGoodCheckpointIntact() throws Exception {
     try (TrainingRun run = run(TestSettings.of(dir, "trainer.max-non-finite-steps = 2", "trainer.checkpoint-every = 1"));
-        BatchSource source = poisoned(new ListBatchSource(2, 8, TinyBackbone.VOCAB, 1), 1, 2)) {
+        BatchSource source = poisoned(ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1), 1, 2)) {
       run.step(source); // writes step-00000001
       run.step(source); // skipped, still checkpointed (weights unchanged)
       UserError e = assertThrows(UserError.class, () -> run.step(source));
@@ -200,56 +201,25 @@ class TrainingRunTest {
 
   /** A source that concatenates two consecutive batches of {@code inner} into one of twice the rows. */
   static BatchSource concat(BatchSource inner) {
-    return new Wrapped(inner) {
-      @Override
-      public Batch next() {
-        Batch a = inner.next();
-        Batch b = inner.next();
-        return new Batch(a.batch() + b.batch(), a.length(), join(a.inputIds(), b.inputIds()),
-            join(a.targetIds(), b.targetIds()), join(a.positions(), b.positions()),
-            join(a.segmentIds(), b.segmentIds()), joinFloats(a.lossWeights(), b.lossWeights()));
-      }
-    };
+    return TestBatches.drawingFrom(inner, () -> {
+      Batch a = inner.next();
+      Batch b = inner.next();
+      return new Batch(a.batch() + b.batch(), a.length(), join(a.inputIds(), b.inputIds()),
+          join(a.targetIds(), b.targetIds()), join(a.positions(), b.positions()),
+          join(a.segmentIds(), b.segmentIds()), joinFloats(a.lossWeights(), b.lossWeights()));
+    });
   }
 
   /** A source whose batches at the given indices carry a NaN loss weight. */
   static BatchSource poisoned(BatchSource inner, int... indices) {
-    return new Wrapped(inner) {
-      private int index;
-
-      @Override
-      public Batch next() {
-        Batch b = inner.next();
-        int i = index++;
-        if (Arrays.stream(indices).anyMatch(x -> x == i)) {
-          b.lossWeights()[0] = Float.NaN;
-        }
-        return b;
+    AtomicInteger index = new AtomicInteger();
+    return TestBatches.mapped(inner, b -> {
+      int i = index.getAndIncrement();
+      if (Arrays.stream(indices).anyMatch(x -> x == i)) {
+        b.lossWeights()[0] = Float.NaN;
       }
-    };
-  }
-
-  private abstract static class Wrapped implements BatchSource {
-    final BatchSource inner;
-
-    Wrapped(BatchSource inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String position() {
-      return inner.position();
-    }
-
-    @Override
-    public void seek(String position) {
-      inner.seek(position);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
+      return b;
+    });
   }
 
   private static int[] join(int[] a, int[] b) {

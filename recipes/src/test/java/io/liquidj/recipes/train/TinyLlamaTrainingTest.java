@@ -14,6 +14,7 @@ import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
+import io.liquidj.framework.train.TestBatches;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.TrainingSettings;
 import io.liquidj.framework.backbone.VocabularyExtension;
@@ -47,7 +48,7 @@ class TinyLlamaTrainingTest {
     List<Double> losses = new ArrayList<>();
     try (TrainingRun run = new TrainingRun(backbone, vocabulary, TrainingSettings.from(config),
             (s, p) -> p.initializeAll(s), "# test", new PrintStream(new ByteArrayOutputStream()));
-        BatchSource source = new PairSource(vocabulary)) {
+        BatchSource source = TestBatches.indexed(i -> pairBatch(vocabulary, i))) {
       run.resumeIfAsked(source);
       for (int i = 0; i < steps && !run.done(); i++) {
         var r = run.step(source);
@@ -76,49 +77,26 @@ class TinyLlamaTrainingTest {
     assertTrue(straight.get(5) < straight.get(0), straight.toString());
   }
 
-  /** Text documents followed by image-code documents, two per row. */
-  private static final class PairSource implements BatchSource {
-    private final MultimodalVocabulary vocabulary;
-    private long index;
-
-    PairSource(MultimodalVocabulary vocabulary) {
-      this.vocabulary = vocabulary;
+  /** Batch i: text documents followed by image-code documents, two per row. */
+  private static Batch pairBatch(MultimodalVocabulary vocabulary, long index) {
+    Random random = new Random(index);
+    int b = 2;
+    int t = 16;
+    int[] ids = new int[b * t];
+    int[] targets = new int[b * t];
+    int[] positions = new int[b * t];
+    int[] segments = new int[b * t];
+    float[] weights = new float[b * t];
+    for (int i = 0; i < b * t; i++) {
+      int col = i % t;
+      boolean image = col >= t / 2;
+      int start = random.nextInt(8);
+      ids[i] = image ? vocabulary.imageToken((start + col) % CODES) : 10 + (start + col) % 50;
+      targets[i] = image ? vocabulary.imageToken((start + col + 1) % CODES) : 10 + (start + col + 1) % 50;
+      positions[i] = image ? col - t / 2 : col;
+      segments[i] = image ? 2 : 1;
+      weights[i] = col == t / 2 - 1 || col == t - 1 ? 0 : 1;
     }
-
-    @Override
-    public Batch next() {
-      Random random = new Random(index++);
-      int b = 2;
-      int t = 16;
-      int[] ids = new int[b * t];
-      int[] targets = new int[b * t];
-      int[] positions = new int[b * t];
-      int[] segments = new int[b * t];
-      float[] weights = new float[b * t];
-      for (int i = 0; i < b * t; i++) {
-        int col = i % t;
-        boolean image = col >= t / 2;
-        int start = random.nextInt(8);
-        ids[i] = image ? vocabulary.imageToken((start + col) % CODES) : 10 + (start + col) % 50;
-        targets[i] = image ? vocabulary.imageToken((start + col + 1) % CODES) : 10 + (start + col + 1) % 50;
-        positions[i] = image ? col - t / 2 : col;
-        segments[i] = image ? 2 : 1;
-        weights[i] = col == t / 2 - 1 || col == t - 1 ? 0 : 1;
-      }
-      return new Batch(b, t, ids, targets, positions, segments, weights);
-    }
-
-    @Override
-    public String position() {
-      return Long.toString(index);
-    }
-
-    @Override
-    public void seek(String position) {
-      index = Long.parseLong(position);
-    }
-
-    @Override
-    public void close() {}
+    return new Batch(b, t, ids, targets, positions, segments, weights);
   }
 }
