@@ -4,23 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquidj.backbones.llama.LlamaBackbone;
 import com.google.inject.Guice;
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.backbone.Backbone;
-import io.liquidj.framework.backbone.BackboneCheckpoints;
-import io.liquidj.framework.backbone.BackboneVariables;
-import io.liquidj.framework.backbone.Backbones;
-import io.liquidj.framework.backbone.ModelConfig;
-import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.generate.GenerationClient;
 import io.liquidj.framework.generate.SamplingSettings;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.recipes.TestCli;
-import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.text.TextTokenizersModule;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
@@ -35,10 +26,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.Graph;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Session;
-import org.tensorflow.op.Ops;
 import org.tensorflow.proto.DataType;
 
 /**
@@ -63,20 +51,13 @@ class GenerateCliTest {
 
   @BeforeAll
   static void tinyExtendedModel() throws Exception {
-    ModelConfig config = VocabularyExtension.extendedConfig(Backbones.shape("tiny-llama"),
-        VocabularyExtension.Plan.appended(128));
-    Backbone llama = new LlamaBackbone(config, Precision.F32);
     trained = tmp.resolve("trained");
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      var store = BackboneVariables.create(Ops.create(g), llama, 7);
-      store.initializeAll(s);
-      BackboneCheckpoints.save(s, store.weights(), llama, trained, false);
-    }
+    TinyModelFolders.saveWeights(trained);
     model = Files.createDirectories(tmp.resolve("model"));
     for (String f : List.of("config.json", "model.safetensors")) {
       Files.copy(trained.resolve(f), model.resolve(f));
     }
-    BpeTrainer.write(List.of("a red square", "a blue circle on a green background", "a yellow triangle"), 512, model);
+    TinyModelFolders.addTokenizer(model);
   }
 
   private static String[] args(String command, String conf, String... more) {

@@ -7,19 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.liquidj.backbones.llama.LlamaBackbone;
 import io.liquidj.framework.Fixtures;
-import io.liquidj.framework.backbone.Backbone;
-import io.liquidj.framework.backbone.BackboneCheckpoints;
-import io.liquidj.framework.backbone.BackboneVariables;
-import io.liquidj.framework.backbone.Backbones;
-import io.liquidj.framework.backbone.ModelConfig;
-import io.liquidj.framework.backbone.Precision;
-import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.cli.LiquidCli;
 import io.liquidj.recipes.LiquidModules;
 import io.liquidj.recipes.TestCli;
-import io.liquidj.tokenizers.text.BpeTrainer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import io.liquidj.tokenizers.text.TextTokenizersModule;
 import java.awt.image.BufferedImage;
@@ -30,19 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.tensorflow.Graph;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Session;
 import org.tensorflow.ndarray.StdArrays;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
 
@@ -64,16 +51,9 @@ class ServingRestTest {
 
   @BeforeAll
   static void exportATinyModel() throws Exception {
-    ModelConfig config = VocabularyExtension.extendedConfig(Backbones.shape("tiny-llama"),
-        VocabularyExtension.Plan.appended(128));
-    Backbone llama = new LlamaBackbone(config, Precision.F32);
     Path model = tmp.resolve("model");
-    try (Graph g = new Graph(); Session s = new Session(g)) {
-      var store = BackboneVariables.create(Ops.create(g), llama, 7);
-      store.initializeAll(s);
-      BackboneCheckpoints.save(s, store.weights(), llama, model, false);
-    }
-    BpeTrainer.write(List.of("a red square", "a blue circle on a green background", "a yellow triangle"), 512, model);
+    TinyModelFolders.saveWeights(model);
+    TinyModelFolders.addTokenizer(model);
     exported = tmp.resolve("serving/liquid/1");
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     PrintStream p = new PrintStream(log, true, StandardCharsets.UTF_8);
