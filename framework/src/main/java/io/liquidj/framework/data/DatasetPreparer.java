@@ -160,7 +160,7 @@ public final class DatasetPreparer {
           }
           String where = file.getFileName() + ":" + line.number();
           RawRecord record = !text.ok() ? RawRecord.bad(where, SkipReason.BAD_UTF8, text.problem())
-              : pairs ? manifestRecord(where, text.text(), base) : textRecord(where, text.text());
+              : jsonRecord(where, text.text(), base, pairs);
           if (pairs) {
             pairShard.add(record);
           } else {
@@ -188,7 +188,8 @@ public final class DatasetPreparer {
     return names;
   }
 
-  private static RawRecord manifestRecord(String where, String line, Path base) {
+  /** A JSONL line as a record: a manifest's {@code {image, caption}} ({@code pair}) or a {@code {text}}. */
+  private static RawRecord jsonRecord(String where, String line, Path base, boolean pair) {
     JsonNode node;
     try {
       node = JSON.readTree(line);
@@ -198,6 +199,10 @@ public final class DatasetPreparer {
     if (node == null || !node.isObject()) {
       return RawRecord.bad(where, SkipReason.BAD_JSON, "not a JSON object");
     }
+    return pair ? manifestRecord(where, node, base) : textRecord(where, node);
+  }
+
+  private static RawRecord manifestRecord(String where, JsonNode node, Path base) {
     JsonNode image = node.get("image");
     JsonNode caption = node.get("caption");
     if (image == null || !image.isTextual() || image.asText().isBlank()) {
@@ -210,16 +215,7 @@ public final class DatasetPreparer {
     return RawRecord.pair(where + " " + image.asText(), () -> Files.readAllBytes(file), caption.asText().strip());
   }
 
-  private static RawRecord textRecord(String where, String line) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (IOException e) {
-      return RawRecord.bad(where, SkipReason.BAD_JSON, TarSamples.firstLine(e.getMessage()));
-    }
-    if (node == null || !node.isObject()) {
-      return RawRecord.bad(where, SkipReason.BAD_JSON, "not a JSON object");
-    }
+  private static RawRecord textRecord(String where, JsonNode node) {
     JsonNode t = node.get("text");
     if (t == null || !t.isTextual() || t.asText().isEmpty()) {
       return RawRecord.bad(where, SkipReason.EMPTY_TEXT, null);
