@@ -147,13 +147,7 @@ public final class AnswerRecipe implements LiquidCommand {
     }
     List<Question> questions = new ArrayList<>();
     Set<String> ids = new HashSet<>();
-    int line = 0;
-    for (String l : Files.readAllLines(file)) {
-      line++;
-      if (l.isBlank()) {
-        continue;
-      }
-      JsonNode n = JSON.readTree(l);
+    JsonLines.forEach(file, (line, n) -> {
       if (n == null || !n.hasNonNull("question_id") || !n.path("image").isTextual() || !n.path("text").isTextual()) {
         throw new UserError(file + ":" + line + ": expected {\"question_id\": ..., \"image\": \"...\", \"text\": \"...\"}");
       }
@@ -164,7 +158,7 @@ public final class AnswerRecipe implements LiquidCommand {
       JsonNode expected = n.hasNonNull("answer") ? n.get("answer") : n.get("label");
       questions.add(new Question(id, n.get("image").asText(), n.get("text").asText(),
           expected == null || expected.isNull() ? null : expected.asText()));
-    }
+    });
     return questions;
   }
 

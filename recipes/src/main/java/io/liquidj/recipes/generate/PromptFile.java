@@ -50,19 +50,12 @@ final class PromptFile {
             text(file, e.getKey(), e.getValue().path("prompt"))));
       }
     } else if (name.endsWith(".jsonl")) {
-      int line = 0;
-      for (String l : Files.readAllLines(file)) {
-        line++;
-        if (l.isBlank()) {
-          continue;
-        }
-        JsonNode n = JSON.readTree(l);
-        String where = "line " + line;
+      JsonLines.forEach(file, (line, n) -> {
         if (n == null || !n.hasNonNull("id")) {
           throw new UserError(file + ":" + line + ": expected {\"id\": ..., \"prompt\": ...}");
         }
-        entries.add(new Entry(safe(file, n.get("id").asText()), "", text(file, where, n.path("prompt"))));
-      }
+        entries.add(new Entry(safe(file, n.get("id").asText()), "", text(file, "line " + line, n.path("prompt"))));
+      });
     } else {
       List<String> lines = Files.readAllLines(file);
       for (int i = 0; i < lines.size(); i++) {
