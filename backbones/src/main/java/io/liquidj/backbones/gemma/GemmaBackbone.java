@@ -93,12 +93,11 @@ public final class GemmaBackbone implements Backbone {
 
   @Override
   public LayerStack layers(Ops ops, ForwardInputs in) {
-    Rope.Table rope = Rope.table(ops, config.rope(), config.headDim(), in.positions());
-    return LayerStack.of(config.numHiddenLayers(),
+    return CausalLm.layers(ops, config, in,
         // hidden_states = inputs_embeds * normalizer (transformers GemmaModel.forward)
         (tf, w) -> CausalLm.scaledEmbed(tf, w, in.ids(), config.hiddenSize(), precision), // [B, T, hidden]
-        (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
-        (tf, w, h) -> CausalLm.lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision));
+        this::layer,
+        (tf, w, h) -> CausalLm.normedLmHead(tf, w, h, norm, config, precision));
   }
 
   /** Decoder layer {@code i} (transformers GemmaDecoderLayer.forward): hidden [B, T, hidden] → hidden. */

@@ -78,11 +78,10 @@ public final class Gemma2Backbone implements Backbone {
 
   @Override
   public LayerStack layers(Ops ops, ForwardInputs in) {
-    Rope.Table rope = Rope.table(ops, config.rope(), config.headDim(), in.positions());
-    return LayerStack.of(config.numHiddenLayers(),
+    return CausalLm.layers(ops, config, in,
         // hidden_states = inputs_embeds * normalizer (transformers Gemma2Model.forward)
         (tf, w) -> CausalLm.scaledEmbed(tf, w, in.ids(), config.hiddenSize(), precision), // [B, T, hidden]
-        (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
+        this::layer,
         (tf, w, h) -> head(tf, w, h));
   }
 

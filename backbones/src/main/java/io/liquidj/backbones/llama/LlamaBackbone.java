@@ -74,12 +74,11 @@ public final class LlamaBackbone implements Backbone {
 
   @Override
   public LayerStack layers(Ops ops, ForwardInputs in) {
-    Rope.Table rope = Rope.table(ops, config.rope(), config.headDim(), in.positions());
-    return LayerStack.of(config.numHiddenLayers(),
+    return CausalLm.layers(ops, config, in,
         // inputs_embeds = self.embed_tokens(input_ids)
         (tf, w) -> CausalLm.embed(tf, w, in.ids()), // [B, T, hidden]
-        (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
-        (tf, w, h) -> CausalLm.lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision));
+        this::layer,
+        (tf, w, h) -> CausalLm.normedLmHead(tf, w, h, norm, config, precision));
   }
 
   /** Decoder layer {@code i} (transformers LlamaDecoderLayer.forward): hidden [B, T, hidden] → hidden. */

@@ -62,11 +62,10 @@ public final class ParallelWindowedBackbone implements Backbone {
 
   @Override
   public LayerStack layers(Ops ops, ForwardInputs in) {
-    Rope.Table rope = Rope.table(ops, config.rope(), config.headDim(), in.positions());
-    return LayerStack.of(config.numHiddenLayers(),
+    return CausalLm.layers(ops, config, in,
         (tf, w) -> CausalLm.embed(tf, w, in.ids()),
-        (tf, w, i, h, cache) -> layer(tf, w, i, h, rope, in, cache),
-        (tf, w, h) -> CausalLm.lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision));
+        this::layer,
+        (tf, w, h) -> CausalLm.normedLmHead(tf, w, h, norm, config, precision));
   }
 
   /** Decoder layer {@code i}: {@code h + attention(x) + mlp(x)} with {@code x = norm(h)}. */

@@ -1,5 +1,8 @@
 package io.liquidj.framework.nn;
 
+import io.liquidj.framework.backbone.ForwardInputs;
+import io.liquidj.framework.backbone.KvCache;
+import io.liquidj.framework.backbone.LayerStack;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.safetensors.Conversions;
@@ -46,6 +49,24 @@ public final class CausalLm {
     return specs;
   }
 
+  /** A decoder layer given the rotary table of the pass's positions: hidden [B, T, hidden] → hidden. */
+  @FunctionalInterface
+  public interface RopeLayer {
+    LayerStack.Output apply(Ops tf, Weights w, int i, Operand<TFloat32> h, Rope.Table rope, ForwardInputs in,
+        KvCache.Layer cache);
+  }
+
+  /**
+   * One forward pass over {@code in} as its pieces: {@code embed}, then {@code config.numHiddenLayers()} layers
+   * that share the rotary table of {@code in.positions()} (built once here), then {@code head}.
+   */
+  public static LayerStack layers(Ops ops, ModelConfig config, ForwardInputs in, LayerStack.Embed embed,
+      RopeLayer layer, LayerStack.Head head) {
+    Rope.Table rope = Rope.table(ops, config.rope(), config.headDim(), in.positions());
+    return LayerStack.of(config.numHiddenLayers(), embed,
+        (tf, w, i, h, cache) -> layer.apply(tf, w, i, h, rope, in, cache), head);
+  }
+
   /** ids [B, T] → embeddings [B, T, hidden] f32, gathered from the read (ResourceGather has no gradient). */
   public static Operand<TFloat32> embed(Ops tf, Weights w, Operand<TInt32> ids) {
     Operand<TFloat32> table = w.get("model.embed_tokens.weight");
@@ -69,6 +90,12 @@ public final class CausalLm {
       normalizer = Float.intBitsToFloat((Conversions.floatToBf16(normalizer) & 0xffff) << 16);
     }
     return tf.math.mul(embed(tf, w, ids), tf.constant(normalizer));
+  }
+
+  /** hidden [B, T, hidden] → the final norm {@code model.norm} → logits [B, T, V] through {@link #lmHead}. */
+  public static Operand<TFloat32> normedLmHead(
+      Ops tf, Weights w, Operand<TFloat32> h, RmsNorm norm, ModelConfig config, Precision precision) {
+    return lmHead(tf, w, norm.apply(tf, h, w.get("model.norm.weight")), config, precision);
   }
 
   /** The final-normed hidden [B, T, hidden] → logits [B, T, V] through lm_head, or the embedding when tied. */
