@@ -65,14 +65,13 @@ class SafetensorsFileTest {
   void fileShorterThanHeaderLengthIsRejected() throws Exception {
     Path file = dir.resolve("short.safetensors");
     Files.write(file, new byte[] {1, 2, 3});
-    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    UserError e = openingFails(file);
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
   }
 
   @Test
   void headerLengthPastEndOfFileIsRejected() throws Exception {
-    Path file = write("hdr.safetensors", 1_000_000, "{}", 0);
-    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    UserError e = openingFails(write("hdr.safetensors", 1_000_000, "{}", 0));
     assertTrue(e.getMessage().contains("header length 1000000"), e.getMessage());
   }
 
@@ -82,7 +81,7 @@ class SafetensorsFileTest {
     byte[] bytes = Files.readAllBytes(good);
     Path cut = dir.resolve("cut.safetensors");
     Files.write(cut, Arrays.copyOf(bytes, bytes.length - 100));
-    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(cut));
+    UserError e = openingFails(cut);
     assertTrue(e.getMessage().contains("out of range"), e.getMessage());
   }
 
@@ -90,32 +89,28 @@ class SafetensorsFileTest {
   void overlappingOffsetsAreRejected() throws Exception {
     String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
         + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
-    Path file = write("overlap.safetensors", -1, header, 12);
-    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    UserError e = openingFails(write("overlap.safetensors", -1, header, 12));
     assertTrue(e.getMessage().contains("overlap"), e.getMessage());
   }
 
   @Test
   void unknownDtypeIsRejectedByName() throws Exception {
     String header = "{\"a\":{\"dtype\":\"Q4\",\"shape\":[2],\"data_offsets\":[0,2]}}";
-    Path file = write("dtype.safetensors", -1, header, 2);
-    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    UserError e = openingFails(write("dtype.safetensors", -1, header, 2));
     assertTrue(e.getMessage().contains("unknown dtype \"Q4\""), e.getMessage());
   }
 
   @Test
   void shapeThatDisagreesWithByteCountIsRejected() throws Exception {
     String header = "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}";
-    Path file = write("shape.safetensors", -1, header, 8);
-    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    UserError e = openingFails(write("shape.safetensors", -1, header, 8));
     assertTrue(e.getMessage().contains("needs 12 bytes"), e.getMessage());
   }
 
   @Test
   void shapeWhoseElementCountOverflowsIsRejectedNamingFileAndTensor() throws Exception {
     String header = "{\"huge\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776],\"data_offsets\":[0,8]}}";
-    Path file = write("overflow.safetensors", -1, header, 8);
-    UserError e = assertThrows(UserError.class, () -> SafetensorsFile.open(file));
+    UserError e = openingFails(write("overflow.safetensors", -1, header, 8));
     assertTrue(e.getMessage().contains("overflow.safetensors") && e.getMessage().contains("\"huge\"")
         && e.getMessage().contains("too many elements"), e.getMessage());
   }
@@ -184,6 +179,11 @@ class SafetensorsFileTest {
     Files.writeString(dir.resolve("config.json"), "{}");
     UserError e = assertThrows(UserError.class, () -> Checkpoint.open(dir));
     assertTrue(e.getMessage().contains("config.json"), e.getMessage());
+  }
+
+  /** Opening {@code file} fails with a user error; returns it. */
+  private static UserError openingFails(Path file) {
+    return assertThrows(UserError.class, () -> SafetensorsFile.open(file));
   }
 
   private Path write(String name, long headerLen, String header, int dataBytes) throws Exception {
