@@ -82,23 +82,24 @@ class CheckpointFormatsTest {
     }
   }
 
+  /** max|logit − transformers' logit| of the Llama fixture with its weights stored as {@code dtype} (one shard). */
+  private static float logitDiffStoredAs(DType dtype, Path folder) throws Exception {
+    float[] actual = logits(copy(LLAMA, folder, dtype, 1), LlamaBackbone::new, Precision.F32, ids(LLAMA));
+    return BackboneContract.maxAbsDiff(expectedLogits(LLAMA), actual);
+  }
+
   @Test
   void bf16CheckpointLoadsAndRuns(@TempDir Path tmp) throws Exception {
-    float[] expected = expectedLogits(LLAMA);
-    float[] actual = logits(copy(LLAMA, tmp.resolve("bf16"), DType.BF16, 1), LlamaBackbone::new, Precision.F32,
-        ids(LLAMA));
-    float diff = BackboneContract.maxAbsDiff(expected, actual);
-    System.out.println("bf16 weights: logits max|diff| = " + diff + " (max|logit| " + maxAbs(expected) + ")");
-    assertTrue(diff <= 0.02f * maxAbs(expected), "bf16 logits max|diff| = " + diff);
+    float maxLogit = maxAbs(expectedLogits(LLAMA));
+    float diff = logitDiffStoredAs(DType.BF16, tmp.resolve("bf16"));
+    System.out.println("bf16 weights: logits max|diff| = " + diff + " (max|logit| " + maxLogit + ")");
+    assertTrue(diff <= 0.02f * maxLogit, "bf16 logits max|diff| = " + diff);
   }
 
   @Test
   void f16CheckpointLoadsAndRuns(@TempDir Path tmp) throws Exception {
-    float[] expected = expectedLogits(LLAMA);
-    float[] actual = logits(copy(LLAMA, tmp.resolve("f16"), DType.F16, 1), LlamaBackbone::new, Precision.F32,
-        ids(LLAMA));
-    float diff = BackboneContract.maxAbsDiff(expected, actual);
-    assertTrue(diff <= 0.005f * maxAbs(expected), "f16 logits max|diff| = " + diff);
+    float diff = logitDiffStoredAs(DType.F16, tmp.resolve("f16"));
+    assertTrue(diff <= 0.005f * maxAbs(expectedLogits(LLAMA)), "f16 logits max|diff| = " + diff);
   }
 
   @Test

@@ -47,8 +47,8 @@ class NamedShapesTest {
     }
   }
 
-  /** What a shape file's comments claim, matched by {@code pattern}'s first group, by file. */
-  static Map<Path, String> claims(Pattern pattern) throws IOException {
+  /** What the shape files' comments claim, matched by {@code pattern}'s first group, by file; some file must. */
+  static Map<Path, String> claims(Pattern pattern, String ifNone) throws IOException {
     Map<Path, String> claims = new TreeMap<>();
     for (Path file : shapeFiles()) {
       Matcher m = pattern.matcher(Files.readString(file));
@@ -56,6 +56,7 @@ class NamedShapesTest {
         claims.put(file, m.group(1));
       }
     }
+    assertFalse(claims.isEmpty(), ifNone);
     return claims;
   }
 
@@ -70,10 +71,8 @@ class NamedShapesTest {
 
   @Test
   void namedShapesHaveTheirPublishedParameterCounts() throws IOException {
-    Map<Path, String> published = claims(PUBLISHED);
-    assertFalse(published.isEmpty(), "no file under conf/backbones states its published parameter count");
     Backbones backbones = registry();
-    published.forEach((file, count) -> {
+    claims(PUBLISHED, "no file under conf/backbones states its published parameter count").forEach((file, count) -> {
       Backbone backbone = backbones.create(Backbones.shape(file.toString()), Precision.F32);
       assertEquals(Long.parseLong(count.replace(",", "")),
           backbone.parameters().stream().mapToLong(ParameterSpec::size).sum(), file + " parameter count");
@@ -82,10 +81,8 @@ class NamedShapesTest {
 
   @Test
   void tinyShapesMatchTheirFixtures() throws IOException {
-    Map<Path, String> fixtures = claims(FIXTURE);
-    assertFalse(fixtures.isEmpty(), "no file under conf/backbones names the test fixture it mirrors");
     Backbones backbones = registry();
-    fixtures.forEach((file, fixture) -> {
+    claims(FIXTURE, "no file under conf/backbones names the test fixture it mirrors").forEach((file, fixture) -> {
       List<ParameterSpec> fromShape = backbones.create(Backbones.shape(file.toString()), Precision.F32).parameters();
       List<ParameterSpec> fromFixture = backbones.create(ModelConfig.read(Fixtures.fixture(fixture)), Precision.F32)
           .parameters();
