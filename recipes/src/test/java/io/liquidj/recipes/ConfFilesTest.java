@@ -14,7 +14,7 @@ import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PrepareSettings;
-import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.framework.train.RunSettings;
 import io.liquidj.recipes.evaluate.EvaluateRecipe;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,7 +90,7 @@ class ConfFilesTest {
       String name = recipe.getFileName().toString();
       assertTrue(Files.readString(recipe).startsWith("# ./liquid "), name + " starts with the command that runs it");
       if (name.startsWith("liquid-")) {
-        TrainingSettings training = TrainingSettings.from(config);
+        RunSettings training = RunSettings.from(config);
         DataSettings data = DataSettings.from(config.getConfig("data"));
         assertEquals(training.trainer().seqLen(), data.maxLength(), name);
         assertEquals(8192, training.trainer().imageCodes(), name);
@@ -99,7 +99,7 @@ class ConfFilesTest {
         assertEquals(Path.of("/path/to/hf-checkpoint"), BackboneSettings.from(config).checkpoint().orElseThrow());
       }
       if (name.equals("demo-train.conf")) {
-        TrainingSettings training = TrainingSettings.from(config);
+        RunSettings training = RunSettings.from(config);
         assertEquals(training.trainer().seqLen(), DataSettings.from(config.getConfig("data")).maxLength(), name);
         assertEquals(64, training.trainer().imageCodes(), name);
       }
@@ -122,12 +122,12 @@ class ConfFilesTest {
 
   @Test
   void liquidReleaseTrainsLoraPlusTheNewRowsAndThePaperTrainsEverything() throws IOException {
-    TrainingSettings release = TrainingSettings.from(load(CONF.resolve("recipes/liquid-release.conf")));
+    RunSettings release = RunSettings.from(load(CONF.resolve("recipes/liquid-release.conf")));
     assertTrue(release.lora().enabled());
     assertTrue(release.trainsParameter("model.embed_tokens.weight"));
     assertFalse(release.trainsParameter("model.layers.0.self_attn.q_proj.weight"));
     assertTrue(release.freeze().newVocabularyRowsOnly());
-    TrainingSettings paper = TrainingSettings.from(load(CONF.resolve("recipes/liquid-paper.conf")));
+    RunSettings paper = RunSettings.from(load(CONF.resolve("recipes/liquid-paper.conf")));
     assertFalse(paper.lora().enabled());
     assertFalse(paper.freeze().newVocabularyRowsOnly());
     assertEquals(2e-4, paper.trainer().zLossWeight(), 0);

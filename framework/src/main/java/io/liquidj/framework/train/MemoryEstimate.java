@@ -40,8 +40,8 @@ public record MemoryEstimate(long weights, long bf16Saved, long gradients, long 
     return weights + gradients + optimizer + activations;
   }
 
-  /** {@link #of(ModelConfig, List, long, TrainingSettings)} counting the trained parameters from the settings. */
-  public static MemoryEstimate of(ModelConfig config, List<ParameterSpec> parameters, TrainingSettings settings) {
+  /** {@link #of(ModelConfig, List, long, RunSettings)} counting the trained parameters from the settings. */
+  public static MemoryEstimate of(ModelConfig config, List<ParameterSpec> parameters, RunSettings settings) {
     long trained = 0;
     for (ParameterSpec p : parameters) {
       if (settings.trainsParameter(p.name())) {
@@ -60,7 +60,7 @@ public record MemoryEstimate(long weights, long bf16Saved, long gradients, long 
    * @param trainedParameters how many of the parameters train (LoRA adapters included)
    */
   public static MemoryEstimate of(ModelConfig config, List<ParameterSpec> parameters, long trainedParameters,
-      TrainingSettings settings) {
+      RunSettings settings) {
     TrainerSettings trainer = settings.trainer();
     DistributedSettings distributed = settings.distributed();
     long all = parameters.stream().mapToLong(ParameterSpec::size).sum();

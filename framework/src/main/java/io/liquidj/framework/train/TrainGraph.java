@@ -82,7 +82,7 @@ public final class TrainGraph {
 
     /** ZeRO-3: every piece gathers its weights from the shards (LoRA-wrapped when on). */
     static Reads gathered(Ops tf, ParameterShards.Gathered gathered, VariableStore.GraphWeights adapters,
-        TrainingSettings settings) {
+        RunSettings settings) {
       Function<Weights, Weights> wrap = settings.lora().enabled()
           ? base -> LoraWeights.wrap(tf, base, adapters, settings.lora()) : base -> base;
       return new Reads(trigger -> wrap.apply(trigger == null ? gathered : gathered.after(trigger)), () -> {
@@ -117,7 +117,7 @@ public final class TrainGraph {
       VariableStore parameters,
       VariableStore adapters,
       VariableStore optimizerState,
-      TrainingSettings settings,
+      RunSettings settings,
       MultimodalVocabulary vocabulary) {
     this(List.of(tf), List.of(new ReplicaStores(parameters, adapters, optimizerState)), backbone, settings,
         vocabulary, null);
@@ -139,7 +139,7 @@ public final class TrainGraph {
       List<Ops> scopes,
       List<ReplicaStores> stores,
       Backbone backbone,
-      TrainingSettings settings,
+      RunSettings settings,
       MultimodalVocabulary vocabulary,
       java.util.function.IntFunction<Collectives> collectives) {
     TrainerSettings trainer = settings.trainer();
@@ -228,7 +228,7 @@ public final class TrainGraph {
 
   /** Forward → loss → gradients with respect to the reads of the trained variables, in {@code tf}. */
   private static Backward backward(Ops tf, Backbone backbone, Reads weightReads, ReplicaStores stores,
-      TrainingSettings settings, BatchGraph.Settings batchSettings, MultimodalVocabulary vocabulary) {
+      RunSettings settings, BatchGraph.Settings batchSettings, MultimodalVocabulary vocabulary) {
     BatchGraph batch = new BatchGraph(tf, backbone, weightReads.pieces(), batchSettings);
     RecomputedLayers recomputed = batch.recomputed();
 
@@ -284,7 +284,7 @@ public final class TrainGraph {
      * @param shardedParameters ZeRO-3: the replica's parameter variables are its shards; their whole gradients
      *     are reduce-scattered to shard gradients first (LoRA adapters stay whole and are all-reduced)
      */
-    Step(Ops tf, int replica, int replicas, ReplicaStores stores, Backward pass, TrainingSettings settings,
+    Step(Ops tf, int replica, int replicas, ReplicaStores stores, Backward pass, RunSettings settings,
         Collectives collectives, boolean shardedParameters) {
       TrainerSettings trainer = settings.trainer();
       List<VariableStore.Variable> variables = pass.trained().stream().map(stores::variable).toList();

@@ -60,7 +60,7 @@ public final class TrainingRun implements AutoCloseable {
   private static final Predicate<String> ACCUMULATOR = name -> name.endsWith(".grad_accum");
 
   private final Backbone backbone;
-  private final TrainingSettings settings;
+  private final RunSettings settings;
   private final String resolvedConfig;
   private final PrintStream out;
   private final Graph graph = new Graph();
@@ -107,7 +107,7 @@ public final class TrainingRun implements AutoCloseable {
    * @param vocabulary the image-code range for the text/image loss split, or null
    * @param resolvedConfig saved in every checkpoint
    */
-  public TrainingRun(Backbone backbone, MultimodalVocabulary vocabulary, TrainingSettings settings,
+  public TrainingRun(Backbone backbone, MultimodalVocabulary vocabulary, RunSettings settings,
       ParameterLoader loader, String resolvedConfig, PrintStream out) {
     this.backbone = backbone;
     this.settings = settings;

@@ -62,7 +62,7 @@ class ClusterTrainingTest {
   record Trained(List<Double> losses, Map<String, float[]> values, double msPerStep) {}
 
   private Trained trainAlone(String folder, String... overrides) throws Exception {
-    TrainingSettings settings = TestSettings.of(dir, settings(folder, List.of(), 0, overrides));
+    RunSettings settings = TestSettings.of(dir, settings(folder, List.of(), 0, overrides));
     return train(settings, DataParallelTest.unevenTargets(ListBatchSource.of(BATCH, 8, TinyBackbone.VOCAB, 5)));
   }
 
@@ -78,7 +78,7 @@ class ClusterTrainingTest {
     try {
       List<Future<Trained>> futures = new ArrayList<>();
       for (int task = 0; task < cluster.size(); task++) {
-        TrainingSettings settings = TestSettings.of(dir, settings(folder, cluster, task, overrides));
+        RunSettings settings = TestSettings.of(dir, settings(folder, cluster, task, overrides));
         BatchSource rows = rowsOfTask(DataParallelTest.unevenTargets(
             ListBatchSource.of(BATCH, 8, TinyBackbone.VOCAB, 5)), task, cluster.size());
         futures.add(threads.submit(() -> train(settings, rows)));
@@ -101,7 +101,7 @@ class ClusterTrainingTest {
         "trainer.output-dir = \"" + dir.resolve(folder) + "\""), Stream.of(overrides)).toArray(String[]::new);
   }
 
-  private static Trained train(TrainingSettings settings, BatchSource source) throws Exception {
+  private static Trained train(RunSettings settings, BatchSource source) throws Exception {
     List<Double> losses = new ArrayList<>();
     Map<String, float[]> values = new LinkedHashMap<>();
     long after = 0;

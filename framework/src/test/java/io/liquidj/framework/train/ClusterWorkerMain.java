@@ -24,7 +24,7 @@ public final class ClusterWorkerMain {
     overrides.addAll(Arrays.asList(args).subList(3, args.length));
     int code = 0;
     try {
-      TrainingSettings settings = TestSettings.of(Path.of(args[2]), overrides.toArray(String[]::new));
+      RunSettings settings = TestSettings.of(Path.of(args[2]), overrides.toArray(String[]::new));
       try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
               System.out);
           BatchSource source = ClusterTrainingTest.rowsOfTask(DataParallelTest.unevenTargets(

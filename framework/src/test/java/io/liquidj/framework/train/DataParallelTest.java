@@ -82,7 +82,7 @@ class DataParallelTest {
 
   @Test
   void parameterShardsHoldHalfOfEachParameterPerReplica() throws Exception {
-    TrainingSettings settings = TestSettings.of(dir, "trainer.steps = 1", "trainer.batch-size = 8",
+    RunSettings settings = TestSettings.of(dir, "trainer.steps = 1", "trainer.batch-size = 8",
         "distributed.devices = 2", "distributed.shard = parameters", "trainer.output-dir = \"" + dir.resolve("h") + "\"");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
         new PrintStream(new ByteArrayOutputStream()))) {
@@ -173,7 +173,7 @@ class DataParallelTest {
     String[] all = Stream.concat(Stream.of("trainer.steps = " + STEPS, "schedule.kind = cosine", "trainer.batch-size = 8",
         "distributed.devices = " + devices, "distributed.timeout-seconds = 30", "trainer.output-dir = \"" + dir.resolve("d" + devices) + "\""),
         Stream.of(overrides)).toArray(String[]::new);
-    TrainingSettings settings = TestSettings.of(dir, all);
+    RunSettings settings = TestSettings.of(dir, all);
     List<Double> losses = new ArrayList<>();
     Map<String, float[]> values = new LinkedHashMap<>();
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",

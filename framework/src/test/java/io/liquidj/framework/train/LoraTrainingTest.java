@@ -26,7 +26,7 @@ class LoraTrainingTest {
 
   @Test
   void loraTrainsAdaptersEmbeddingsAndHeadAndExportsMergedWeights() throws Exception {
-    TrainingSettings settings = TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "lora.alpha = 4");
+    RunSettings settings = TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "lora.alpha = 4");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
             new PrintStream(new ByteArrayOutputStream()));
         BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 3)) {
@@ -69,7 +69,7 @@ class LoraTrainingTest {
 
   @Test
   void bf16LoraHoldsFrozenWeightsInBf16AndTrainsTheRest() throws Exception {
-    TrainingSettings settings = TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "lora.alpha = 4",
+    RunSettings settings = TestSettings.of(dir, "lora.enabled = true", "lora.rank = 2", "lora.alpha = 4",
         "trainer.precision = bf16");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "#",
             new PrintStream(new ByteArrayOutputStream()));

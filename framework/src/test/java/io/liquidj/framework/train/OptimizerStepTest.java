@@ -30,7 +30,7 @@ class OptimizerStepTest {
 
   /** Builds the training graph for {@code backbone} and runs one step on batches whose loss weights are all {@code lossWeight}. */
   private OneStep oneStep(Backbone backbone, float lossWeight, String... overrides) {
-    TrainingSettings settings = TestSettings.of(dir, overrides);
+    RunSettings settings = TestSettings.of(dir, overrides);
     try (Graph graph = new Graph(); Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
       VariableStore parameters = BackboneVariables.create(tf, backbone, 0);

@@ -23,7 +23,7 @@ class ResumeTest {
   private List<Double> process(Path output, int steps, boolean resume, String... overrides) throws Exception {
     List<String> all = new ArrayList<>(List.of(overrides));
     all.add("trainer.resume = " + resume);
-    TrainingSettings settings = TestSettings.of(output, all.toArray(String[]::new));
+    RunSettings settings = TestSettings.of(output, all.toArray(String[]::new));
     List<Double> losses = new ArrayList<>();
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s),
             "# test", out);

@@ -20,7 +20,7 @@ final class TestSettings {
     return user.withFallback(tiny).withFallback(RecipeConfig.defaults(TestSettings.class.getClassLoader())).resolve();
   }
 
-  static TrainingSettings of(Path outputDir, String... overrides) {
-    return TrainingSettings.from(config(outputDir, overrides));
+  static RunSettings of(Path outputDir, String... overrides) {
+    return RunSettings.from(config(outputDir, overrides));
   }
 }

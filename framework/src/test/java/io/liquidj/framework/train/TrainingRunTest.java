@@ -25,7 +25,7 @@ class TrainingRunTest {
   @TempDir Path dir;
   private final PrintStream out = new PrintStream(new ByteArrayOutputStream());
 
-  private TrainingRun run(TrainingSettings settings) {
+  private TrainingRun run(RunSettings settings) {
     return new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "# test", out);
   }
 
@@ -60,7 +60,7 @@ class TrainingRunTest {
   @Test
   void withoutATerminalEveryLogEveryStepsIsOnePlainLineAndOneMetricsJsonLine() throws Exception {
     ByteArrayOutputStream console = new ByteArrayOutputStream();
-    TrainingSettings settings = TestSettings.of(dir,
+    RunSettings settings = TestSettings.of(dir,
         "trainer { steps = 6, log-every = 3, progress-bar = true, z-loss-weight = 1e-4, peak-flops = 1e12 }");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), null, settings, (s, p) -> p.initializeAll(s), "# test",
         new PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8));
@@ -122,7 +122,7 @@ class TrainingRunTest {
   void onlyTheAddedVocabularyRowsTrainWhenAsked() throws Exception {
     // Codes at rows 12..15, the specials reuse unused text rows 3, 4, 5 (as the Liquid release does).
     MultimodalVocabulary vocabulary = new MultimodalVocabulary(12, 4, 3, 4, 5, TinyBackbone.VOCAB);
-    TrainingSettings settings = TestSettings.of(dir, "freeze.vocabulary-rows = new", "optimizer.weight-decay = 0.1");
+    RunSettings settings = TestSettings.of(dir, "freeze.vocabulary-rows = new", "optimizer.weight-decay = 0.1");
     try (TrainingRun run = new TrainingRun(new TinyBackbone(), vocabulary, settings, (s, p) -> p.initializeAll(s),
             "# test", out);
         BatchSource source = ListBatchSource.of(2, 8, TinyBackbone.VOCAB, 1)) {

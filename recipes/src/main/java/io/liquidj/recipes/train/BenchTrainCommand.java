@@ -18,7 +18,7 @@ import io.liquidj.framework.train.MemoryEstimate;
 import io.liquidj.framework.train.StepResult;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.TrainingRun;
-import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.framework.train.RunSettings;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -71,7 +71,7 @@ public final class BenchTrainCommand implements LiquidCommand {
         .withValue("trainer.output-dir", com.typesafe.config.ConfigValueFactory.fromAnyRef(scratch.toString()))
         .withValue("schedule.warmup-steps", com.typesafe.config.ConfigValueFactory.fromAnyRef(0))
         .withValue("schedule.warmup-ratio", com.typesafe.config.ConfigValueFactory.fromAnyRef(0.0));
-    TrainingSettings settings = TrainingSettings.from(run);
+    RunSettings settings = RunSettings.from(run);
     TrainerSettings trainer = settings.trainer();
     ModelConfig model = backbones.config(BackboneSettings.from(config));
     if (trainer.imageCodes() > 0 && model.liquid() == null) {

@@ -9,7 +9,7 @@ import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.train.MemoryEstimate;
 import io.liquidj.framework.train.TrainerSettings;
-import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.framework.train.RunSettings;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +44,7 @@ public final class PlanMemoryCommand implements LiquidCommand {
   @Override
   public int run(Invocation invocation) {
     Config config = invocation.config();
-    TrainingSettings settings = TrainingSettings.from(config);
+    RunSettings settings = RunSettings.from(config);
     TrainerSettings trainer = settings.trainer();
     ModelConfig model = backbones.config(BackboneSettings.from(config));
     if (trainer.imageCodes() > 0 && model.liquid() == null) {

@@ -14,7 +14,7 @@ import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
 import io.liquidj.framework.distributed.DistributedSettings;
 import io.liquidj.framework.train.TrainingRun;
-import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.framework.train.RunSettings;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.recipes.model.LiquidModels;
@@ -58,7 +58,7 @@ public final class TrainRecipe implements LiquidCommand {
    * {@code data} as this process reads it: with distributed.cluster, rank = distributed.task of world size = the
    * processes (each takes every world-size-th document), so the global batch is trainer.batch-size for any count.
    */
-  private static DataSettings dataOfThisProcess(DataSettings data, TrainingSettings settings) {
+  private static DataSettings dataOfThisProcess(DataSettings data, RunSettings settings) {
     DistributedSettings distributed = settings.distributed();
     if (!distributed.multiProcess()) {
       return data;
@@ -80,7 +80,7 @@ public final class TrainRecipe implements LiquidCommand {
   public int run(Invocation invocation) throws Exception {
     // 1. Setup: settings, the (extended) architecture and its tokenizer, the backbone, where its weights come from.
     Config config = invocation.config();
-    TrainingSettings settings = TrainingSettings.from(config);
+    RunSettings settings = RunSettings.from(config);
     TrainerSettings trainer = settings.trainer();
     BackboneSettings backboneSettings = BackboneSettings.from(config);
     DataSettings data = dataOfThisProcess(DataSettings.from(config.getConfig("data")), settings);

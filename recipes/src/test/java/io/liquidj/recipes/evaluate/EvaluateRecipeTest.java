@@ -19,7 +19,7 @@ import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
 import io.liquidj.framework.train.StepResult;
 import io.liquidj.framework.train.TrainingRun;
-import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.framework.train.RunSettings;
 import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.recipes.TestCli;
 import io.liquidj.recipes.TestShards;
@@ -67,7 +67,7 @@ class EvaluateRecipeTest {
   }
 
   private TrainingRun trainingRun() {
-    return new TrainingRun(new LlamaBackbone(model, Precision.F32), vocabulary, TrainingSettings.from(config()),
+    return new TrainingRun(new LlamaBackbone(model, Precision.F32), vocabulary, RunSettings.from(config()),
         (s, p) -> p.initializeAll(s), "# test", new PrintStream(new ByteArrayOutputStream()));
   }
 

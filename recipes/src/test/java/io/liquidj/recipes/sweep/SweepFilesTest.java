@@ -9,7 +9,7 @@ import io.liquidj.framework.Fixtures;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.DataSettings;
-import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.framework.train.RunSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +43,7 @@ class SweepFilesTest {
       assertFalse(sweep.points().isEmpty(), file.toString());
       for (SweepPoint point : sweep.points()) {
         Config train = SweepRecipe.load(sweep, List.of(), List.of(), point);
-        TrainingSettings.from(train);
+        RunSettings.from(train);
         BackboneSettings.from(train);
         Config evaluate = SweepRecipe.load(sweep, List.of(), sweep.evaluate(), point);
         assertFalse(DataSettings.from(evaluate.getConfig("data")).sources().isEmpty(), point.name());

@@ -16,7 +16,7 @@ import io.liquidj.framework.data.Batch;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.train.TestBatches;
 import io.liquidj.framework.train.TrainingRun;
-import io.liquidj.framework.train.TrainingSettings;
+import io.liquidj.framework.train.RunSettings;
 import io.liquidj.framework.backbone.VocabularyExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -46,7 +46,7 @@ class TinyLlamaTrainingTest {
         """.formatted(resume, output)).withFallback(RecipeConfig.defaults(getClass().getClassLoader())).resolve();
     Backbone backbone = new LlamaBackbone(model, Precision.F32);
     List<Double> losses = new ArrayList<>();
-    try (TrainingRun run = new TrainingRun(backbone, vocabulary, TrainingSettings.from(config),
+    try (TrainingRun run = new TrainingRun(backbone, vocabulary, RunSettings.from(config),
             (s, p) -> p.initializeAll(s), "# test", new PrintStream(new ByteArrayOutputStream()));
         BatchSource source = TestBatches.indexed(i -> pairBatch(vocabulary, i))) {
       run.resumeIfAsked(source);

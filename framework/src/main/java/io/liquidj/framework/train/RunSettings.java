@@ -8,7 +8,7 @@ import io.liquidj.framework.optim.OptimizerSettings;
 import io.liquidj.framework.optim.ScheduleSettings;
 
 /** Everything the training engine reads: the trainer, optimizer, schedule, lora, freeze and distributed sections. */
-public record TrainingSettings(
+public record RunSettings(
     TrainerSettings trainer,
     OptimizerSettings optimizer,
     ScheduleSettings schedule,
@@ -17,8 +17,8 @@ public record TrainingSettings(
     DistributedSettings distributed) {
 
   /** Reads the six sections of the resolved configuration. */
-  public static TrainingSettings from(Config root) {
-    return new TrainingSettings(
+  public static RunSettings from(Config root) {
+    return new RunSettings(
         TrainerSettings.from(root.getConfig("trainer")),
         OptimizerSettings.from(root.getConfig("optimizer")),
         ScheduleSettings.from(root.getConfig("schedule")),
