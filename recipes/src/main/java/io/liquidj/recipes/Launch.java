@@ -19,11 +19,23 @@ import java.util.List;
  */
 final class Launch {
   static final String USAGE = "usage: ./liquid launch --workers N <command> [conf-file] [key=value ...]";
+  private static final String HELP = """
+      Starts N worker processes of <command> on this host (like torchrun): each is this JVM running
+      ./liquid <command> [conf-file] [key=value ...] with distributed.cluster (N free loopback ports) and its own
+      distributed.task added. Their output is prefixed [rank i]; when one fails, the others are stopped and
+      launch exits with its code. Several hosts: run the command on each host yourself with the same
+      distributed.cluster and that host's distributed.task (README, "Several devices and hosts").
+
+      Example: ./liquid launch --workers 2 train conf/recipes/liquid-paper.conf checkpoint=/models/qwen2.5-0.5b""";
 
   private Launch() {}
 
   /** Runs the launch of {@code args} (after "launch"); returns the exit code. */
   static int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+    if (args.size() == 1 && (args.get(0).equals("--help") || args.get(0).equals("-h"))) {
+      out.println(USAGE.replace("usage: ", "Usage: ") + "\n\n" + HELP);
+      return 0;
+    }
     if (args.size() < 3 || !args.get(0).equals("--workers") || !args.get(1).matches("[1-9]\\d{0,3}")) {
       err.println("error: " + USAGE);
       return 2;

@@ -30,4 +30,16 @@ class LaunchTest {
     assertEquals(2, Launch.run(List.of("--workers", "2", "train", "distributed.task=1"), System.out, errors));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--workers N"), err.toString(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void launchHasItsOwnHelpAndTheOverviewNamesIt() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, Launch.run(List.of("--help"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("distributed.task"), out.toString(StandardCharsets.UTF_8));
+    ByteArrayOutputStream overview = new ByteArrayOutputStream();
+    new io.liquidj.framework.cli.LiquidCli(config -> LiquidModules.all(),
+        new PrintStream(overview, true, StandardCharsets.UTF_8), System.err).run(new String[] {"--help"});
+    assertTrue(overview.toString(StandardCharsets.UTF_8).contains("./liquid launch --workers N"),
+        overview.toString(StandardCharsets.UTF_8));
+  }
 }

@@ -17,6 +17,8 @@ final class HelpText {
     b.append("Liquid-style multimodal language models on TensorFlow Java.\n\nCommands:\n");
     int width = commands.keySet().stream().mapToInt(String::length).max().orElse(8) + 2;
     commands.forEach((name, c) -> b.append("  ").append(pad(name, width)).append(c.get().summary()).append('\n'));
+    b.append("\nSeveral processes: ./liquid launch --workers N <command> [conf-file] [key=value ...] starts N workers\n");
+    b.append("of a command on this host, like torchrun (./liquid launch --help).\n");
     b.append("\nRun ./liquid <command> --help for its arguments and configuration keys.\n");
     b.append("Overrides use HOCON paths: ./liquid train conf/recipes/demo-train.conf trainer.steps=10\n");
     b.append("A word key=value is an override when key is a known key (any value, e.g. prompt=\"a red cat\"),\n");
