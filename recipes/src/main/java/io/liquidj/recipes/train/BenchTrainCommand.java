@@ -82,7 +82,7 @@ public final class BenchTrainCommand implements LiquidCommand {
     out.printf(Locale.ROOT, "bench-train: %s, vocab %d, batch %d x %d, %s, xla %s, %d warmup + %d timed steps%n",
         model.source(), model.vocabSize(), trainer.batchSize(), trainer.seqLen(), trainer.precision(), trainer.xla(),
         warmup, timed);
-    out.println("memory estimate (" + settings.distributed().devices() + " device(s)):");
+    out.println("memory estimate (" + settings.distributed().devices() + " device(s), per device):");
     out.println(MemoryEstimate.of(model, backbone.parameters(), settings).describe());
     long start = System.nanoTime();
     List<Double> seconds = new ArrayList<>();

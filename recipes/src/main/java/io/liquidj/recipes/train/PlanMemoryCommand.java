@@ -12,6 +12,7 @@ import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.RunSettings;
 import jakarta.inject.Inject;
 import java.util.List;
+import io.liquidj.framework.distributed.DistributedSettings;
 import java.util.Locale;
 
 /**
@@ -51,10 +52,15 @@ public final class PlanMemoryCommand implements LiquidCommand {
       model = VocabularyExtension.extendedConfig(model, VocabularyExtension.Plan.appended(trainer.imageCodes()));
     }
     var parameters = backbones.create(model, trainer.precision()).parameters();
-    invocation.out().printf(Locale.ROOT, "%s, vocab %d, batch %d x %d on %d device(s), shard %s, recompute %s, "
-            + "grad-accum %d, lora %s%n", model.source(), model.vocabSize(), trainer.batchSize(), trainer.seqLen(),
-        settings.distributed().devices(), settings.distributed().shard().name().toLowerCase(Locale.ROOT),
-        trainer.recomputeActivations(), trainer.gradAccum(), settings.lora().enabled());
+    var distributed = settings.distributed();
+    boolean zero3 = distributed.replicated() && distributed.shard() == DistributedSettings.Shard.PARAMETERS;
+    invocation.out().printf(Locale.ROOT, "%s, vocab %d, batch %d x %d on %d replica(s) (%d device(s) x %d process(es)), "
+            + "shard %s, recompute %s, grad-accum %d, lora %s%n", model.source(), model.vocabSize(), trainer.batchSize(),
+        trainer.seqLen(), distributed.replicas(), distributed.devices(), distributed.processes(),
+        distributed.shard().name().toLowerCase(Locale.ROOT),
+        trainer.recomputeActivations() || zero3 ? "true" + (zero3 && !trainer.recomputeActivations() ? " (ZeRO-3)" : "")
+            : "false",
+        trainer.gradAccum(), settings.lora().enabled());
     invocation.out().println(MemoryEstimate.of(model, parameters, settings).describe());
     return 0;
   }
