@@ -177,6 +177,41 @@ public final class CheckpointManager {
     }
   }
 
+  /**
+   * Loads whole parameters into {@code store} from a checkpoint whose {@code replicas} replica files hold their
+   * shards ({@code distributed.shard = parameters}: replica r holds elements [r·s, (r+1)·s) of each flattened
+   * parameter, s = ⌈size/N⌉, zero-padded at the end).
+   */
+  public static void loadWholeFromShards(Path checkpoint, int replicas, Session session, VariableStore store) {
+    List<SafetensorsFile> files = new ArrayList<>();
+    try {
+      for (int r = 0; r < replicas; r++) {
+        Path file = checkpoint.resolve("replica-" + r + ".safetensors");
+        if (!Files.isRegularFile(file)) {
+          throw new UserError("checkpoint " + checkpoint + " has no " + file.getFileName() + " (replica " + r
+              + "'s shards of the weights)");
+        }
+        files.add(SafetensorsFile.open(file));
+      }
+      for (var spec : store.specs()) {
+        float[] whole = new float[Math.toIntExact(spec.size())];
+        int filled = 0;
+        for (SafetensorsFile file : files) {
+          if (!file.contains(spec.name())) {
+            throw new UserError("checkpoint " + checkpoint + ": a replica file has no shard of " + spec.name());
+          }
+          java.nio.FloatBuffer shard = file.bytes(spec.name()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+          int take = Math.min(shard.remaining(), whole.length - filled);
+          shard.get(whole, filled, take);
+          filled += take;
+        }
+        store.assign(session, spec.name(), whole);
+      }
+    } finally {
+      files.forEach(SafetensorsFile::close);
+    }
+  }
+
   private static <T> T read(Path checkpoint, String name, Class<T> type) {
     try {
       return JSON.readValue(checkpoint.resolve(name).toFile(), type);

@@ -13,6 +13,7 @@ import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.optim.LoraSettings;
 import io.liquidj.framework.optim.LoraWeights;
+import io.liquidj.framework.checkpoint.CheckpointManager;
 import io.liquidj.framework.safetensors.SafetensorsFile;
 import io.liquidj.framework.tf.VariableStore;
 import io.liquidj.framework.tf.Weights;
@@ -94,8 +95,17 @@ public final class ExportHfCommand implements LiquidCommand {
         LoraWeights.createAdapters(adapters, backbone.parameters(), lora, trainer.seed());
         weights = LoraWeights.wrap(tf, weights, adapters, lora);
       }
+      // A ZeRO-3 run (distributed.shard = parameters) keeps the weights as each replica's shards.
+      CheckpointManager.Manifest manifest = Files.isRegularFile(step.resolve(CheckpointManager.MANIFEST))
+          ? CheckpointManager.manifest(step) : null;
+      boolean shardedWeights = manifest != null && manifest.shardOrNone().equals("parameters");
+      if (shardedWeights) {
+        CheckpointManager.loadWholeFromShards(step, manifest.shardedReplicas(), session, parameters);
+      }
       try (SafetensorsFile saved = SafetensorsFile.open(step.resolve("model.safetensors"))) {
-        parameters.load(session, saved, name -> name);
+        if (!shardedWeights) {
+          parameters.load(session, saved, name -> name);
+        }
         adapters.load(session, saved, name -> name);
       }
       // 3. The Hugging Face folder.

@@ -136,6 +136,14 @@ class ExportHfTest {
   }
 
   @Test
+  void aZeroThreeCheckpointExportsTheWholeWeightsFromTheReplicasShards() {
+    train("distributed.devices=2", "distributed.shard=parameters", "trainer.batch-size=2");
+    Path exported = dir.resolve("hf-zero3");
+    liquid(0, "export-hf", run.resolve("checkpoints/step-00000002").toString(), "output-dir=" + exported);
+    assertSameTensorsAsTheRunsModel(exported);
+  }
+
+  @Test
   void withoutOutItSaysSo() {
     train();
     String printed = liquid(2, "export-hf", run.resolve("checkpoints/step-00000002").toString());
