@@ -143,8 +143,8 @@ public final class VqganTraining implements AutoCloseable {
    */
   public void save(Path dir, boolean overwrite) throws IOException {
     SafetensorsWriter writer = new SafetensorsWriter();
-    // One run fetching the training graph's own reads: a read op per parameter added now would extend the graph
-    // and make every one of ~60 runs re-prepare it (measured: 41 s for the demo's VQ, against 0.3 s for this).
+    // One run fetching the training graph's own reads: a new read op per parameter would extend the graph and make
+    // each of those runs re-prepare it (measured on a demo-sized VQ: 41 s, against 0.3 s for this one run).
     List<ParameterSpec> specs = model.parameters();
     Session.Runner runner = session.runner();
     specs.forEach(spec -> runner.fetch(reads.get(spec.name())));
