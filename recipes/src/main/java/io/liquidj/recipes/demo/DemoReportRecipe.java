@@ -141,12 +141,15 @@ public final class DemoReportRecipe implements LiquidCommand {
    * The accuracies per attribute against the held-out truth: {@code text_to_image} (the judge on the
    * generated images), {@code image_to_text} (the captions read with the caption grammar), {@code
    * vq_ceiling} (the judge on the truth's VQ reconstructions), {@code majority_baseline} (always the
-   * held-out set's most common value, named in {@code majority_answer}) and {@code chance}.
+   * held-out set's most common value, named in {@code majority_answer}), {@code chance}, and {@code
+   * empty_images} (generated images in which the judge finds no shape).
    */
   static ObjectNode scores(List<JsonNode> heldout, List<RgbImage> generated, List<String> captions,
       List<RgbImage> reconstructions) {
     ObjectNode report = JSON.createObjectNode();
     report.set("text_to_image", judged(generated, heldout));
+    report.put("empty_images", generated.stream()
+        .filter(image -> SceneJudge.judge(Images.toBufferedImage(image)).color().equals("none")).count());
     List<List<String>> read = new ArrayList<>();
     for (String caption : captions) {
       Matcher m = CAPTION.matcher(caption);
@@ -226,6 +229,8 @@ public final class DemoReportRecipe implements LiquidCommand {
     row(md, "baseline: always the held-out set's most common answer", report.get("majority_baseline"),
         report.get("majority_answer"));
     row(md, "chance: a uniform guess", report.get("chance"), null);
+    md.append(String.format(Locale.ROOT, "%nEmpty images (the judge finds no shape in a generated image): %d of %d.%n",
+        report.get("empty_images").asInt(), heldout.size()));
     md.append("""
 
         Text → image: each held-out caption prompts one image (classifier-free guidance); a pixel classifier

@@ -12,6 +12,7 @@ import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.data.BatchSource;
 import io.liquidj.framework.data.DataSettings;
 import io.liquidj.framework.data.PackedBatchSource;
+import io.liquidj.framework.data.PrefetchingBatchSource;
 import io.liquidj.framework.distributed.DistributedSettings;
 import io.liquidj.framework.train.TrainingRun;
 import io.liquidj.framework.train.RunSettings;
@@ -103,7 +104,9 @@ public final class TrainRecipe implements LiquidCommand {
 
     // With distributed.cluster, each process packs its share of every global batch from its own documents.
     int rows = trainer.batchSize() / settings.distributed().processes();
-    try (BatchSource batches = PackedBatchSource.open(data, model.vocabulary(), model.tokenizer(), rows);
+    // The next batch is packed on another thread while the current step runs.
+    try (BatchSource batches = new PrefetchingBatchSource(
+            PackedBatchSource.open(data, model.vocabulary(), model.tokenizer(), rows));
         TrainingRun run = new TrainingRun(backbone, model.vocabulary(), settings, weights,
             RecipeConfig.render(config, true), invocation.out())) {
       // Saved once the run has claimed the folder (another run there, without resume or overwrite, stops it).

@@ -60,6 +60,15 @@ class DemoReportRecipeTest {
   }
 
   @Test
+  void emptyImagesCountTheGeneratedImagesWithNoShape() {
+    RgbImage blue = RgbImage.filled(32, 32, 30, 60, 220);
+    ObjectNode report = DemoReportRecipe.scores(heldout(), List.of(render(SCENES.get(0)), blue, blue,
+        render(SCENES.get(3))), List.of("a", "b", "c", "d"), List.of(blue, blue, blue, blue));
+    assertEquals(2, report.get("empty_images").asInt());
+    assertEquals(4, scores().get("empty_images").asInt(), "four plain blue images");
+  }
+
+  @Test
   void ceilingIsTheJudgeOnTheVqReconstructionsOfTheTruth() {
     assertScores("vq_ceiling", scores().get("vq_ceiling"), 0.75, 0.75, 0.75, 1);
   }
@@ -90,5 +99,6 @@ class DemoReportRecipeTest {
         + " | 0.25 (bottom left) | 0.50 (blue) |\n"), md);
     assertTrue(md.contains("| chance: a uniform guess | 0.17 | 0.33 | 0.20 | 0.17 |\n"), md);
     assertTrue(md.contains("| " + SCENES.get(3).caption() + " | d |\n"), md);
+    assertTrue(md.contains("Empty images (the judge finds no shape in a generated image): 4 of 4.\n"), md);
   }
 }

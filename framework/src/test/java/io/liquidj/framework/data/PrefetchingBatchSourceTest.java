@@ -1,0 +1,95 @@
+package io.liquidj.framework.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class PrefetchingBatchSourceTest {
+  /** Batch k holds the value k everywhere; the position is the next k. */
+  private static final class Counting implements BatchSource {
+    /** Read by the test thread while the prefetch thread advances it. */
+    private volatile int next;
+    private final CountDownLatch secondBatchStarted = new CountDownLatch(1);
+    private volatile boolean failAtThree;
+
+    @Override
+    public Batch next() {
+      if (next == 1) {
+        secondBatchStarted.countDown();
+      }
+      if (failAtThree && next == 3) {
+        throw new IllegalStateException("shard 3 is damaged");
+      }
+      int k = next++;
+      return new Batch(1, 2, new int[] {k, k}, new int[] {k, k}, new int[] {0, 1}, new int[] {1, 1},
+          new float[] {1, 1});
+    }
+
+    @Override
+    public String position() {
+      return Integer.toString(next);
+    }
+
+    @Override
+    public void seek(String position) {
+      next = Integer.parseInt(position);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void handsOutTheWrappedSourcesBatchesInOrderWithThePositionAfterTheLastHandedOut() throws InterruptedException {
+    Counting counting = new Counting();
+    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting)) {
+      assertEquals("0", source.position());
+      for (int k = 0; k < 5; k++) {
+        assertArrayEquals(new int[] {k, k}, source.next().inputIds());
+        awaitPrepared(counting, k + 2);
+        assertEquals(Integer.toString(k + 1), source.position(), "batch " + (k + 1) + " is prepared, not handed out");
+      }
+      source.seek("2");
+      assertEquals("2", source.position());
+      assertArrayEquals(new int[] {2, 2}, source.next().inputIds());
+      assertArrayEquals(new int[] {3, 3}, source.next().inputIds());
+    }
+  }
+
+  /** Waits until the prefetch thread has taken {@code batches} batches from the wrapped source. */
+  private static void awaitPrepared(Counting counting, int batches) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (counting.next < batches) {
+      assertTrue(System.nanoTime() < deadline, "batch " + (batches - 1) + " was never prepared");
+      Thread.sleep(1);
+    }
+  }
+
+  @Test
+  void preparesTheNextBatchWhileTheCallerHoldsTheCurrentOne() throws InterruptedException {
+    Counting counting = new Counting();
+    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting)) {
+      source.next();
+      assertTrue(counting.secondBatchStarted.await(10, TimeUnit.SECONDS),
+          "the second batch was not started before the caller asked for it");
+    }
+  }
+
+  @Test
+  void anErrorOfTheWrappedSourceSurfacesAtTheBatchItConcerns() {
+    Counting counting = new Counting();
+    counting.failAtThree = true;
+    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting)) {
+      for (int k = 0; k < 3; k++) {
+        source.next();
+      }
+      IllegalStateException e = assertThrows(IllegalStateException.class, source::next);
+      assertEquals("shard 3 is damaged", e.getMessage());
+    }
+  }
+}
