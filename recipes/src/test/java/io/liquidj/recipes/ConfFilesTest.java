@@ -101,7 +101,7 @@ class ConfFilesTest {
       if (name.equals("demo-train.conf")) {
         RunSettings training = RunSettings.from(config);
         assertEquals(training.trainer().seqLen(), DataSettings.from(config.getConfig("data")).maxLength(), name);
-        assertEquals(64, training.trainer().imageCodes(), name);
+        assertEquals(128, training.trainer().imageCodes(), name);
       }
       if (name.equals("demo-vq.conf")) { // train-vq.conf leaves vqgan.train.images to the command line
         io.liquidj.tokenizers.vqgan.VqganTrainSettings.from(config.getConfig("vqgan.train"));
