@@ -8,6 +8,7 @@ import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
 import io.liquidj.framework.io.AtomicFiles;
 import jakarta.inject.Inject;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ public final class DemoDataRecipe implements LiquidCommand {
       List.of(" Generate an image based on this description.", "The caption of this image is:");
 
   /** The demo's data settings. */
-  public record DemoSettings(Path outDir, long seed, int imageSize, int pairs, int textDocs, int heldout) {
+  public record DemoSettings(Path outDir, long seed, int imageSize, int pairs, int jitter, int textDocs, int heldout) {
     /** Reads {@code demo.*}. */
     public static DemoSettings from(Config c) {
       return new DemoSettings(
@@ -38,6 +39,7 @@ public final class DemoDataRecipe implements LiquidCommand {
           c.getLong("demo.seed"),
           ConfigReads.positiveInt(c, "demo.image-size"),
           ConfigReads.positiveInt(c, "demo.pairs"),
+          ConfigReads.nonNegativeInt(c, "demo.jitter"),
           ConfigReads.nonNegativeInt(c, "demo.text-docs"),
           ConfigReads.positiveInt(c, "demo.heldout"));
     }
@@ -93,6 +95,7 @@ public final class DemoDataRecipe implements LiquidCommand {
       }
     }
     Random random = new Random(s.seed());
+    Random jitter = new Random(s.seed() + 2_000_003L); // its own stream: the scenes and texts stay as without it
     StringBuilder pairs = new StringBuilder();
     for (int i = 0; i < s.pairs(); i++) {
       ShapeScene scene = ShapeScene.random(random);
@@ -100,7 +103,11 @@ public final class DemoDataRecipe implements LiquidCommand {
         scene = ShapeScene.random(random);
       }
       String name = String.format("%05d.png", i);
-      ImageIO.write(scene.render(s.imageSize()), "png", images.resolve(name).toFile());
+      int j = s.jitter();
+      BufferedImage image = j == 0 ? scene.render(s.imageSize())
+          : scene.render(s.imageSize(), jitter.nextInt(2 * j + 1) - j, jitter.nextInt(2 * j + 1) - j,
+              jitter.nextInt(2 * j + 1) - j);
+      ImageIO.write(image, "png", images.resolve(name).toFile());
       pairs.append(line("image", "images/" + name, "caption", scene.caption()));
     }
     AtomicFiles.writeString(data.resolve("pairs.jsonl"), pairs.toString());

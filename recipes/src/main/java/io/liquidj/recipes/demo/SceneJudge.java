@@ -5,8 +5,8 @@ import java.awt.image.BufferedImage;
 /**
  * A simple pixel-based classifier that reads a scene back from an image: each pixel is mapped to
  * the nearest palette colour; the background is the most common colour on the border, the shape's
- * colour the most common other colour, its position the quadrant (or centre) of that colour's
- * centroid, and its shape the fill ratio of its bounding box (circle ≈ π/4, square ≈ 1, triangle ≈ ½).
+ * colour the most common other colour, its position the quadrant (or centre) of the middle of that colour's
+ * bounding box, and its shape the fill ratio of its bounding box (circle ≈ π/4, square ≈ 1, triangle ≈ ½).
  */
 public final class SceneJudge {
   private SceneJudge() {}
@@ -43,8 +43,6 @@ public final class SceneJudge {
     if (inner[color] < w * h / 50) {
       return new Verdict("none", "none", "none", ShapeScene.COLORS.get(background));
     }
-    long sx = 0;
-    long sy = 0;
     int count = 0;
     int minX = w;
     int minY = h;
@@ -53,8 +51,6 @@ public final class SceneJudge {
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         if (label[y][x] == color) {
-          sx += x;
-          sy += y;
           count++;
           minX = Math.min(minX, x);
           maxX = Math.max(maxX, x);
@@ -63,8 +59,9 @@ public final class SceneJudge {
         }
       }
     }
-    double cx = (double) sx / count / w;
-    double cy = (double) sy / count / h;
+    // The middle of the shape's bounding box (a triangle's mass sits low in its box; its box does not).
+    double cx = (minX + maxX + 1) / 2.0 / w;
+    double cy = (minY + maxY + 1) / 2.0 / h;
     String position;
     if (Math.abs(cx - 0.5) < 0.12 && Math.abs(cy - 0.5) < 0.12) {
       position = "center";

@@ -53,18 +53,26 @@ public record ShapeScene(String color, String shape, String position, String bac
     return RGB[COLORS.indexOf(color)].clone();
   }
 
-  /** Draws the scene at {@code size}×{@code size} pixels. */
+  /** Draws the scene at {@code size}×{@code size} pixels, exactly (the held-out truth, the judge's reference). */
   public BufferedImage render(int size) {
+    return render(size, 0, 0, 0);
+  }
+
+  /**
+   * Draws the scene with the shape moved by (dx, dy) pixels and its box grown by {@code grow} (negative: shrunk),
+   * kept inside the image: a training picture of the same scene.
+   */
+  public BufferedImage render(int size, int dx, int dy, int grow) {
     BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = image.createGraphics();
     g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_OFF);
     g.setColor(awt(background));
     g.fillRect(0, 0, size, size);
     g.setColor(awt(color));
-    int s = size / 2; // the shape's box: half the image
-    int[] origin = origin(position, size, s);
-    int x = origin[0];
-    int y = origin[1];
+    int s = size / 2 + grow; // the shape's box: half the image
+    int[] origin = origin(position, size, size / 2);
+    int x = Math.max(0, Math.min(size - s, origin[0] + dx - grow / 2));
+    int y = Math.max(0, Math.min(size - s, origin[1] + dy - grow / 2));
     switch (shape) {
       case "circle" -> g.fillOval(x, y, s, s);
       case "square" -> g.fillRect(x + s / 8, y + s / 8, s - s / 4, s - s / 4);

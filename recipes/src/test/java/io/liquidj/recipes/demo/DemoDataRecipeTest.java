@@ -2,6 +2,7 @@ package io.liquidj.recipes.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +18,7 @@ class DemoDataRecipeTest {
 
   @Test
   void heldOutScenesAreCombinationsNeverSeenInTraining() throws Exception {
-    DemoDataRecipe.DemoSettings s = new DemoDataRecipe.DemoSettings(dir, 3, 32, 2000, 10, 48);
+    DemoDataRecipe.DemoSettings s = new DemoDataRecipe.DemoSettings(dir, 3, 32, 2000, 2, 10, 48);
     DemoDataRecipe.write(s);
     ObjectMapper json = new ObjectMapper();
     Set<String> training = new HashSet<>();
@@ -31,5 +32,27 @@ class DemoDataRecipeTest {
       assertFalse(training.contains(o.get("caption").asText()), o.toString());
     }
     assertEquals(48, heldout.size(), "distinct held-out combinations");
+  }
+
+  @Test
+  void jitteredTrainingImagesDifferYetStillShowTheirCaption() throws Exception {
+    DemoDataRecipe.DemoSettings s = new DemoDataRecipe.DemoSettings(dir, 3, 32, 300, 1, 0, 48);
+    DemoDataRecipe.write(s);
+    ObjectMapper json = new ObjectMapper();
+    Set<String> captions = new HashSet<>();
+    Set<String> pictures = new HashSet<>();
+    for (String line : Files.readAllLines(s.dataDir().resolve("pairs.jsonl"))) {
+      JsonNode pair = json.readTree(line);
+      String caption = pair.get("caption").asText();
+      java.awt.image.BufferedImage image =
+          javax.imageio.ImageIO.read(s.dataDir().resolve(pair.get("image").asText()).toFile());
+      SceneJudge.Verdict v = SceneJudge.judge(image);
+      assertEquals(caption, "a " + v.color() + " " + v.shape() + " at the " + v.position() + " on a " + v.background()
+          + " background", "the judge reads a jittered picture as its caption");
+      captions.add(caption);
+      pictures.add(java.util.Arrays.toString(image.getRGB(0, 0, 32, 32, null, 0, 32)));
+    }
+    assertTrue(pictures.size() > captions.size() + 50,
+        pictures.size() + " distinct pictures of " + captions.size() + " scenes");
   }
 }
