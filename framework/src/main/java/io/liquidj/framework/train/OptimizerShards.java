@@ -96,7 +96,7 @@ final class OptimizerShards {
   }
 
   /** The tensors flattened, concatenated and padded with {@code padding} zeros: [Σ sizes + padding]. */
-  private static Operand<TFloat32> flat(Ops tf, List<Operand<TFloat32>> xs, int padding) {
+  static Operand<TFloat32> flat(Ops tf, List<Operand<TFloat32>> xs, int padding) {
     List<Operand<TFloat32>> parts = new ArrayList<>();
     xs.forEach(x -> parts.add(tf.reshape(x, tf.constant(new int[] {-1}))));
     if (padding > 0) {

@@ -75,7 +75,7 @@ final class ParameterShards {
       Map<String, List<Operand<TFloat32>>> slices = new LinkedHashMap<>();
       for (ParameterSpec spec : backbone.parameters()) {
         int shard = shardSize(spec.size(), replicas);
-        Operand<TFloat32> flat = padded(s, reads.get(spec.name()), Math.toIntExact((long) shard * replicas - spec.size()));
+        Operand<TFloat32> flat = OptimizerShards.flat(s, List.of(reads.get(spec.name())), Math.toIntExact((long) shard * replicas - spec.size()));
         List<Operand<TFloat32>> parts = new ArrayList<>();
         for (int i = 0; i < shards.size(); i++) {
           parts.add(s.slice(flat, s.constant(new int[] {(firstReplica + i) * shard}), s.constant(new int[] {shard})));
@@ -95,13 +95,6 @@ final class ParameterShards {
         }
       }
     }
-  }
-
-  /** x flattened and followed by {@code padding} zeros: [size + padding]. */
-  private static Operand<TFloat32> padded(Ops tf, Operand<TFloat32> x, int padding) {
-    Operand<TFloat32> flat = tf.reshape(x, tf.constant(new int[] {-1}));
-    return padding == 0 ? flat
-        : tf.concat(List.of(flat, tf.fill(tf.constant(new int[] {padding}), tf.constant(0f))), tf.constant(0));
   }
 
   /** The whole parameter from its gathered [N·s] shards: the first size elements in its shape. */
@@ -189,7 +182,7 @@ final class ParameterShards {
         int shard = shardSize(specs.get(i).size(), replicas);
         sizes[i - range[0]] = shard;
         rows.add(chained.reshape(
-            padded(chained, gradients.get(i), Math.toIntExact((long) shard * replicas - specs.get(i).size())),
+            OptimizerShards.flat(chained, List.of(gradients.get(i)), Math.toIntExact((long) shard * replicas - specs.get(i).size())),
             chained.constant(new int[] {replicas, shard})));
       }
       Operand<TFloat32> bucket = rows.size() == 1 ? rows.get(0) : tf.concat(rows, tf.constant(1)); // [N, Σs]

@@ -321,11 +321,7 @@ public final class TrainGraph {
         List<Operand<TFloat32>> shards = ParameterShards.reduceScatter(tf.withSubScope("reduce_scatter"), replicas,
             indices.stream().map(gradients::get).toList(), indices.stream().map(pass.specs()::get).toList(),
             settings.distributed().bucketBytes(), collectives);
-        List<Operand<TFloat32>> mixed = new ArrayList<>(gradients);
-        for (int j = 0; j < indices.size(); j++) {
-          mixed.set(indices.get(j), shards.get(j));
-        }
-        gradients = mixed;
+        gradients = replaced(gradients, indices, shards);
       }
 
       optimizer = new AdamW(tf, settings.optimizer(), stores.optimizerState());
@@ -376,11 +372,7 @@ public final class TrainGraph {
           List<Operand<TFloat32>> summed = collectives.sumInBuckets(tf.withSubScope("all_reduce"),
               whole.stream().map(total::get).toList(),
               whole.stream().map(i -> variables.get(i).spec().shape()).toList(), settings.distributed().bucketBytes());
-          List<Operand<TFloat32>> mixed = new ArrayList<>(total);
-          for (int j = 0; j < whole.size(); j++) {
-            mixed.set(whole.get(j), summed.get(j));
-          }
-          total = mixed;
+          total = replaced(total, whole, summed);
         }
 
         Ops clip = tf.withSubScope("clip");
@@ -464,6 +456,16 @@ public final class TrainGraph {
       Output<TFloat32> dy = (Output<TFloat32>) (Output<?>) result.dy(i);
       // A parameter reached only through zero-gradient ops gets a closed Output (research §1c).
       out.add(dy.isClosed() ? tf.zerosLike(xs.get(i)) : dy);
+    }
+    return out;
+  }
+
+  /** {@code xs} with {@code xs[indices[j]]} replaced by {@code values[j]}. */
+  private static List<Operand<TFloat32>> replaced(List<Operand<TFloat32>> xs, List<Integer> indices,
+      List<Operand<TFloat32>> values) {
+    List<Operand<TFloat32>> out = new ArrayList<>(xs);
+    for (int j = 0; j < indices.size(); j++) {
+      out.set(indices.get(j), values.get(j));
     }
     return out;
   }
