@@ -1,17 +1,20 @@
 package io.liquidj.recipes;
 
 import io.liquidj.framework.backbone.BackboneFactory;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.List;
 
 /**
  * {@code ./liquid backbones}: lists the registered backbone families (Hugging Face model_type), one a line, then
  * the named shapes ({@code backbone=<name>}) with their first comment line.
  */
+@CommandHelp(
+    summary = "List the registered backbone families (Hugging Face model_type)",
+    examples = {"./liquid backbones"})
 final class BackbonesCommand implements LiquidCommand {
   private final Map<String, BackboneFactory> factories;
 
@@ -20,14 +23,10 @@ final class BackbonesCommand implements LiquidCommand {
     this.factories = factories;
   }
 
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid backbones");
-  }
-
+  /** The summary ends with the families this build registers: {@code ...: [gemma, gemma2, llama, qwen2]}. */
   @Override
   public String summary() {
-    return "List the registered backbone families (Hugging Face model_type): " + new TreeSet<>(factories.keySet());
+    return LiquidCommand.super.summary() + ": " + new TreeSet<>(factories.keySet());
   }
 
   @Override

@@ -1,32 +1,25 @@
 package io.liquidj.recipes;
 
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * {@code ./liquid recipes} lists the shipped recipes and named shapes with their first comment line;
  * {@code ./liquid recipes copy <name> <file>} writes one out to edit (as torchtune's {@code tune ls} / {@code tune cp}).
  */
+@CommandHelp(
+    summary = "List the shipped recipes and named shapes; `recipes copy <name> <file>` writes one out to edit",
+    examples = {"./liquid recipes",
+        "./liquid recipes copy demo-train my-train.conf"})
 final class RecipesCommand implements LiquidCommand {
   @Inject
   RecipesCommand() {}
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid recipes",
-        "./liquid recipes copy demo-train my-train.conf");
-  }
-
-  @Override
-  public String summary() {
-    return "List the shipped recipes and named shapes; `recipes copy <name> <file>` writes one out to edit";
-  }
 
   @Override
   public String usage() {

@@ -2,6 +2,7 @@ package io.liquidj.recipes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.AbstractModule;
@@ -19,6 +20,7 @@ import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCli;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.RecipeConfig;
 import jakarta.inject.Inject;
@@ -233,6 +235,22 @@ class LiquidCliTest {
   }
 
   @Test
+  void everyCommandSaysWhatItDoesInItsCommandHelp() {
+    commands().forEach((name, command) -> {
+      CommandHelp help = command.getClass().getAnnotation(CommandHelp.class);
+      assertTrue(help != null, name + ": " + command.getClass().getName() + " has no @CommandHelp");
+      assertFalse(help.summary().isBlank(), name + " has an empty summary");
+    });
+  }
+
+  @Test
+  void aCommandWithoutCommandHelpIsNamedWhenItsHelpIsAskedFor() {
+    LiquidCommand undescribed = invocation -> 0;
+    var e = assertThrows(IllegalStateException.class, undescribed::summary);
+    assertTrue(e.getMessage().contains("has no @CommandHelp"), e.getMessage());
+  }
+
+  @Test
   void everyCommandRejectsOneArgumentMoreThanItTakes() {
     commands().forEach((name, command) -> {
       if (command.maxArguments() == Integer.MAX_VALUE) {
@@ -303,14 +321,10 @@ class LiquidCliTest {
     }
   }
 
+  @CommandHelp(summary = "test only")
   static final class FailCommand implements LiquidCommand {
     @Inject
     FailCommand() {}
-
-    @Override
-    public String summary() {
-      return "test only";
-    }
 
     @Override
     public int maxArguments() {
@@ -338,14 +352,10 @@ class LiquidCliTest {
     }
   }
 
+  @CommandHelp(summary = "test only")
   static final class EchoCommand implements LiquidCommand {
     @Inject
     EchoCommand() {}
-
-    @Override
-    public String summary() {
-      return "test only";
-    }
 
     @Override
     public int maxArguments() {

@@ -8,7 +8,7 @@ import java.util.List;
  *
  * <p>Commands are registered in a Guice {@code MapBinder<String, LiquidCommand>} keyed by their name, and
  * get what they need by constructor injection. A command owns the TensorFlow graphs and sessions
- * it creates and closes them before returning.
+ * it creates and closes them before returning. Its help text is the {@link CommandHelp} on its class.
  */
 public interface LiquidCommand {
   /**
@@ -23,8 +23,10 @@ public interface LiquidCommand {
     }
   }
 
-  /** One line for {@code ./liquid --help}. */
-  String summary();
+  /** One line for {@code ./liquid --help}: {@link CommandHelp#summary()}. */
+  default String summary() {
+    return help(this).summary();
+  }
 
   /** The positional arguments after the command name, e.g. {@code "<checkpoint-dir> <in> <out>"}. */
   default String usage() {
@@ -41,9 +43,9 @@ public interface LiquidCommand {
     return List.of();
   }
 
-  /** One or two example command lines for {@code <command> --help}. */
+  /** One or two example command lines for {@code <command> --help}: {@link CommandHelp#examples()}. */
   default List<String> examples() {
-    return List.of();
+    return List.of(help(this).examples());
   }
 
   /**
@@ -61,13 +63,22 @@ public interface LiquidCommand {
   }
 
   /**
-   * The top-level sections of {@code reference.conf} this command reads; {@code <command> --help}
-   * lists their keys with defaults and descriptions.
+   * The top-level sections of {@code reference.conf} this command reads ({@link CommandHelp#configSections()});
+   * {@code <command> --help} lists their keys with defaults and descriptions.
    */
   default List<String> configSections() {
-    return List.of();
+    return List.of(help(this).configSections());
   }
 
   /** Runs the command; returns the process exit code (0 on success). */
   int run(Invocation invocation) throws Exception;
+
+  private static CommandHelp help(LiquidCommand command) {
+    CommandHelp help = command.getClass().getAnnotation(CommandHelp.class);
+    if (help == null) {
+      throw new IllegalStateException(command.getClass().getName() + " has no @" + CommandHelp.class.getSimpleName()
+          + " (its summary, examples and config sections for --help)");
+    }
+    return help;
+  }
 }

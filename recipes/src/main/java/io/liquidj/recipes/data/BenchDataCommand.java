@@ -1,6 +1,7 @@
 package io.liquidj.recipes.data;
 
 import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.data.Batch;
@@ -24,6 +25,10 @@ import java.util.SplittableRandom;
  * vocabulary, 32×32 codes, ~30-token captions, ~700-token text documents), mixes them 1:1 with the
  * {@code data} settings, and times {@link PackedBatchSource#next()}. Prints numbers, asserts nothing.
  */
+@CommandHelp(
+    summary = "Benchmark the data loader: packed sequences/s from prepared shards on one core",
+    examples = {"./liquid bench-data \"data.sources=[{path=runs/demo/shards}]\" data.max-length=256"},
+    configSections = {"data"})
 public final class BenchDataCommand implements LiquidCommand {
   private static final int TEXT_VOCAB = 256_000;
   private static final MultimodalVocabulary VOCAB =
@@ -31,21 +36,6 @@ public final class BenchDataCommand implements LiquidCommand {
 
   @Inject
   BenchDataCommand() {}
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid bench-data \"data.sources=[{path=runs/demo/shards}]\" data.max-length=256");
-  }
-
-  @Override
-  public String summary() {
-    return "Benchmark the data loader: packed sequences/s from prepared shards on one core";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("data");
-  }
 
   @Override
   public int run(Invocation invocation) throws Exception {

@@ -1,6 +1,7 @@
 package io.liquidj.recipes.data;
 
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.data.DatasetPreparer;
@@ -13,7 +14,6 @@ import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import me.tongfei.progressbar.ProgressBar;
@@ -24,6 +24,11 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * backbone's tokenizer, images with the VQGAN) and text corpora once into shards for training.
  * Setup → load tokenizers → prepare (resumable) → report.
  */
+@CommandHelp(
+    summary = "Tokenize image–caption pairs (VQGAN) and text corpora once into training shards (resumable)",
+    examples = {"./liquid prepare conf/recipes/demo-prepare.conf",
+        "./liquid prepare conf/recipes/prepare.conf data.prepare.output-dir=prepared/cc3m"},
+    configSections = {"data", "tokenizer"})
 public final class PrepareRecipe implements LiquidCommand {
   private final TextTokenizers textTokenizers;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
@@ -32,22 +37,6 @@ public final class PrepareRecipe implements LiquidCommand {
   PrepareRecipe(TextTokenizers textTokenizers, Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.textTokenizers = textTokenizers;
     this.imageTokenizers = imageTokenizers;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid prepare conf/recipes/demo-prepare.conf",
-        "./liquid prepare conf/recipes/prepare.conf data.prepare.output-dir=prepared/cc3m");
-  }
-
-  @Override
-  public String summary() {
-    return "Tokenize image–caption pairs (VQGAN) and text corpora once into training shards (resumable)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("data", "tokenizer");
   }
 
   @Override

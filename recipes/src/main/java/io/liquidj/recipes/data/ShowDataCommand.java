@@ -3,6 +3,7 @@ package io.liquidj.recipes.data;
 import com.typesafe.config.Config;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
@@ -17,7 +18,6 @@ import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,27 +27,16 @@ import java.util.Map;
  * loss (are predicted and trained on) between {@code «} and {@code »}; {@code |} separates the
  * documents packed into a row.
  */
+@CommandHelp(
+    summary = "Print the first packed training sequences as text (loss-masked spans marked) and the share of each layout",
+    examples = {"./liquid show-data conf/recipes/demo-train.conf n=2"},
+    configSections = {"n", "show-data", "data", "trainer", "backbone", "checkpoint"})
 public final class ShowDataCommand implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject
   ShowDataCommand(LiquidModels models) {
     this.models = models;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid show-data conf/recipes/demo-train.conf n=2");
-  }
-
-  @Override
-  public String summary() {
-    return "Print the first packed training sequences as text (loss-masked spans marked) and the share of each layout";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("n", "show-data", "data", "trainer", "backbone", "checkpoint");
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.liquidj.recipes.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
@@ -23,6 +24,10 @@ import javax.imageio.ImageIO;
  * {@code text.jsonl} ({@code {"text"}}), and held-out scenes {@code heldout.jsonl} (prompt, truth,
  * image) for generation and captioning.
  */
+@CommandHelp(
+    summary = "Write the demo's synthetic shapes dataset (images + captions, text corpus, held-out scenes)",
+    examples = {"./liquid demo-data demo.output-dir=runs/demo"},
+    configSections = {"demo"})
 public final class DemoDataRecipe implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,21 +57,6 @@ public final class DemoDataRecipe implements LiquidCommand {
 
   @Inject
   DemoDataRecipe() {}
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid demo-data demo.output-dir=runs/demo");
-  }
-
-  @Override
-  public String summary() {
-    return "Write the demo's synthetic shapes dataset (images + captions, text corpus, held-out scenes)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("demo");
-  }
 
   @Override
   public int run(Invocation invocation) throws IOException {

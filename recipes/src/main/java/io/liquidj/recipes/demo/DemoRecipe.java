@@ -3,6 +3,7 @@ package io.liquidj.recipes.demo;
 import com.google.inject.Provider;
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.RecipeConfig;
@@ -32,6 +33,11 @@ import java.util.Set;
  *   <li>{@code export conf/recipes/demo-export.conf}: the SavedModel.
  * </ol>
  */
+@CommandHelp(
+    summary = "Run the whole pipeline on a tiny synthetic task on CPU: data, VQ, BPE, prepare, train, generate, judge, export",
+    examples = {"./liquid demo",
+        "./liquid demo demo.output-dir=/tmp/demo demo.stages=[demo-data,train-vq]"},
+    configSections = {"demo"})
 public final class DemoRecipe implements LiquidCommand {
   private final Map<String, Provider<LiquidCommand>> commands;
 
@@ -42,22 +48,6 @@ public final class DemoRecipe implements LiquidCommand {
 
   /** One stage: a command, its recipe file (or none), its own key=value overrides. */
   record Stage(String command, String confFile, List<String> overrides) {}
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid demo",
-        "./liquid demo demo.output-dir=/tmp/demo demo.stages=[demo-data,train-vq]");
-  }
-
-  @Override
-  public String summary() {
-    return "Run the whole pipeline on a tiny synthetic task on CPU: data, VQ, BPE, prepare, train, generate, judge, export";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("demo");
-  }
 
   /** The stages, in order, for an output folder. */
   static List<Stage> stages(Path outDir, int vocabSize) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
@@ -39,6 +40,10 @@ import java.util.stream.Collectors;
  * the samples, a contact sheet and {@code report.md} / {@code report.json} with each accuracy beside
  * the majority-answer baseline and uniform chance.
  */
+@CommandHelp(
+    summary = "Judge the demo model: images for held-out prompts and captions for held-out images, scored against the truth",
+    examples = {"./liquid demo-report conf/recipes/demo-report.conf"},
+    configSections = {"demo", "checkpoint", "generate"})
 public final class DemoReportRecipe implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern CAPTION = Pattern.compile(
@@ -60,21 +65,6 @@ public final class DemoReportRecipe implements LiquidCommand {
   DemoReportRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.models = models;
     this.imageTokenizers = imageTokenizers;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid demo-report conf/recipes/demo-report.conf");
-  }
-
-  @Override
-  public String summary() {
-    return "Judge the demo model: images for held-out prompts and captions for held-out images, scored against the truth";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("demo", "checkpoint", "generate");
   }
 
   @Override

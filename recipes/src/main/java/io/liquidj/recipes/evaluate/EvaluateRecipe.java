@@ -10,6 +10,7 @@ import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
@@ -29,7 +30,6 @@ import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.tensorflow.Graph;
@@ -47,6 +47,10 @@ import org.tensorflow.op.Ops;
  * data stream → print and write {@code evaluation.json}. Means are over trained targets (the data's
  * loss mask), pooled over all batches.
  */
+@CommandHelp(
+    summary = "Score a model on prepared data: cross-entropy and perplexity, text and image targets apart",
+    examples = {"./liquid evaluate conf/recipes/evaluate.conf checkpoint=runs/demo/train/model \"data.sources=[{path=runs/demo/shards}]\""},
+    configSections = {"backbone", "checkpoint", "tokenizer", "evaluate", "data", "trainer"})
 public final class EvaluateRecipe implements LiquidCommand {
   /** Where the results go inside {@code evaluate.output-dir}. */
   static final String RESULT_FILE = "evaluation.json";
@@ -88,21 +92,6 @@ public final class EvaluateRecipe implements LiquidCommand {
   @Inject
   EvaluateRecipe(LiquidModels models) {
     this.models = models;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid evaluate conf/recipes/evaluate.conf checkpoint=runs/demo/train/model \"data.sources=[{path=runs/demo/shards}]\"");
-  }
-
-  @Override
-  public String summary() {
-    return "Score a model on prepared data: cross-entropy and perplexity, text and image targets apart";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "tokenizer", "evaluate", "data", "trainer");
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.data.Batch;
@@ -42,17 +43,18 @@ import org.tensorflow.types.TFloat32;
  * matmuls); {@code --compare <reference.safetensors>} prints the largest |logits − reference logits| (a
  * transformers fixture's {@code io.safetensors} holds both the inputs and the reference).
  */
+@CommandHelp(
+    summary = "Run a checkpoint on token ids and write logits, loss and z-loss (to verify a conversion)",
+    examples = {"./liquid logits testdata/hf/llama3 testdata/hf/llama3/io.safetensors runs/logits.safetensors",
+        "./liquid logits logits.checkpoint=runs/demo/export/hf logits.input=in.safetensors logits.output=out.safetensors"
+            + " logits.precision=bf16"},
+    configSections = {"logits"})
 public final class LogitsCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject
   LogitsCommand(Backbones backbones) {
     this.backbones = backbones;
-  }
-
-  @Override
-  public String summary() {
-    return "Run a checkpoint on token ids and write logits, loss and z-loss (to verify a conversion)";
   }
 
   @Override
@@ -69,18 +71,6 @@ public final class LogitsCommand implements LiquidCommand {
   @Override
   public List<Flag> flags() {
     return List.of(new Flag("--precision", true, "logits.precision"), new Flag("--compare", true, "logits.compare"));
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("logits");
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid logits testdata/hf/llama3 testdata/hf/llama3/io.safetensors runs/logits.safetensors",
-        "./liquid logits logits.checkpoint=runs/demo/export/hf logits.input=in.safetensors logits.output=out.safetensors"
-            + " logits.precision=bf16");
   }
 
   @Override

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
@@ -36,6 +37,10 @@ import java.util.Set;
  * taking only this process's {@code generate.shard}. Questions that carry the expected {@code answer}
  * (GQA) or {@code label} (POPE) are scored by exact match ({@link #matches}) and the accuracy printed.
  */
+@CommandHelp(
+    summary = "Answer a LLaVA-style question file (VQA benchmarks) in batches, resumably, and score exact matches",
+    examples = {"./liquid answer conf/recipes/demo-report.conf questions=questions.jsonl output-dir=runs/answers"},
+    configSections = {"backbone", "checkpoint", "tokenizer", "questions", "image-folder", "output-dir", "generate"})
 public final class AnswerRecipe implements LiquidCommand {
   static final String ANSWERS = "answers.jsonl";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,21 +52,6 @@ public final class AnswerRecipe implements LiquidCommand {
   AnswerRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.models = models;
     this.imageTokenizers = imageTokenizers;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid answer conf/recipes/demo-report.conf questions=questions.jsonl output-dir=runs/answers");
-  }
-
-  @Override
-  public String summary() {
-    return "Answer a LLaVA-style question file (VQA benchmarks) in batches, resumably, and score exact matches";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "tokenizer", "questions", "image-folder", "output-dir", "generate");
   }
 
   /** One question line. */

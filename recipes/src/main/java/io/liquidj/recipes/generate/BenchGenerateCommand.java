@@ -6,6 +6,7 @@ import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
@@ -16,7 +17,6 @@ import io.liquidj.framework.generate.SamplingInputs;
 import io.liquidj.framework.generate.SamplingLoop;
 import io.liquidj.framework.tf.VariableStore;
 import jakarta.inject.Inject;
-import java.util.List;
 import java.util.stream.IntStream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -31,6 +31,10 @@ import org.tensorflow.types.TInt32;
  * whole loop is one Session.run. The prefill is timed on its own (the same guided batch, one new
  * token), so per-step decode time is (image − prefill) / (h·w − 1). Prints numbers, asserts nothing.
  */
+@CommandHelp(
+    summary = "Benchmark text-to-image decoding: seconds per image with guidance and tokens/s (random weights)",
+    examples = {"./liquid bench-generate generate.bench-backbone=llama3.2-1b generate.grid-height=32"},
+    configSections = {"generate"})
 public final class BenchGenerateCommand implements LiquidCommand {
   private static final int CODES = 8192;
   private final Backbones backbones;
@@ -38,21 +42,6 @@ public final class BenchGenerateCommand implements LiquidCommand {
   @Inject
   BenchGenerateCommand(Backbones backbones) {
     this.backbones = backbones;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid bench-generate generate.bench-backbone=llama3.2-1b generate.grid-height=32");
-  }
-
-  @Override
-  public String summary() {
-    return "Benchmark text-to-image decoding: seconds per image with guidance and tokens/s (random weights)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("generate");
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.liquidj.recipes.generate;
 
 import io.liquidj.framework.backbone.BackboneSettings;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.export.ExportSettings;
@@ -28,28 +29,17 @@ import org.tensorflow.Signature;
  * contract ({@link ServingContract}) that {@code ./liquid request} reads. The checkpoint is any Hugging Face folder (a
  * trainer's export: LoRA already merged; its tokenizer from {@code generate.tokenizer} when the folder has none).
  */
+@CommandHelp(
+    summary = "Export a SavedModel for TensorFlow Serving (generate_image, caption, generate_text, logits)",
+    examples = {"./liquid export conf/recipes/demo-export.conf",
+        "./liquid export conf/recipes/export.conf checkpoint=runs/demo/train/model generate.grid-height=8 generate.grid-width=8 export.output-dir=runs/exports/liquid/1"},
+    configSections = {"backbone", "checkpoint", "tokenizer", "export", "width", "height", "generate"})
 public final class ExportRecipe implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject
   ExportRecipe(LiquidModels models) {
     this.models = models;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid export conf/recipes/demo-export.conf",
-        "./liquid export conf/recipes/export.conf checkpoint=runs/demo/train/model generate.grid-height=8 generate.grid-width=8 export.output-dir=runs/exports/liquid/1");
-  }
-
-  @Override
-  public String summary() {
-    return "Export a SavedModel for TensorFlow Serving (generate_image, caption, generate_text, logits)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "tokenizer", "export", "width", "height", "generate");
   }
 
   @Override

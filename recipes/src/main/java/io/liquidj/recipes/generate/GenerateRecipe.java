@@ -3,6 +3,7 @@ package io.liquidj.recipes.generate;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.generate.GenerateSettings;
@@ -35,6 +36,11 @@ import java.util.stream.Collectors;
  * height=512} generates images of that size (a 32×48 grid at Liquid's factor 16) and says the size in
  * the prompt as the reference's multi data does; square {@code generate.grid-height × grid-width} is the default.
  */
+@CommandHelp(
+    summary = "Generate images from a prompt (classifier-free guidance), caption an image, or answer in text",
+    examples = {"./liquid generate conf/recipes/demo-report.conf prompt=\"a red circle on a blue background\" samples=4 output-dir=runs/samples",
+        "./liquid generate conf/recipes/demo-report.conf mode=caption image=runs/demo/samples/contact-sheet.png prompt=\"What is in the picture?\""},
+    configSections = {"backbone", "checkpoint", "tokenizer", "mode", "prompt", "prompts", "samples", "output-dir", "image", "width", "height", "generate"})
 public final class GenerateRecipe implements LiquidCommand {
   private final LiquidModels models;
   private final Map<String, ImageTokenizerFactory> imageTokenizers;
@@ -43,22 +49,6 @@ public final class GenerateRecipe implements LiquidCommand {
   GenerateRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.models = models;
     this.imageTokenizers = imageTokenizers;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid generate conf/recipes/demo-report.conf prompt=\"a red circle on a blue background\" samples=4 output-dir=runs/samples",
-        "./liquid generate conf/recipes/demo-report.conf mode=caption image=runs/demo/samples/contact-sheet.png prompt=\"What is in the picture?\"");
-  }
-
-  @Override
-  public String summary() {
-    return "Generate images from a prompt (classifier-free guidance), caption an image, or answer in text";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "tokenizer", "mode", "prompt", "prompts", "samples", "output-dir", "image", "width", "height", "generate");
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
@@ -35,22 +36,16 @@ import java.util.stream.IntStream;
  * it prints a curl line to copy; with one it posts the request and writes each image's {@code png_bytes} to {@code
  * out/request-NN.png}. The export folder is needed either way: a URL alone does not say how to tokenize.
  */
+@CommandHelp(
+    summary = "Build a TensorFlow Serving REST request for an export (prints a curl line), or post it and write the PNGs",
+    examples = {"./liquid request runs/demo/export/1 prompt=\"a red circle\" samples=1 output-dir=runs/requested"},
+    configSections = {"prompt", "samples", "width", "height", "output-dir"})
 public final class RequestCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject
   RequestCommand(TextTokenizers tokenizers) {
     this.tokenizers = tokenizers;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid request runs/demo/export/1 prompt=\"a red circle\" samples=1 output-dir=runs/requested");
-  }
-
-  @Override
-  public String summary() {
-    return "Build a TensorFlow Serving REST request for an export (prints a curl line), or post it and write the PNGs";
   }
 
   @Override
@@ -61,11 +56,6 @@ public final class RequestCommand implements LiquidCommand {
   @Override
   public int maxArguments() {
     return 2;
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("prompt", "samples", "width", "height", "output-dir");
   }
 
   @Override

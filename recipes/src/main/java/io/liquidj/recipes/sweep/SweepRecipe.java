@@ -11,6 +11,7 @@ import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.config.RecipeConfig;
 import io.liquidj.framework.train.TrainerSettings;
@@ -38,6 +39,10 @@ import java.util.Set;
  * finished point is skipped on a rerun; a failed one is recorded with its error, the sweep goes on, and a
  * rerun tries it again. Then {@link SweepReport} writes results.csv, results.md and the charts.
  */
+@CommandHelp(
+    summary = "Train and evaluate a recipe over a grid of settings (ablations): results table, charts, scaling fit",
+    examples = {"./liquid sweep conf/sweeps/demo-backbones.conf"},
+    configSections = {"sweep"})
 public final class SweepRecipe implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,21 +53,6 @@ public final class SweepRecipe implements LiquidCommand {
   SweepRecipe(Map<String, Provider<LiquidCommand>> commands, Backbones backbones) {
     this.commands = commands;
     this.backbones = backbones;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid sweep conf/sweeps/demo-backbones.conf");
-  }
-
-  @Override
-  public String summary() {
-    return "Train and evaluate a recipe over a grid of settings (ablations): results table, charts, scaling fit";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("sweep");
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.liquidj.recipes.tokenize;
 
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tokenizer.TextTokenizer;
@@ -16,6 +17,10 @@ import java.util.Random;
  * per second, on generated English and mixed-script paragraphs (about 4 MB each, encoded one
  * paragraph at a time, a warm-up pass first).
  */
+@CommandHelp(
+    summary = "Measure text encode throughput (MB/s, one core) on English and mixed-script text",
+    examples = {"./liquid bench-tokenize runs/demo/tokenizer"},
+    configSections = {"bench-tokenize", "tokenizer"})
 public final class BenchTokenizeCommand implements LiquidCommand {
   private static final int PARAGRAPHS = 10_000;
   private static final String[] ENGLISH = (
@@ -38,11 +43,6 @@ public final class BenchTokenizeCommand implements LiquidCommand {
   }
 
   @Override
-  public String summary() {
-    return "Measure text encode throughput (MB/s, one core) on English and mixed-script text";
-  }
-
-  @Override
   public String usage() {
     return "[conf-file] [key=value ...] | <tokenizer-dir-or-file>";
   }
@@ -50,16 +50,6 @@ public final class BenchTokenizeCommand implements LiquidCommand {
   @Override
   public List<String> positionalKeys() {
     return List.of("bench-tokenize.tokenizer");
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("bench-tokenize", "tokenizer");
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid bench-tokenize runs/demo/tokenizer");
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.liquidj.recipes.tokenize;
 
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tokenizer.ImageBatch;
@@ -7,7 +8,6 @@ import io.liquidj.tokenizers.vqgan.VqganConfig;
 import io.liquidj.tokenizers.vqgan.VqganSettings;
 import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import jakarta.inject.Inject;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -15,28 +15,17 @@ import java.util.Random;
  * image with the released VQGAN's architecture (random weights) on this machine's TensorFlow
  * device; images/s. One untimed warm-up run each (graph optimisation). Prints numbers, asserts nothing.
  */
+@CommandHelp(
+    summary = "Benchmark the VQGAN: encode and decode images/s at the released architecture (random weights)",
+    examples = {"./liquid bench-vq vqgan.bench-size=256"},
+    configSections = {"vqgan"})
 public final class BenchVqCommand implements LiquidCommand {
   @Inject
   BenchVqCommand() {}
 
   @Override
-  public List<String> examples() {
-    return List.of("./liquid bench-vq vqgan.bench-size=256");
-  }
-
-  @Override
-  public String summary() {
-    return "Benchmark the VQGAN: encode and decode images/s at the released architecture (random weights)";
-  }
-
-  @Override
   public String usage() {
     return "[vqgan.bench-size=512] [vqgan.bench-repeats=1]";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("vqgan");
   }
 
   @Override

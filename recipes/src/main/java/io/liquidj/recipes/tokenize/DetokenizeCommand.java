@@ -3,6 +3,7 @@ package io.liquidj.recipes.tokenize;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigRenderOptions;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tokenizer.TextTokenizer;
@@ -12,17 +13,16 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** {@code ./liquid detokenize <tokenizer> "[ids]"} prints the text of a JSON array of ids (sugar for {@code detokenize.*}). */
+@CommandHelp(
+    summary = "Print the text of a JSON array of token ids",
+    examples = {"./liquid detokenize runs/demo/tokenizer \"[1, 97, 32]\""},
+    configSections = {"detokenize", "tokenizer"})
 public final class DetokenizeCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject
   DetokenizeCommand(TextTokenizers tokenizers) {
     this.tokenizers = tokenizers;
-  }
-
-  @Override
-  public String summary() {
-    return "Print the text of a JSON array of token ids";
   }
 
   @Override
@@ -38,16 +38,6 @@ public final class DetokenizeCommand implements LiquidCommand {
   @Override
   public int maxArguments() {
     return Integer.MAX_VALUE;
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("detokenize", "tokenizer");
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid detokenize runs/demo/tokenizer \"[1, 97, 32]\"");
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.liquidj.recipes.tokenize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.data.Utf8Text;
@@ -21,17 +22,17 @@ import java.util.stream.Collectors;
  * with {@code --jsonl <in.jsonl>}, one array per input line {@code {"text": ...}}, in order. The words and flags
  * are sugar for the {@code tokenize.*} keys.
  */
+@CommandHelp(
+    summary = "Print the token ids of a text (or of each {\"text\": ...} line of --jsonl) as JSON arrays",
+    examples = {"./liquid tokenize runs/demo/tokenizer \"a red circle\"",
+        "./liquid tokenize tokenize.tokenizer=runs/demo/tokenizer tokenize.jsonl=runs/demo/data/text.jsonl"},
+    configSections = {"tokenize", "tokenizer"})
 public final class TokenizeCommand implements LiquidCommand {
   private final TextTokenizers tokenizers;
 
   @Inject
   TokenizeCommand(TextTokenizers tokenizers) {
     this.tokenizers = tokenizers;
-  }
-
-  @Override
-  public String summary() {
-    return "Print the token ids of a text (or of each {\"text\": ...} line of --jsonl) as JSON arrays";
   }
 
   @Override
@@ -47,17 +48,6 @@ public final class TokenizeCommand implements LiquidCommand {
   @Override
   public List<Flag> flags() {
     return List.of(new Flag("--no-special", false, "tokenize.no-special"), new Flag("--jsonl", true, "tokenize.jsonl"));
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("tokenize", "tokenizer");
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid tokenize runs/demo/tokenizer \"a red circle\"",
-        "./liquid tokenize tokenize.tokenizer=runs/demo/tokenizer tokenize.jsonl=runs/demo/data/text.jsonl");
   }
 
   @Override

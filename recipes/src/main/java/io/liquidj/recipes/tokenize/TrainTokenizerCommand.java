@@ -3,6 +3,7 @@ package io.liquidj.recipes.tokenize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.tokenizers.text.BpeTrainer;
@@ -21,16 +22,16 @@ import java.util.List;
  * {@code tokenizer.json} + {@code tokenizer_config.json} (with {@code <bos>}, {@code <eos>} and the
  * Liquid specials {@code <boi>}, {@code <eoi>}, {@code <unconditional>} as added tokens).
  */
+@CommandHelp(
+    summary = "Train a small byte-level BPE tokenizer (tokenizer.json) on the captions/texts of JSONL files",
+    examples = {"./liquid train-tokenizer runs/demo/tokenizer 400 runs/demo/data/pairs.jsonl runs/demo/data/text.jsonl",
+        "./liquid train-tokenizer train-tokenizer.output-dir=runs/tok train-tokenizer.inputs=[runs/demo/data/text.jsonl]"},
+    configSections = {"train-tokenizer"})
 public final class TrainTokenizerCommand implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Inject
   TrainTokenizerCommand() {}
-
-  @Override
-  public String summary() {
-    return "Train a small byte-level BPE tokenizer (tokenizer.json) on the captions/texts of JSONL files";
-  }
 
   @Override
   public String usage() {
@@ -40,17 +41,6 @@ public final class TrainTokenizerCommand implements LiquidCommand {
   @Override
   public List<String> positionalKeys() {
     return List.of("train-tokenizer.output-dir", "train-tokenizer.vocab-size", "train-tokenizer.inputs");
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("train-tokenizer");
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid train-tokenizer runs/demo/tokenizer 400 runs/demo/data/pairs.jsonl runs/demo/data/text.jsonl",
-        "./liquid train-tokenizer train-tokenizer.output-dir=runs/tok train-tokenizer.inputs=[runs/demo/data/text.jsonl]");
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.liquidj.recipes.tokenize;
 
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.image.ImagePreprocessing;
@@ -25,25 +26,14 @@ import java.util.stream.Stream;
  * {@code config.json} + {@code model.safetensors} to {@code vqgan.train.output-dir} for {@code ./liquid vq}.
  * Setup → loop → save.
  */
+@CommandHelp(
+    summary = "Train a small VQGAN on a folder of images (reconstruction + codebook + commitment losses)",
+    examples = {"./liquid train-vq conf/recipes/demo-vq.conf",
+        "./liquid train-vq conf/recipes/train-vq.conf vqgan.train.images=runs/demo/data/images vqgan.train.output-dir=runs/vqgan-small"},
+    configSections = {"vqgan", "optimizer"})
 public final class TrainVqRecipe implements LiquidCommand {
   @Inject
   TrainVqRecipe() {}
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid train-vq conf/recipes/demo-vq.conf",
-        "./liquid train-vq conf/recipes/train-vq.conf vqgan.train.images=runs/demo/data/images vqgan.train.output-dir=runs/vqgan-small");
-  }
-
-  @Override
-  public String summary() {
-    return "Train a small VQGAN on a folder of images (reconstruction + codebook + commitment losses)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("vqgan", "optimizer");
-  }
 
   @Override
   public int run(Invocation invocation) throws IOException {

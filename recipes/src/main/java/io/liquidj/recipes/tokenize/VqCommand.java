@@ -3,6 +3,7 @@ package io.liquidj.recipes.tokenize;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.liquidj.framework.UserError;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.image.ImagePreprocessing;
@@ -34,16 +35,16 @@ import java.util.Map;
  * of B goes to {@code name-i.png}) or a safetensors {@code decoded} [B,3,H,W], the decoder's raw output
  * as the PyTorch model returns it.
  */
+@CommandHelp(
+    summary = "Encode an image to VQGAN codes, or decode codes to an image (inspection)",
+    examples = {"./liquid vq runs/demo/vq encode scene.png runs/codes.json",
+        "./liquid vq vq.tokenizer=runs/demo/vq vq.action=decode vq.input=runs/codes.json vq.output=runs/back.png"},
+    configSections = {"vq", "vqgan"})
 public final class VqCommand implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Inject
   VqCommand() {}
-
-  @Override
-  public String summary() {
-    return "Encode an image to VQGAN codes, or decode codes to an image (inspection)";
-  }
 
   @Override
   public String usage() {
@@ -60,17 +61,6 @@ public final class VqCommand implements LiquidCommand {
   @Override
   public List<Flag> flags() {
     return List.of(new Flag("--grid", true, "vq.grid"));
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("vq", "vqgan");
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid vq runs/demo/vq encode scene.png runs/codes.json",
-        "./liquid vq vq.tokenizer=runs/demo/vq vq.action=decode vq.input=runs/codes.json vq.output=runs/back.png");
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.backbone.Precision;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.metrics.HostMemory;
@@ -32,6 +33,10 @@ import org.tensorflow.op.Ops;
  * into the backbone's f32 variables and prints the load time and peak resident memory (VmHWM of
  * /proc/self/status, reset before loading where the kernel allows). Prints numbers, asserts nothing.
  */
+@CommandHelp(
+    summary = "Benchmark checkpoint loading: a synthetic Llama-3.2-1B-shaped bf16 checkpoint into variables",
+    examples = {"./liquid bench-load", "./liquid bench-load bench-load.shape=qwen2.5-0.5b"},
+    configSections = {"bench-load"})
 public final class BenchLoadCommand implements LiquidCommand {
   private static final int CHUNK = 1 << 20;
   private final Backbones backbones;
@@ -42,11 +47,6 @@ public final class BenchLoadCommand implements LiquidCommand {
   }
 
   @Override
-  public String summary() {
-    return "Benchmark checkpoint loading: a synthetic Llama-3.2-1B-shaped bf16 checkpoint into variables";
-  }
-
-  @Override
   public String usage() {
     return "[conf-file] [key=value ...] | [shape]";
   }
@@ -54,16 +54,6 @@ public final class BenchLoadCommand implements LiquidCommand {
   @Override
   public List<String> positionalKeys() {
     return List.of("bench-load.shape");
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("bench-load");
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid bench-load", "./liquid bench-load bench-load.shape=qwen2.5-0.5b");
   }
 
   @Override

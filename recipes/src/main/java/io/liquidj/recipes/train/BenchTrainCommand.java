@@ -6,6 +6,7 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
@@ -34,27 +35,16 @@ import java.util.concurrent.TimeUnit;
  * trainer.seq-len=2048 trainer.precision=bf16}: the training step's speed on synthetic batches, from
  * random weights: tokens/s, MFU, step time and peak memory. Prints numbers, asserts nothing.
  */
+@CommandHelp(
+    summary = "Benchmark the training step on synthetic batches (tokens/s, MFU, step time, peak memory)",
+    examples = {"./liquid bench-train backbone=llama3.2-1b trainer.image-codes=8192 trainer.batch-size=4 trainer.seq-len=2048"},
+    configSections = {"bench-train", "trainer", "optimizer", "lora", "freeze", "distributed"})
 public final class BenchTrainCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject
   BenchTrainCommand(Backbones backbones) {
     this.backbones = backbones;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid bench-train backbone=llama3.2-1b trainer.image-codes=8192 trainer.batch-size=4 trainer.seq-len=2048");
-  }
-
-  @Override
-  public String summary() {
-    return "Benchmark the training step on synthetic batches (tokens/s, MFU, step time, peak memory)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("bench-train", "trainer", "optimizer", "lora", "freeze", "distributed");
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
@@ -39,22 +40,15 @@ import org.tensorflow.op.Ops;
  * <p>The architecture, tokenizer and LoRA settings are the run's: the checkpoint's {@code config.conf} (the
  * run's resolved configuration), resolved again as {@code train} resolved it.
  */
+@CommandHelp(
+    summary = "Write a training checkpoint (checkpoints/step-N) as a Hugging Face model folder (output-dir=<dir>)",
+    examples = {"./liquid export-hf runs/demo/train/checkpoints/step-00001000 output-dir=runs/demo-step-1000"})
 public final class ExportHfCommand implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject
   ExportHfCommand(LiquidModels models) {
     this.models = models;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid export-hf runs/demo/train/checkpoints/step-00001000 output-dir=runs/demo-step-1000");
-  }
-
-  @Override
-  public String summary() {
-    return "Write a training checkpoint (checkpoints/step-N) as a Hugging Face model folder (output-dir=<dir>)";
   }
 
   @Override

@@ -5,13 +5,13 @@ import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.train.MemoryEstimate;
 import io.liquidj.framework.train.TrainerSettings;
 import io.liquidj.framework.train.RunSettings;
 import jakarta.inject.Inject;
-import java.util.List;
 import io.liquidj.framework.distributed.DistributedSettings;
 import java.util.Locale;
 
@@ -19,27 +19,16 @@ import java.util.Locale;
  * {@code ./liquid plan-memory conf/recipes/liquid-paper.conf distributed.devices=8 distributed.shard=optimizer}:
  * the memory one device needs for a training configuration ({@link MemoryEstimate}), without building a graph.
  */
+@CommandHelp(
+    summary = "Estimate the memory per device of a training configuration (weights, gradients, optimizer, activations)",
+    examples = {"./liquid plan-memory conf/recipes/liquid-paper.conf distributed.devices=8 distributed.shard=optimizer"},
+    configSections = {"trainer", "optimizer", "lora", "freeze", "distributed"})
 public final class PlanMemoryCommand implements LiquidCommand {
   private final Backbones backbones;
 
   @Inject
   PlanMemoryCommand(Backbones backbones) {
     this.backbones = backbones;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid plan-memory conf/recipes/liquid-paper.conf distributed.devices=8 distributed.shard=optimizer");
-  }
-
-  @Override
-  public String summary() {
-    return "Estimate the memory per device of a training configuration (weights, gradients, optimizer, activations)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("trainer", "optimizer", "lora", "freeze", "distributed");
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.BackboneVariables;
+import io.liquidj.framework.cli.CommandHelp;
 import io.liquidj.framework.cli.Invocation;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.config.ConfigReads;
@@ -21,7 +22,6 @@ import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -30,29 +30,18 @@ import java.util.Optional;
  *
  * <p>Setup (backbone, vocabulary, data) → loop → final checkpoint → Hugging Face export → close.
  */
+@CommandHelp(
+    summary = "Train a backbone (cross-entropy + z-loss, AdamW, warmup + cosine, clipping, LoRA, exact resume, TensorBoard)",
+    examples = {"./liquid train conf/recipes/demo-train.conf trainer.steps=200",
+        "./liquid train conf/recipes/liquid-paper.conf checkpoint=/path/to/hf-checkpoint data.sources=[...]"},
+    configSections = {"backbone", "checkpoint", "tokenizer", "trainer", "optimizer", "schedule", "lora", "freeze", "data",
+        "distributed"})
 public final class TrainRecipe implements LiquidCommand {
   private final LiquidModels models;
 
   @Inject
   TrainRecipe(LiquidModels models) {
     this.models = models;
-  }
-
-  @Override
-  public List<String> examples() {
-    return List.of("./liquid train conf/recipes/demo-train.conf trainer.steps=200",
-        "./liquid train conf/recipes/liquid-paper.conf checkpoint=/path/to/hf-checkpoint data.sources=[...]");
-  }
-
-  @Override
-  public String summary() {
-    return "Train a backbone (cross-entropy + z-loss, AdamW, warmup + cosine, clipping, LoRA, exact resume, TensorBoard)";
-  }
-
-  @Override
-  public List<String> configSections() {
-    return List.of("backbone", "checkpoint", "tokenizer", "trainer", "optimizer", "schedule", "lora", "freeze", "data",
-        "distributed");
   }
 
   /**
