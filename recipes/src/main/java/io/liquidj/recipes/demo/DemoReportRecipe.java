@@ -16,7 +16,6 @@ import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.tokenizer.ImageBatch;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
-import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.recipes.generate.GenerationModel;
 import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
@@ -59,12 +58,10 @@ public final class DemoReportRecipe implements LiquidCommand {
       "position", 1.0 / ShapeScene.POSITIONS.size(), "background", 1.0 / ShapeScene.COLORS.size());
 
   private final LiquidModels models;
-  private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  DemoReportRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
+  DemoReportRecipe(LiquidModels models) {
     this.models = models;
-    this.imageTokenizers = imageTokenizers;
   }
 
   @Override
@@ -73,11 +70,10 @@ public final class DemoReportRecipe implements LiquidCommand {
     DemoDataRecipe.DemoSettings demo = DemoDataRecipe.DemoSettings.from(config);
     GenerateSettings s = GenerateSettings.from(config);
     List<JsonNode> heldout = readHeldout(demo.dataDir().resolve("heldout.jsonl"));
-    Path vqDir = s.imageTokenizer().orElseThrow(() -> new UserError("generate.image-tokenizer must name the VQ folder"));
     Path samples = demo.outDir().resolve("samples");
     Files.createDirectories(samples);
     try (GenerationModel model = GenerationModel.open(BackboneSettings.from(config), models, s, false);
-        ImageTokenizer vq = imageTokenizers.get("vqgan").load(vqDir)) {
+        ImageTokenizer vq = models.vqgan(s)) {
       int h = s.shapes().gridHeight();
       int w = s.shapes().gridWidth();
 

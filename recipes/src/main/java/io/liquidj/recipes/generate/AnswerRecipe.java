@@ -13,7 +13,6 @@ import io.liquidj.framework.image.ImagePreprocessing;
 import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
-import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.io.BufferedWriter;
@@ -46,12 +45,10 @@ public final class AnswerRecipe implements LiquidCommand {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final LiquidModels models;
-  private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  AnswerRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
+  AnswerRecipe(LiquidModels models) {
     this.models = models;
-    this.imageTokenizers = imageTokenizers;
   }
 
   /** One question line. */
@@ -86,7 +83,7 @@ public final class AnswerRecipe implements LiquidCommand {
     int w = s.shapes().gridWidth();
     long start = System.nanoTime();
     try (GenerationModel model = GenerationModel.open(backbone, models, s, false);
-        ImageTokenizer vqgan = vqgan(s);
+        ImageTokenizer vqgan = models.vqgan(s);
         BufferedWriter out = Files.newBufferedWriter(answersFile, StandardCharsets.UTF_8,
             StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       model.requireImages();
@@ -172,15 +169,5 @@ public final class AnswerRecipe implements LiquidCommand {
   private static String normalise(String s) {
     String t = s.strip().toLowerCase(Locale.ROOT);
     return t.endsWith(".") ? t.substring(0, t.length() - 1).strip() : t;
-  }
-
-  private ImageTokenizer vqgan(GenerateSettings s) {
-    Path dir = s.imageTokenizer().orElseThrow(() -> new UserError(
-        "generate.image-tokenizer is empty: set it to the VQGAN folder (config.json + weights) that encodes the images"));
-    ImageTokenizerFactory factory = imageTokenizers.get("vqgan");
-    if (factory == null) {
-      throw new UserError("no image tokenizer of kind vqgan is registered (registered: " + imageTokenizers.keySet() + ")");
-    }
-    return factory.load(dir);
   }
 }

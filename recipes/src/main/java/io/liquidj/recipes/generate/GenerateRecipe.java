@@ -13,7 +13,6 @@ import io.liquidj.framework.image.Images;
 import io.liquidj.framework.image.RgbImage;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
-import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.recipes.model.LiquidModels;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -43,12 +41,10 @@ import java.util.stream.Collectors;
     configSections = {"backbone", "checkpoint", "tokenizer", "mode", "prompt", "prompts", "samples", "output-dir", "image", "width", "height", "generate"})
 public final class GenerateRecipe implements LiquidCommand {
   private final LiquidModels models;
-  private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  GenerateRecipe(LiquidModels models, Map<String, ImageTokenizerFactory> imageTokenizers) {
+  GenerateRecipe(LiquidModels models) {
     this.models = models;
-    this.imageTokenizers = imageTokenizers;
   }
 
   @Override
@@ -89,7 +85,7 @@ public final class GenerateRecipe implements LiquidCommand {
           + "; set generate.image-tokenizer to a VQGAN folder to get PNGs");
       return;
     }
-    try (ImageTokenizer vqgan = vqgan(s)) {
+    try (ImageTokenizer vqgan = models.vqgan(s)) {
       var batch = vqgan.decode(codes, h, w);
       List<RgbImage> images = new ArrayList<>();
       for (int i = 0; i < codes.length; i++) {
@@ -115,7 +111,7 @@ public final class GenerateRecipe implements LiquidCommand {
     invocation.out().printf("generate: %d prompts in shard %d/%d, %d already done, %d to generate%n",
         mine.size(), batch.shard(), batch.shards(), mine.size() - todo.size(), todo.size());
     long start = System.nanoTime();
-    try (ImageTokenizer vqgan = vqgan(s)) {
+    try (ImageTokenizer vqgan = models.vqgan(s)) {
       for (int from = 0; from < todo.size(); from += batch.batchSize()) {
         List<PromptFile.Entry> part = todo.subList(from, Math.min(todo.size(), from + batch.batchSize()));
         int[][] prompts = new int[part.size()][];
@@ -145,7 +141,7 @@ public final class GenerateRecipe implements LiquidCommand {
     int h = s.shapes().gridHeight();
     int w = s.shapes().gridWidth();
     int[][] codes;
-    try (ImageTokenizer vqgan = vqgan(s)) {
+    try (ImageTokenizer vqgan = models.vqgan(s)) {
       int f = vqgan.downsampleFactor();
       RgbImage image = Images.read(file);
       RgbImage input = h == w
@@ -169,15 +165,5 @@ public final class GenerateRecipe implements LiquidCommand {
     String text = model.tokenizer.decode(ids, true);
     invocation.out().println(text);
     AtomicFiles.writeString(s.out().resolve(name), text + "\n");
-  }
-
-  private ImageTokenizer vqgan(GenerateSettings s) {
-    Path dir = s.imageTokenizer().orElseThrow(() -> new UserError(
-        "generate.image-tokenizer is empty: set it to the VQGAN folder (config.json + weights)"));
-    ImageTokenizerFactory factory = imageTokenizers.get("vqgan");
-    if (factory == null) {
-      throw new UserError("no image tokenizer of kind vqgan is registered (registered: " + imageTokenizers.keySet() + ")");
-    }
-    return factory.load(dir);
   }
 }

@@ -1,29 +1,37 @@
 package io.liquidj.recipes.model;
 
+import io.liquidj.framework.UserError;
 import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneSettings;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.backbone.ModelConfig;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.backbone.VocabularyExtension;
+import io.liquidj.framework.generate.GenerateSettings;
+import io.liquidj.framework.tokenizer.ImageTokenizer;
+import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.tokenizers.text.ChatFormat;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * What the training, evaluation and generation recipes build their model from: the registered backbone
- * families and text tokenizers, one injected object.
+ * families, text tokenizers and image tokenizers, one injected object.
  */
 public final class LiquidModels {
   private final Backbones backbones;
   private final TextTokenizers tokenizers;
+  private final Map<String, ImageTokenizerFactory> imageTokenizers;
 
   @Inject
-  public LiquidModels(Backbones backbones, TextTokenizers tokenizers) {
+  public LiquidModels(Backbones backbones, TextTokenizers tokenizers,
+      Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.backbones = backbones;
     this.tokenizers = tokenizers;
+    this.imageTokenizers = imageTokenizers;
   }
 
   /**
@@ -47,5 +55,16 @@ public final class LiquidModels {
   /** The chat template of the tokenizer in {@code tokenizerDir}. */
   public ChatFormat chatFormat(Path tokenizerDir) {
     return tokenizers.chatFormat(tokenizerDir);
+  }
+
+  /** The VQGAN in {@code generate.image-tokenizer}, which turns generated codes into images and images into codes. */
+  public ImageTokenizer vqgan(GenerateSettings settings) {
+    Path dir = settings.imageTokenizer().orElseThrow(() -> new UserError(
+        "generate.image-tokenizer is empty: set it to the VQGAN folder (config.json + weights)"));
+    ImageTokenizerFactory factory = imageTokenizers.get("vqgan");
+    if (factory == null) {
+      throw new UserError("no image tokenizer of kind vqgan is registered (registered: " + imageTokenizers.keySet() + ")");
+    }
+    return factory.load(dir);
   }
 }
