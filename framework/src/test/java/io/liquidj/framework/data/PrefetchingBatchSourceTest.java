@@ -5,49 +5,41 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.liquidj.framework.train.TestBatches;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class PrefetchingBatchSourceTest {
-  /** Batch k holds the value k everywhere; the position is the next k. */
-  private static final class Counting implements BatchSource {
-    /** Read by the test thread while the prefetch thread advances it. */
-    private volatile int next;
+  /**
+   * The wrapped source ({@link TestBatches#indexed}): batch k holds the value k everywhere; the position is the
+   * next k.
+   */
+  private static final class Counting {
+    /** How many batches the prefetch thread has taken; read by the test thread while that thread advances. */
+    private volatile long taken;
     private final CountDownLatch secondBatchStarted = new CountDownLatch(1);
     private volatile boolean failAtThree;
+    private final BatchSource source = TestBatches.indexed(this::batch);
 
-    @Override
-    public Batch next() {
-      if (next == 1) {
+    private Batch batch(long k) {
+      if (k == 1) {
         secondBatchStarted.countDown();
       }
-      if (failAtThree && next == 3) {
+      if (failAtThree && k == 3) {
         throw new IllegalStateException("shard 3 is damaged");
       }
-      int k = next++;
-      return new Batch(1, 2, new int[] {k, k}, new int[] {k, k}, new int[] {0, 1}, new int[] {1, 1},
+      taken = k + 1;
+      int v = Math.toIntExact(k);
+      return new Batch(1, 2, new int[] {v, v}, new int[] {v, v}, new int[] {0, 1}, new int[] {1, 1},
           new float[] {1, 1});
     }
-
-    @Override
-    public String position() {
-      return Integer.toString(next);
-    }
-
-    @Override
-    public void seek(String position) {
-      next = Integer.parseInt(position);
-    }
-
-    @Override
-    public void close() {}
   }
 
   @Test
   void handsOutTheWrappedSourcesBatchesInOrderWithThePositionAfterTheLastHandedOut() throws InterruptedException {
     Counting counting = new Counting();
-    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting)) {
+    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting.source)) {
       assertEquals("0", source.position());
       for (int k = 0; k < 5; k++) {
         assertArrayEquals(new int[] {k, k}, source.next().inputIds());
@@ -64,7 +56,7 @@ class PrefetchingBatchSourceTest {
   /** Waits until the prefetch thread has taken {@code batches} batches from the wrapped source. */
   private static void awaitPrepared(Counting counting, int batches) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (counting.next < batches) {
+    while (counting.taken < batches) {
       assertTrue(System.nanoTime() < deadline, "batch " + (batches - 1) + " was never prepared");
       Thread.sleep(1);
     }
@@ -73,7 +65,7 @@ class PrefetchingBatchSourceTest {
   @Test
   void preparesTheNextBatchWhileTheCallerHoldsTheCurrentOne() throws InterruptedException {
     Counting counting = new Counting();
-    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting)) {
+    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting.source)) {
       source.next();
       assertTrue(counting.secondBatchStarted.await(10, TimeUnit.SECONDS),
           "the second batch was not started before the caller asked for it");
@@ -84,7 +76,7 @@ class PrefetchingBatchSourceTest {
   void anErrorOfTheWrappedSourceSurfacesAtTheBatchItConcerns() {
     Counting counting = new Counting();
     counting.failAtThree = true;
-    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting)) {
+    try (PrefetchingBatchSource source = new PrefetchingBatchSource(counting.source)) {
       for (int k = 0; k < 3; k++) {
         source.next();
       }
