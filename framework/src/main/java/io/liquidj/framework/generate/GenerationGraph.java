@@ -109,13 +109,10 @@ public final class GenerationGraph {
 
   private void buildImage(Ops g, SamplingLoop loop, MultimodalVocabulary v, PromptTemplates t, Shapes shapes,
       SamplingSettings defaults, VariableStore store, CodesToPixels codesToPixels) {
-    Placeholder<TInt32> ids = ids(g, "prompt_ids");
-    Operand<TInt32> mask = mask(g, "prompt_mask", ids);
-    SamplingInputs inputs = samplingInputs(g, defaults);
-    Operand<TInt32> n = rows(g, ids);
-    SamplingInputs sampling = perRow(g, inputs, n);
+    PromptInputs in = promptInputs(g, defaults);
+    Operand<TInt32> n = in.rows();
     Prompt cond = Prompt.concat(g, List.of(
-        Prompt.constant(g, t.imagePrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.imageSuffix(), n)));
+        Prompt.constant(g, t.imagePrefix(), n), in.prompt(), Prompt.constant(g, t.imageSuffix(), n)));
     Prompt uncond = Prompt.constant(g, t.unconditional(), n);
     Prompt both = Prompt.stackRows(g, cond, uncond);
     Operand<TInt32> gridHeight = g.withName("grid_height").placeholderWithDefault(
@@ -124,16 +121,16 @@ public final class GenerationGraph {
         g.constant(shapes.gridWidth()), Shape.unknown());
     Operand<TInt32> h = gridSide(g, gridHeight, "grid_height");
     Operand<TInt32> w = gridSide(g, gridWidth, "grid_width");
-    SamplingLoop.Output out = loop.decode(g, both.ids(), both.mask(), sampling, new SamplingLoop.Spec(
+    SamplingLoop.Output out = loop.decode(g, both.ids(), both.mask(), in.samplingPerRow(), new SamplingLoop.Spec(
         GENERATE_IMAGE, shapes.gridHeight() * shapes.gridWidth(), true, v.imageCodeOffset(),
         v.imageCodeOffset() + v.numImageCodes(), new int[0]), g.math.mul(h, w));
     Operand<TInt32> imageCodes = g.withName("codes").math.sub(out.tokens(), g.constant(v.imageCodeOffset()));
     Operand<TString> png = codesToPixels == null ? null : g.withName(PNG_BYTES).identity(PngGraph.encode(g,
         codesToPixels.decode(g.withSubScope("decode"), store.weights(), imageCodes, h, w)));
     for (String key : List.of(Signature.DEFAULT_KEY, GENERATE_IMAGE)) {
-      Signature.Builder b = Signature.builder().key(key).input("prompt_ids", ids);
+      Signature.Builder b = Signature.builder().key(key).input("prompt_ids", in.ids());
       if (key.equals(GENERATE_IMAGE)) {
-        withSampling(b.input("prompt_mask", mask), inputs, true)
+        withSampling(b.input("prompt_mask", in.mask()), in.sampling(), true)
             .input("grid_height", gridHeight).input("grid_width", gridWidth);
       }
       b.output("codes", imageCodes);
@@ -173,21 +170,18 @@ public final class GenerationGraph {
 
   private void buildText(Ops g, SamplingLoop loop, PromptTemplates t, Shapes shapes, SamplingSettings defaults,
       int[] stops, int textEnd, boolean isDefault) {
-    Placeholder<TInt32> ids = ids(g, "prompt_ids");
-    Operand<TInt32> mask = mask(g, "prompt_mask", ids);
-    SamplingInputs inputs = samplingInputs(g, defaults);
-    Operand<TInt32> n = rows(g, ids);
-    SamplingInputs sampling = perRow(g, inputs, n);
+    PromptInputs in = promptInputs(g, defaults);
+    Operand<TInt32> n = in.rows();
     Prompt prompt = Prompt.concat(g, List.of(
-        Prompt.constant(g, t.textPrefix(), n), new Prompt(ids, mask), Prompt.constant(g, t.textSuffix(), n)));
-    SamplingLoop.Output out = loop.decode(g, prompt.ids(), prompt.mask(), sampling,
+        Prompt.constant(g, t.textPrefix(), n), in.prompt(), Prompt.constant(g, t.textSuffix(), n)));
+    SamplingLoop.Output out = loop.decode(g, prompt.ids(), prompt.mask(), in.samplingPerRow(),
         new SamplingLoop.Spec(GENERATE_TEXT, shapes.maxNewTokens(), false, 0, textEnd, stops));
     Operand<TInt32> tokens = g.withName("tokens").identity(out.tokens());
     Operand<TInt32> lengths = g.withName("lengths").identity(out.lengths());
     for (String key : isDefault ? List.of(Signature.DEFAULT_KEY, GENERATE_TEXT) : List.of(GENERATE_TEXT)) {
-      Signature.Builder b = Signature.builder().key(key).input("prompt_ids", ids);
+      Signature.Builder b = Signature.builder().key(key).input("prompt_ids", in.ids());
       if (key.equals(GENERATE_TEXT)) {
-        withSampling(b.input("prompt_mask", mask), inputs, false);
+        withSampling(b.input("prompt_mask", in.mask()), in.sampling(), false);
       }
       signatures.add(b.output("tokens", tokens).output("lengths", lengths).methodName(PREDICT).build());
     }
@@ -218,6 +212,14 @@ public final class GenerationGraph {
       s.add(id);
     }
     return s.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static PromptInputs promptInputs(Ops g, SamplingSettings defaults) {
+    Placeholder<TInt32> ids = ids(g, "prompt_ids");
+    Operand<TInt32> mask = mask(g, "prompt_mask", ids);
+    SamplingInputs sampling = samplingInputs(g, defaults);
+    Operand<TInt32> rows = rows(g, ids);
+    return new PromptInputs(ids, mask, sampling, rows, perRow(g, sampling, rows));
   }
 
   private static Placeholder<TInt32> ids(Ops g, String name) {
@@ -267,6 +269,17 @@ public final class GenerationGraph {
   private static Signature.Builder withSampling(Signature.Builder b, SamplingInputs s, boolean guided) {
     b.input("seed", s.seed()).input("temperature", s.temperature()).input("top_k", s.topK()).input("top_p", s.topP());
     return guided ? b.input("guidance_scale", s.guidanceScale()) : b;
+  }
+
+  /**
+   * The inputs of a call that starts from a prompt ({@code generate_image}, {@code generate_text}): {@code prompt_ids}
+   * [n,L] and {@code prompt_mask}, the sampling inputs as the signature takes them and as one value per row, and n.
+   */
+  private record PromptInputs(Placeholder<TInt32> ids, Operand<TInt32> mask, SamplingInputs sampling,
+      Operand<TInt32> rows, SamplingInputs samplingPerRow) {
+    Prompt prompt() {
+      return new Prompt(ids, mask);
+    }
   }
 
   /** Token ids and their mask [n,L] int32. */
