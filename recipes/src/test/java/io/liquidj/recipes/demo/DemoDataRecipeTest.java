@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,18 +19,26 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoDataRecipeTest {
   @TempDir Path dir;
 
+  /** The records of a JSONL file the demo data wrote, one a line. */
+  private static List<JsonNode> records(Path jsonl) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> records = new ArrayList<>();
+    for (String line : Files.readAllLines(jsonl)) {
+      records.add(json.readTree(line));
+    }
+    return records;
+  }
+
   @Test
   void heldOutScenesAreCombinationsNeverSeenInTraining() throws Exception {
     DemoDataRecipe.DemoSettings s = new DemoDataRecipe.DemoSettings(dir, 3, 32, 2000, 2, 10, 48);
     DemoDataRecipe.write(s);
-    ObjectMapper json = new ObjectMapper();
     Set<String> training = new HashSet<>();
-    for (String line : Files.readAllLines(s.dataDir().resolve("pairs.jsonl"))) {
-      training.add(json.readTree(line).get("caption").asText());
+    for (JsonNode pair : records(s.dataDir().resolve("pairs.jsonl"))) {
+      training.add(pair.get("caption").asText());
     }
     Set<String> heldout = new HashSet<>();
-    for (String line : Files.readAllLines(s.dataDir().resolve("heldout.jsonl"))) {
-      JsonNode o = json.readTree(line);
+    for (JsonNode o : records(s.dataDir().resolve("heldout.jsonl"))) {
       heldout.add(o.get("caption").asText());
       assertFalse(training.contains(o.get("caption").asText()), o.toString());
     }
@@ -38,11 +49,9 @@ class DemoDataRecipeTest {
   void jitteredTrainingImagesDifferYetStillShowTheirCaption() throws Exception {
     DemoDataRecipe.DemoSettings s = new DemoDataRecipe.DemoSettings(dir, 3, 32, 300, 1, 0, 48);
     DemoDataRecipe.write(s);
-    ObjectMapper json = new ObjectMapper();
     Set<String> captions = new HashSet<>();
     Set<String> pictures = new HashSet<>();
-    for (String line : Files.readAllLines(s.dataDir().resolve("pairs.jsonl"))) {
-      JsonNode pair = json.readTree(line);
+    for (JsonNode pair : records(s.dataDir().resolve("pairs.jsonl"))) {
       String caption = pair.get("caption").asText();
       java.awt.image.BufferedImage image =
           javax.imageio.ImageIO.read(s.dataDir().resolve(pair.get("image").asText()).toFile());
