@@ -166,11 +166,6 @@ public final class SafetensorsFile implements TensorReader {
     }
   }
 
-  /** The file. */
-  public Path path() {
-    return path;
-  }
-
   /** The header's {@code __metadata__}. */
   public Map<String, String> metadata() {
     return metadata;

@@ -93,11 +93,6 @@ public final class TorchCheckpoint implements TensorReader {
     return tensors;
   }
 
-  /** The file. */
-  public Path path() {
-    return path;
-  }
-
   @Override
   public List<String> names() {
     return List.copyOf(tensors.keySet());
