@@ -42,16 +42,18 @@ public final class TrainVqRecipe implements LiquidCommand {
     AtomicFiles.removeLeftoversOf(s.out());
     AtomicFiles.checkReplaceable(s.out(), "vqgan.train.output-dir", "vqgan.train.overwrite", s.overwrite());
     List<RgbImage> images = loadImages(s.images(), s.architecture().resolution());
-    invocation.out().printf("train-vq: %d images of %dx%d from %s; %d steps of %d%n", images.size(),
-        s.architecture().resolution(), s.architecture().resolution(), s.images(), s.steps(), s.batchSize());
+    int size = s.architecture().resolution();
+    invocation.out().printf("train-vq: %d images of %dx%d from %s; %d steps of %d%s%n", images.size(), size, size,
+        s.images(), s.steps(), s.batchSize(), s.cropSize() == size ? "" : " random " + s.cropSize() + "x" + s.cropSize() + " crops");
 
     Random order = new Random(s.seed());
-    try (VqganTraining training = new VqganTraining(s.architecture(), s.lossWeights(), optimizer, s.seed())) {
+    try (VqganTraining training = new VqganTraining(s.architecture(), s.cropSize(), s.lossWeights(), optimizer, s.seed())) {
       long start = System.nanoTime();
       for (int step = 1; step <= s.steps(); step++) {
         List<RgbImage> batch = new ArrayList<>();
         for (int i = 0; i < s.batchSize(); i++) {
-          batch.add(images.get(order.nextInt(images.size())));
+          batch.add(randomCrop(images.get(order.nextInt(images.size())), s.cropSize(),
+              s.architecture().downsampleFactor(), order));
         }
         VqganTraining.StepResult r = training.step(Images.toBatch(batch), (float) s.lr(), step);
         if (!Float.isFinite(r.total())) {
@@ -67,6 +69,21 @@ public final class TrainVqRecipe implements LiquidCommand {
     }
     invocation.out().printf("train-vq: wrote %s (config.json, model.safetensors)%n", s.out());
     return 0;
+  }
+
+  /**
+   * A {@code crop}-pixel square of {@code image} at a random offset that is a multiple of {@code factor} (so its
+   * patches are the patches the tokenizer sees in the whole image), or the image itself when it is that size.
+   * Taming's VQGAN, whose architecture this is, trains on random crops too: a code must then describe its patch
+   * in whatever surroundings it appears, not the whole picture.
+   */
+  static RgbImage randomCrop(RgbImage image, int crop, int factor, Random random) {
+    if (crop == image.width() && crop == image.height()) {
+      return image;
+    }
+    int x = random.nextInt((image.width() - crop) / factor + 1) * factor;
+    int y = random.nextInt((image.height() - crop) / factor + 1) * factor;
+    return image.crop(x, y, crop, crop);
   }
 
   /** Every image under {@code dir}, center-cropped to {@code size}; aspect ratios above 2 are skipped (Liquid's rule). */

@@ -141,4 +141,70 @@ class TrainVqRecipeTest {
         && stderr.toString().contains("vqgan.train.overwrite=true"), stderr.toString());
     assertTrue(Files.isRegularFile(weights));
   }
+
+  @Test
+  void randomCropsAreSquaresOfTheImageAtOffsetsOnTheCodeGrid() {
+    // Each pixel holds its own coordinates, so a crop shows where it was taken.
+    byte[] rgb = new byte[32 * 32 * 3];
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        rgb[(y * 32 + x) * 3] = (byte) x;
+        rgb[(y * 32 + x) * 3 + 1] = (byte) y;
+      }
+    }
+    RgbImage image = new RgbImage(32, 32, rgb);
+    java.util.Set<String> offsets = new java.util.TreeSet<>();
+    java.util.Random random = new java.util.Random(0);
+    for (int i = 0; i < 500; i++) {
+      RgbImage crop = TrainVqRecipe.randomCrop(image, 16, 4, random);
+      assertEquals(16, crop.width());
+      assertEquals(16, crop.height());
+      int x0 = crop.get(0, 0, 0);
+      int y0 = crop.get(0, 0, 1);
+      assertEquals(x0 + 15, crop.get(15, 15, 0));
+      assertEquals(y0 + 15, crop.get(15, 15, 1));
+      offsets.add(x0 + "," + y0);
+    }
+    // Offsets 0, 4, ..., 16 on each axis: all 25 are drawn, none off the grid.
+    assertEquals(25, offsets.size(), offsets.toString());
+    assertTrue(offsets.stream().allMatch(o -> Arrays.stream(o.split(",")).mapToInt(Integer::parseInt)
+        .allMatch(v -> v % 4 == 0 && v <= 16)), offsets.toString());
+    assertTrue(image == TrainVqRecipe.randomCrop(image, 32, 4, random), "a crop of the whole image is the image");
+  }
+
+  @Test
+  void trainingOnCropsWritesATokenizerForTheWholeImageSize() throws Exception {
+    Path images = tmp.resolve("images");
+    int[][] colors = {{255, 0, 0}, {0, 0, 255}, {0, 200, 0}, {240, 240, 240}};
+    for (int i = 0; i < 4; i++) {
+      int[] left = colors[i];
+      int[] right = colors[(i + 1) % 4];
+      Images.write(RgbImage.filled(4, 8, left[0], left[1], left[2])
+          .pasteOnto(RgbImage.filled(8, 8, right[0], right[1], right[2]), 0, 0), images.resolve("im" + i + ".png"));
+    }
+    Path out = tmp.resolve("vq");
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    assertEquals(0, trainVq(stdout, stderr, "vqgan.train.images=" + images, "vqgan.train.output-dir=" + out,
+        "vqgan.train.steps=2", "vqgan.train.batch-size=4", "vqgan.train.image-size=8", "vqgan.train.crop-size=4",
+        "vqgan.train.ch-mult=[1]", "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16", "vqgan.train.log-every=1"),
+        stderr.toString());
+    assertTrue(stdout.toString().contains("4 images of 8x8") && stdout.toString().contains("random 4x4 crops"),
+        stdout.toString());
+    assertEquals(8, new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("config.json").toFile())
+        .path("ddconfig").path("resolution").asInt()); // the images' size, not the crops'
+    try (VqganTokenizer vq = VqganTokenizer.load(out)) {
+      assertEquals(64, vq.encode(Images.toBatch(List.of(Images.read(images.resolve("im0.png")))))[0].length);
+    }
+  }
+
+  @Test
+  void aCropSizeOffTheCodeGridIsRefusedNamingTheKey() {
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    int rc = trainVq(new ByteArrayOutputStream(), stderr, "vqgan.train.images=" + tmp, "vqgan.train.output-dir=" + tmp.resolve("vq"),
+        "vqgan.train.image-size=32", "vqgan.train.crop-size=18", "vqgan.train.ch-mult=[1,2,2]");
+    assertEquals(2, rc);
+    assertTrue(stderr.toString().contains("crop-size") && stderr.toString().contains("multiple of the downsample factor 4"),
+        stderr.toString());
+  }
 }

@@ -11,9 +11,11 @@ import java.nio.file.Path;
  * @param out output tokenizer folder
  * @param overwrite whether {@code out} may replace a folder liquidj did not write
  * @param architecture the model to train (resolution = image size)
+ * @param cropSize side of the random square crop each training step takes of each image (offsets at
+ *     multiples of the downsample factor), or the image size itself: whole images
  */
 public record VqganTrainSettings(Path images, Path out, boolean overwrite, int steps, int batchSize, double lr,
-    VqganTraining.LossWeights lossWeights, int logEvery, long seed, VqganConfig architecture) {
+    VqganTraining.LossWeights lossWeights, int logEvery, long seed, VqganConfig architecture, int cropSize) {
 
   /** Reads and validates {@code vqgan.train}; errors name the key and its origin. */
   public static VqganTrainSettings from(Config c) {
@@ -36,6 +38,13 @@ public record VqganTrainSettings(Path images, Path out, boolean overwrite, int s
     if (imageSize % factor != 0) {
       throw ConfigReads.bad(c, "image-size", "must be a multiple of the downsample factor " + factor + ", got " + imageSize);
     }
+    int cropSize = ConfigReads.nonNegativeInt(c, "crop-size");
+    if (cropSize == 0) {
+      cropSize = imageSize;
+    } else if (cropSize % factor != 0 || cropSize > imageSize) {
+      throw ConfigReads.bad(c, "crop-size", "must be 0 (whole images) or a multiple of the downsample factor " + factor
+          + " no larger than image-size " + imageSize + ", got " + cropSize);
+    }
     VqganConfig architecture;
     try {
       architecture = new VqganConfig(ConfigReads.positiveInt(c, "embed-dim"), ConfigReads.positiveInt(c, "n-embed"), ch, chMult,
@@ -54,6 +63,7 @@ public record VqganTrainSettings(Path images, Path out, boolean overwrite, int s
             ConfigReads.nonNegative(c, "beta")),
         ConfigReads.positiveInt(c, "log-every"),
         c.getLong("seed"),
-        architecture);
+        architecture,
+        cropSize);
   }
 }

@@ -56,10 +56,13 @@ public final class VqganTraining implements AutoCloseable {
   private final List<Op> updates;
   private final OptimizerSettings optimizer;
 
-  /** Training images are {@code config.resolution()} pixels square. */
-  public VqganTraining(VqganConfig config, LossWeights weights, OptimizerSettings optimizer, long seed) {
+  /**
+   * Training images are {@code imageSize} pixels square: crops of the {@code config.resolution()} images the
+   * tokenizer is for (the network is convolutional; its attention blocks stay where the config puts them).
+   */
+  public VqganTraining(VqganConfig config, int imageSize, LossWeights weights, OptimizerSettings optimizer, long seed) {
     this.model = new Vqgan(config);
-    this.imageSize = config.resolution();
+    this.imageSize = imageSize;
     this.optimizer = optimizer;
     Ops tf = Ops.create(graph);
     params = new VariableStore(tf);
