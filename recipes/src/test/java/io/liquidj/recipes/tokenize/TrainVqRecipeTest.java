@@ -47,33 +47,45 @@ class TrainVqRecipeTest {
     return (l1 + l2) / x.pixels().length;
   }
 
+  /** Trains a one-level VQGAN (no downsampling) on tmp/images into {@code out}; returns what it printed. */
+  private String trainTinyVq(Path out, String... overrides) {
+    List<String> args = new ArrayList<>(List.of("vqgan.train.images=" + tmp.resolve("images"),
+        "vqgan.train.output-dir=" + out, "vqgan.train.batch-size=4", "vqgan.train.image-size=8",
+        "vqgan.train.ch-mult=[1]", "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16"));
+    args.addAll(List.of(overrides));
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    assertEquals(0, trainVq(stdout, stderr, args.toArray(String[]::new)), stderr.toString());
+    return stdout.toString();
+  }
+
+  /** Four 8x8 two-colour images (left and right halves) written to {@code dir} as im0.png ... im3.png. */
+  private static List<RgbImage> writeTwoColourImages(Path dir) throws java.io.IOException {
+    int[][] colors = {{255, 0, 0}, {0, 0, 255}, {0, 200, 0}, {240, 240, 240}};
+    List<RgbImage> images = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      int[] left = colors[i];
+      int[] right = colors[(i + 1) % 4];
+      RgbImage image = RgbImage.filled(4, 8, left[0], left[1], left[2])
+          .pasteOnto(RgbImage.filled(8, 8, right[0], right[1], right[2]), 0, 0);
+      images.add(image);
+      Images.write(image, dir.resolve("im" + i + ".png"));
+    }
+    return images;
+  }
+
   /**
    * A few seconds: four 8x8 two-colour images (left and right halves), 40 steps of a one-level VQGAN
    * (no downsampling: the smallest graph, whose construction dominates).
    */
   @Test
   void trainVqLowersTheReconstructionErrorAndWritesATokenizerThatReconstructsAsWell() throws Exception {
-    Path images = tmp.resolve("images");
-    int[][] colors = {{255, 0, 0}, {0, 0, 255}, {0, 200, 0}, {240, 240, 240}};
-    List<RgbImage> training = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      int[] left = colors[i];
-      int[] right = colors[(i + 1) % 4];
-      RgbImage image = RgbImage.filled(4, 8, left[0], left[1], left[2])
-          .pasteOnto(RgbImage.filled(8, 8, right[0], right[1], right[2]), 0, 0);
-      training.add(image);
-      Images.write(image, images.resolve("im" + i + ".png"));
-    }
+    List<RgbImage> training = writeTwoColourImages(tmp.resolve("images"));
     Path out = tmp.resolve("vq");
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    assertEquals(0, trainVq(stdout, stderr, "vqgan.train.images=" + images, "vqgan.train.output-dir=" + out,
-        "vqgan.train.steps=40", "vqgan.train.batch-size=4", "vqgan.train.image-size=8", "vqgan.train.ch-mult=[1]",
-        "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16", "vqgan.train.lr=5e-3", "vqgan.train.log-every=40"),
-        stderr.toString());
-    List<Double> reconstruction = LOG.matcher(stdout.toString()).results()
+    String stdout = trainTinyVq(out, "vqgan.train.steps=40", "vqgan.train.lr=5e-3", "vqgan.train.log-every=40");
+    List<Double> reconstruction = LOG.matcher(stdout).results()
         .map(r -> Double.parseDouble(r.group(3))).toList();
-    assertEquals(2, reconstruction.size(), stdout.toString()); // steps 1 and 40
+    assertEquals(2, reconstruction.size(), stdout); // steps 1 and 40
     assertTrue(reconstruction.get(1) < 0.5 * reconstruction.get(0), "reconstruction error should halve: " + stdout);
     try (VqganTokenizer vq = VqganTokenizer.load(out)) {
       ImageBatch batch = Images.toBatch(training);
@@ -175,22 +187,10 @@ class TrainVqRecipeTest {
   @Test
   void trainingOnCropsWritesATokenizerForTheWholeImageSize() throws Exception {
     Path images = tmp.resolve("images");
-    int[][] colors = {{255, 0, 0}, {0, 0, 255}, {0, 200, 0}, {240, 240, 240}};
-    for (int i = 0; i < 4; i++) {
-      int[] left = colors[i];
-      int[] right = colors[(i + 1) % 4];
-      Images.write(RgbImage.filled(4, 8, left[0], left[1], left[2])
-          .pasteOnto(RgbImage.filled(8, 8, right[0], right[1], right[2]), 0, 0), images.resolve("im" + i + ".png"));
-    }
+    writeTwoColourImages(images);
     Path out = tmp.resolve("vq");
-    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-    assertEquals(0, trainVq(stdout, stderr, "vqgan.train.images=" + images, "vqgan.train.output-dir=" + out,
-        "vqgan.train.steps=2", "vqgan.train.batch-size=4", "vqgan.train.image-size=8", "vqgan.train.crop-size=4",
-        "vqgan.train.ch-mult=[1]", "vqgan.train.embed-dim=8", "vqgan.train.n-embed=16", "vqgan.train.log-every=1"),
-        stderr.toString());
-    assertTrue(stdout.toString().contains("4 images of 8x8") && stdout.toString().contains("random 4x4 crops"),
-        stdout.toString());
+    String stdout = trainTinyVq(out, "vqgan.train.steps=2", "vqgan.train.crop-size=4", "vqgan.train.log-every=1");
+    assertTrue(stdout.contains("4 images of 8x8") && stdout.contains("random 4x4 crops"), stdout);
     assertEquals(8, new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("config.json").toFile())
         .path("ddconfig").path("resolution").asInt()); // the images' size, not the crops'
     try (VqganTokenizer vq = VqganTokenizer.load(out)) {
