@@ -9,20 +9,14 @@ import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.checkpoint.CheckpointManager;
 import io.liquidj.framework.checkpoint.TrainerState;
 import io.liquidj.framework.data.BatchSource;
-import io.liquidj.framework.metrics.ConsoleProgress;
-import io.liquidj.framework.metrics.MetricsLog;
-import io.liquidj.framework.metrics.TensorBoard;
-import io.liquidj.framework.metrics.Throughput;
 import io.liquidj.framework.optim.LoraWeights;
 import io.liquidj.framework.tf.VariableStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 import io.liquidj.framework.distributed.ClusterServer;
@@ -90,13 +84,9 @@ public final class TrainingRun implements AutoCloseable {
   private final Session session;
   private final TrainStep trainStep;
   private final CheckpointManager checkpoints;
-  private final TensorBoard tensorBoard;
-  private final MetricsLog metrics;
   private final long parameterCount;
-  private ConsoleProgress progress;
+  private final StepLog log;
   /** When this process ran its first step, and from which step: the ETA's pace. */
-  private long startNanos;
-  private int startStep = -1;
   private Path lastCheckpoint;
 
   /**
@@ -181,9 +171,8 @@ public final class TrainingRun implements AutoCloseable {
       trainStep = new TrainStep(session, trainGraph,
           settings.schedule().schedule(trainer.lr(), trainer.steps()), trainer, runOptions);
       checkpoints = new CheckpointManager(trainer.outputDir().resolve(RunFolder.CHECKPOINTS), trainer.keepLast());
-      tensorBoard = chief ? new TensorBoard(trainer.outputDir().resolve(RunFolder.TENSORBOARD)) : null;
-      metrics = chief ? new MetricsLog(trainer.outputDir().resolve(RunFolder.TENSORBOARD)) : null;
       parameterCount = backbone.parameters().stream().mapToLong(ParameterSpec::size).sum();
+      log = new StepLog(trainer, chief, parameterCount, out);
     } catch (IOException e) {
       closeQuietly();
       throw new UncheckedIOException(e);
@@ -336,14 +325,7 @@ public final class TrainingRun implements AutoCloseable {
    */
   public StepResult step(BatchSource source) throws IOException {
     TrainerSettings trainer = settings.trainer();
-    if (startStep < 0) {
-      startStep = trainStep.state().step();
-      startNanos = System.nanoTime();
-      // A carriage-return bar only on a terminal: in CI, under nohup or into a file, a plain line per log-every.
-      if (trainer.progressBar() && System.console() != null) {
-        progress = new ConsoleProgress("train", trainer.steps(), startStep);
-      }
-    }
+    log.startIfFirst(trainStep.state().step());
     StepResult r = collectively("step " + (trainStep.state().step() + 1), () -> trainStep.run(source));
     int done = r.step() + 1;
     if (!r.applied()) {
@@ -356,55 +338,11 @@ public final class TrainingRun implements AutoCloseable {
             + (lastCheckpoint == null ? "none" : lastCheckpoint));
       }
     }
-    if (progress != null) {
-      progress.update(done, r.loss(), r.tokensPerSecond());
-    }
-    if (done % trainer.logEvery() == 0 || done == trainer.steps()) {
-      log(r);
-    }
+    log.stepped(r);
     if (trainer.checkpointEvery() > 0 && done % trainer.checkpointEvery() == 0 && done < trainer.steps()) {
       checkpoint(source);
     }
     return r;
-  }
-
-  private void log(StepResult r) {
-    TrainerSettings trainer = settings.trainer();
-    long at = r.step() + 1;
-    Map<String, Double> values = new LinkedHashMap<>();
-    values.put("loss", r.loss());
-    if (trainer.zLossWeight() > 0) {
-      values.put("cross_entropy", r.crossEntropy()); // loss is cross-entropy + weight · z-loss
-    }
-    values.put("loss_text", r.textCrossEntropy());
-    values.put("loss_image", r.imageCrossEntropy());
-    // With weight 0 the z-loss is computed but not optimised: the tag says so.
-    values.put(trainer.zLossWeight() > 0 ? "z_loss" : "z_loss_monitor", r.zLoss());
-    values.put("lr", r.learningRate());
-    values.put("grad_norm", r.gradNorm());
-    values.put("tokens_per_second", r.tokensPerSecond());
-    if (trainer.peakFlops() > 0) {
-      values.put("mfu", Throughput.mfu(parameterCount, r.tokensPerSecond(), trainer.peakFlops()));
-    }
-    if (tensorBoard != null) { // task 0 only: the loss is the global batch's on every task
-      values.forEach((name, v) -> tensorBoard.scalar("train/" + name, at, v));
-      tensorBoard.flush();
-      metrics.write("train", at, values);
-    }
-    if (progress == null) {
-      double secondsPerStep = (System.nanoTime() - startNanos) / 1e9 / Math.max(1, at - startStep);
-      out.printf(Locale.ROOT, "step %d/%d loss %.4f (text %.4f image %.4f z %.3g) lr %.3g grad-norm %.3f "
-              + "%.0f tok/s%s ETA %s%n", at, trainer.steps(), r.loss(), r.textCrossEntropy(), r.imageCrossEntropy(),
-          r.zLoss(), r.learningRate(), r.gradNorm(), r.tokensPerSecond(),
-          values.containsKey("mfu") ? String.format(Locale.ROOT, " MFU %.1f%%", 100 * values.get("mfu")) : "",
-          duration(Math.round(secondsPerStep * (trainer.steps() - at))));
-    }
-  }
-
-  /** 0:42, 13:05, 2:03:00. */
-  private static String duration(long seconds) {
-    return seconds >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60)
-        : String.format(Locale.ROOT, "%d:%02d", seconds / 60, seconds % 60);
   }
 
   /**
@@ -506,18 +444,8 @@ public final class TrainingRun implements AutoCloseable {
   }
 
   private void closeQuietly() {
-    if (progress != null) {
-      progress.close();
-    }
-    if (metrics != null) {
-      try {
-        metrics.close();
-      } catch (IOException ignored) {
-        // every line was flushed when written
-      }
-    }
-    if (tensorBoard != null) {
-      tensorBoard.close();
+    if (log != null) {
+      log.close();
     }
     if (trainStep != null) {
       trainStep.close();
