@@ -23,6 +23,7 @@ import io.liquidj.recipes.tokenize.BenchVqCommand;
 import io.liquidj.recipes.tokenize.DetokenizeCommand;
 import io.liquidj.recipes.tokenize.TokenizeCommand;
 import io.liquidj.recipes.tokenize.TrainTokenizerCommand;
+import io.liquidj.recipes.tokenize.TrainPatchVqRecipe;
 import io.liquidj.recipes.tokenize.TrainVqRecipe;
 import io.liquidj.recipes.tokenize.VqCommand;
 import io.liquidj.recipes.train.BenchLoadCommand;
@@ -46,6 +47,7 @@ public final class RecipesModule extends AbstractModule {
     commands.addBinding("bench-tokenize").to(BenchTokenizeCommand.class);
     commands.addBinding("vq").to(VqCommand.class);
     commands.addBinding("train-vq").to(TrainVqRecipe.class);
+    commands.addBinding("train-patch-vq").to(TrainPatchVqRecipe.class);
     commands.addBinding("bench-vq").to(BenchVqCommand.class);
     // data/
     commands.addBinding("prepare").to(PrepareRecipe.class);

@@ -103,8 +103,8 @@ class ConfFilesTest {
         assertEquals(training.trainer().seqLen(), DataSettings.from(config.getConfig("data")).maxLength(), name);
         assertEquals(128, training.trainer().imageCodes(), name);
       }
-      if (name.equals("demo-vq.conf")) { // train-vq.conf leaves vqgan.train.images to the command line
-        io.liquidj.tokenizers.vqgan.VqganTrainSettings.from(config.getConfig("vqgan.train"));
+      if (name.equals("demo-vq.conf")) {
+        io.liquidj.tokenizers.patchvq.PatchVqTrainSettings.from(config.getConfig("patch-vq.train"));
       }
       if (name.equals("demo-report.conf") || name.equals("demo-export.conf")
           || name.equals("generate.conf") || name.equals("export.conf")) {

@@ -64,5 +64,15 @@ public final class TestTokenizers extends AbstractModule {
     public ImageTokenizer load(Path d) {
       return new AverageColourQuantizer();
     }
+
+    @Override
+    public io.liquidj.framework.tokenizer.CodesToPixels decoder(Path d) {
+      throw new UnsupportedOperationException("test-quantizer has no graph decoder");
+    }
+
+    @Override
+    public io.liquidj.framework.safetensors.TensorReader openWeights(Path d) {
+      throw new UnsupportedOperationException("test-quantizer has no weights");
+    }
   }
 }

@@ -8,5 +8,6 @@ public final class TokenizersModule extends AbstractModule {
   protected void configure() {
     install(new io.liquidj.tokenizers.text.TextTokenizersModule());
     install(new io.liquidj.tokenizers.vqgan.VqganModule());
+    install(new io.liquidj.tokenizers.patchvq.PatchVqModule());
   }
 }

@@ -13,7 +13,7 @@ import java.util.List;
  * @param texts text-only JSONL files
  * @param tokenizer folder with the backbone's {@code tokenizer.json}
  * @param imageTokenizer folder of the image tokenizer (empty when there are no pairs)
- * @param imageTokenizerKind registered image tokenizer kind ({@code vqgan})
+ * @param imageTokenizerKind registered image tokenizer kind ({@code vqgan}), or empty: the one the folder names
  * @param imageSize side of the square images given to the image tokenizer; with {@code keepAspectRatio}, the side of
  *     the pixel budget (at most imageSize² pixels)
  * @param keepAspectRatio whether images keep their aspect ratio ({@code aspect-ratio = keep}: the reference's

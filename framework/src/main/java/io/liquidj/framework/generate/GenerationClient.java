@@ -50,7 +50,7 @@ public final class GenerationClient {
 
   /**
    * Image codes [n][h·w] and the images as PNG bytes, decoded in the graph (a graph built with a
-   * {@link CodesToPixels}, e.g. an export with the VQGAN included).
+   * {@link io.liquidj.framework.tokenizer.CodesToPixels}, e.g. an export with the VQGAN included).
    */
   public Images generateImagePngs(int[][] prompts, SamplingSettings s) {
     return pngs(prompts, withDefaultGrid(sampling(s, true)));

@@ -5,6 +5,7 @@ import io.liquidj.framework.backbone.ForwardInputs;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
 import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.tf.VariableStore;
+import io.liquidj.framework.tokenizer.CodesToPixels;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;

@@ -9,13 +9,13 @@ import io.liquidj.framework.data.PrepareCounts;
 import io.liquidj.framework.data.PrepareSettings;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
+import io.liquidj.framework.tokenizer.ImageTokenizers;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.TreeSet;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -31,12 +31,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
     configSections = {"data", "tokenizer"})
 public final class PrepareRecipe implements LiquidCommand {
   private final TextTokenizers textTokenizers;
-  private final Map<String, ImageTokenizerFactory> imageTokenizers;
+  private final ImageTokenizers imageTokenizers;
 
   @Inject
   PrepareRecipe(TextTokenizers textTokenizers, Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.textTokenizers = textTokenizers;
-    this.imageTokenizers = imageTokenizers;
+    this.imageTokenizers = new ImageTokenizers(imageTokenizers);
   }
 
   @Override
@@ -74,12 +74,13 @@ public final class PrepareRecipe implements LiquidCommand {
     return 0;
   }
 
+  /** The image tokenizer in data.prepare.image-tokenizer: of data.prepare.image-tokenizer-kind, else the kind its config.json names. */
   private ImageTokenizer loadImageTokenizer(PrepareSettings settings) {
-    ImageTokenizerFactory factory = imageTokenizers.get(settings.imageTokenizerKind());
-    if (factory == null) {
-      throw new UserError("data.prepare.image-tokenizer-kind \"" + settings.imageTokenizerKind()
-          + "\" is not registered (known: " + new TreeSet<>(imageTokenizers.keySet()) + ")");
+    String key = "data.prepare.image-tokenizer";
+    Path dir = settings.imageTokenizer();
+    if (settings.imageTokenizerKind().isEmpty()) {
+      return imageTokenizers.load(dir, key);
     }
-    return factory.load(settings.imageTokenizer());
+    return imageTokenizers.factory(settings.imageTokenizerKind(), dir, "data.prepare.image-tokenizer-kind").load(dir);
   }
 }

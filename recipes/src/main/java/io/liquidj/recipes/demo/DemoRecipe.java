@@ -24,7 +24,7 @@ import java.util.Set;
  *
  * <ol>
  *   <li>{@code demo-data}: synthetic shapes (image–caption pairs), a text corpus, held-out scenes;
- *   <li>{@code train-vq conf/recipes/demo-vq.conf}: a small VQ image tokenizer;
+ *   <li>{@code train-patch-vq conf/recipes/demo-vq.conf}: a patch VQ image tokenizer (k-means over 4×4 patches);
  *   <li>{@code train-tokenizer}: a small byte-level BPE on the captions and texts;
  *   <li>{@code prepare conf/recipes/demo-prepare.conf}: captions and images to token shards;
  *   <li>{@code train conf/recipes/demo-train.conf}: a small Llama-shaped model, vocabulary extended;
@@ -36,7 +36,7 @@ import java.util.Set;
 @CommandHelp(
     summary = "Run the whole pipeline on a tiny synthetic task on CPU: data, VQ, BPE, prepare, train, generate, judge, export",
     examples = {"./liquid demo",
-        "./liquid demo demo.output-dir=/tmp/demo demo.stages=[demo-data,train-vq]"},
+        "./liquid demo demo.output-dir=/tmp/demo demo.stages=[demo-data,train-patch-vq]"},
     configSections = {"demo"})
 public final class DemoRecipe implements LiquidCommand {
   private final Map<String, Provider<LiquidCommand>> commands;
@@ -54,7 +54,7 @@ public final class DemoRecipe implements LiquidCommand {
     String out = outDir.toString();
     return List.of(
         new Stage("demo-data", null, List.of()),
-        new Stage("train-vq", "demo-vq.conf", List.of()),
+        new Stage("train-patch-vq", "demo-vq.conf", List.of()),
         new Stage("train-tokenizer", null, List.of("train-tokenizer.output-dir=" + out + "/tokenizer",
             "train-tokenizer.vocab-size=" + vocabSize, "train-tokenizer.inputs=[\"" + out + "/data/pairs.jsonl\", \""
                 + out + "/data/text.jsonl\", \"" + out + "/data/templates.jsonl\"]")),

@@ -73,7 +73,7 @@ public final class DemoReportRecipe implements LiquidCommand {
     Path samples = demo.outDir().resolve("samples");
     Files.createDirectories(samples);
     try (GenerationModel model = GenerationModel.open(BackboneSettings.from(config), models, s, false);
-        ImageTokenizer vq = models.vqgan(s)) {
+        ImageTokenizer vq = models.imageTokenizer(s)) {
       int h = s.shapes().gridHeight();
       int w = s.shapes().gridWidth();
 

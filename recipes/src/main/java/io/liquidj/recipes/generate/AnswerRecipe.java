@@ -83,11 +83,11 @@ public final class AnswerRecipe implements LiquidCommand {
     int w = s.shapes().gridWidth();
     long start = System.nanoTime();
     try (GenerationModel model = GenerationModel.open(backbone, models, s, false);
-        ImageTokenizer vqgan = models.vqgan(s);
+        ImageTokenizer vq = models.imageTokenizer(s);
         BufferedWriter out = Files.newBufferedWriter(answersFile, StandardCharsets.UTF_8,
             StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       model.requireImages();
-      int f = vqgan.downsampleFactor();
+      int f = vq.downsampleFactor();
       for (int from = 0; from < todo.size(); from += batch.batchSize()) {
         List<Question> part = todo.subList(from, Math.min(todo.size(), from + batch.batchSize()));
         List<RgbImage> inputs = new ArrayList<>();
@@ -100,7 +100,7 @@ public final class AnswerRecipe implements LiquidCommand {
           questions[i] = model.tokenizer.encode(model.message(q.text()), false);
           model.requireCaptionFits(questions[i]);
         }
-        int[][] codes = vqgan.encode(Images.toBatch(inputs));
+        int[][] codes = vq.encode(Images.toBatch(inputs));
         int[][] answers = model.client().caption(codes, questions, s.textSampling());
         for (int i = 0; i < part.size(); i++) {
           String text = model.tokenizer.decode(answers[i], true).strip();

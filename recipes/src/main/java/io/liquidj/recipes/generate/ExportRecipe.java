@@ -11,7 +11,6 @@ import io.liquidj.framework.generate.ServingContract;
 import io.liquidj.framework.io.AtomicFiles;
 import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.recipes.model.LiquidModels;
-import io.liquidj.tokenizers.vqgan.VqganConfig;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.util.List;
@@ -44,7 +43,7 @@ public final class ExportRecipe implements LiquidCommand {
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    GenerateSettings generate = GenerationModel.settings(invocation.config());
+    GenerateSettings generate = GenerationModel.settings(invocation.config(), models);
     ExportSettings export = ExportSettings.from(invocation.config().getConfig("export"));
     AtomicFiles.removeLeftoversOf(export.dir());
     AtomicFiles.checkReplaceable(export.dir(), "export.output-dir", "export.overwrite", export.overwrite());
@@ -64,9 +63,10 @@ public final class ExportRecipe implements LiquidCommand {
     return 0;
   }
 
-  /** Pixels per code side of the VQGAN in the export, 0 without one (codes only). */
-  private static int downsampleFactor(GenerateSettings generate) {
+  /** Pixels per code side of the image tokenizer in the export, 0 without one (codes only). */
+  private int downsampleFactor(GenerateSettings generate) {
     return generate.imageTokenizer()
-        .map(dir -> VqganConfig.read(dir.resolve("config.json")).downsampleFactor()).orElse(0);
+        .map(dir -> models.imageTokenizers().decoder(dir, LiquidModels.GENERATE_IMAGE_TOKENIZER).downsampleFactor())
+        .orElse(0);
   }
 }

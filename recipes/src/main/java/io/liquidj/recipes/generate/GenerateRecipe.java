@@ -49,7 +49,7 @@ public final class GenerateRecipe implements LiquidCommand {
 
   @Override
   public int run(Invocation invocation) throws Exception {
-    GenerateSettings s = GenerationModel.settings(invocation.config());
+    GenerateSettings s = GenerationModel.settings(invocation.config(), models);
     try (GenerationModel model = GenerationModel.open(
         BackboneSettings.from(invocation.config()), models, s, false)) {
       Files.createDirectories(s.out());
@@ -85,8 +85,8 @@ public final class GenerateRecipe implements LiquidCommand {
           + "; set generate.image-tokenizer to a VQGAN folder to get PNGs");
       return;
     }
-    try (ImageTokenizer vqgan = models.vqgan(s)) {
-      var batch = vqgan.decode(codes, h, w);
+    try (ImageTokenizer vq = models.imageTokenizer(s)) {
+      var batch = vq.decode(codes, h, w);
       List<RgbImage> images = new ArrayList<>();
       for (int i = 0; i < codes.length; i++) {
         RgbImage image = Images.fromBatch(batch, i);
@@ -111,7 +111,7 @@ public final class GenerateRecipe implements LiquidCommand {
     invocation.out().printf("generate: %d prompts in shard %d/%d, %d already done, %d to generate%n",
         mine.size(), batch.shard(), batch.shards(), mine.size() - todo.size(), todo.size());
     long start = System.nanoTime();
-    try (ImageTokenizer vqgan = models.vqgan(s)) {
+    try (ImageTokenizer vq = models.imageTokenizer(s)) {
       for (int from = 0; from < todo.size(); from += batch.batchSize()) {
         List<PromptFile.Entry> part = todo.subList(from, Math.min(todo.size(), from + batch.batchSize()));
         int[][] prompts = new int[part.size()][];
@@ -119,7 +119,7 @@ public final class GenerateRecipe implements LiquidCommand {
           prompts[i] = model.tokenizer.encode(part.get(i).prompt(), false);
           model.requireImagePromptFits(prompts[i]);
         }
-        var images = vqgan.decode(model.client().generateImage(prompts, s.sampling()), h, w);
+        var images = vq.decode(model.client().generateImage(prompts, s.sampling()), h, w);
         for (int i = 0; i < prompts.length; i++) {
           Path file = part.get(i).image(s.out());
           Files.createDirectories(file.getParent());
@@ -141,13 +141,13 @@ public final class GenerateRecipe implements LiquidCommand {
     int h = s.shapes().gridHeight();
     int w = s.shapes().gridWidth();
     int[][] codes;
-    try (ImageTokenizer vqgan = models.vqgan(s)) {
-      int f = vqgan.downsampleFactor();
+    try (ImageTokenizer vq = models.imageTokenizer(s)) {
+      int f = vq.downsampleFactor();
       RgbImage image = Images.read(file);
       RgbImage input = h == w
           ? ImagePreprocessing.apply(image, ImagePreprocessing.Mode.PAD_TO_SQUARE, h * f, f)
           : image.resize(w * f, h * f);
-      codes = vqgan.encode(Images.toBatch(List.of(input)));
+      codes = vq.encode(Images.toBatch(List.of(input)));
     }
     int[][] answer = model.client().caption(codes, new int[][] {question}, s.textSampling());
     answer(model, s, invocation, answer[0], "caption.txt");

@@ -18,13 +18,12 @@ import io.liquidj.framework.generate.UserTurn;
 import io.liquidj.framework.safetensors.Checkpoint;
 import io.liquidj.framework.safetensors.TensorReader;
 import io.liquidj.framework.tf.VariableStore;
+import io.liquidj.framework.tokenizer.CodesToPixels;
+import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.recipes.model.LiquidModel;
 import io.liquidj.recipes.model.LiquidModels;
 import io.liquidj.tokenizers.text.ChatFormat;
-import io.liquidj.tokenizers.vqgan.Vqgan;
-import io.liquidj.tokenizers.vqgan.VqganConfig;
-import io.liquidj.tokenizers.vqgan.VqganTokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.tensorflow.Graph;
@@ -66,7 +65,7 @@ public final class GenerationModel implements AutoCloseable {
   /**
    * Loads {@code checkpoint} (required) with its tokenizer ({@code generate.tokenizer}, else the
    * checkpoint folder's); the vocabulary may lack image codes (text only). With {@code withPng} and
-   * {@code generate.image-tokenizer} set, the VQGAN joins the graph and its variables, and {@code
+   * {@code generate.image-tokenizer} set, the image tokenizer's decoder joins the graph and its variables, and {@code
    * generate_image} also returns PNG bytes.
    */
   public static GenerationModel open(
@@ -84,8 +83,10 @@ public final class GenerationModel implements AutoCloseable {
     MultimodalVocabulary vocabulary = liquid.vocabulary();
     TextTokenizer tokenizer = liquid.tokenizer();
     ChatFormat chat = models.chatFormat(liquid.tokenizerDir());
-    Vqgan vqgan = withPng && vocabulary != null && settings.imageTokenizer().isPresent()
-        ? vqgan(settings.imageTokenizer().get(), vocabulary) : null;
+    Path imageTokenizerDir = withPng && vocabulary != null ? settings.imageTokenizer().orElse(null) : null;
+    ImageTokenizerFactory imageKind = imageTokenizerDir == null ? null
+        : models.imageTokenizers().factory(imageTokenizerDir, LiquidModels.GENERATE_IMAGE_TOKENIZER);
+    CodesToPixels decoder = imageKind == null ? null : decoder(imageKind, imageTokenizerDir, vocabulary);
     Backbone model = models.backbone(config, settings.precision());
     Graph graph = new Graph();
     Session session = null;
@@ -93,23 +94,22 @@ public final class GenerationModel implements AutoCloseable {
       Ops tf = Ops.create(graph);
       // Under bf16 the weights are held in bf16 (half the memory, and half the bytes in an export's variables/).
       VariableStore store = BackboneVariables.create(tf, model, 0, settings.precision());
-      if (vqgan != null) {
-        store.createAll(vqgan.parameters(), VariableStore.ZEROS);
+      if (decoder != null) {
+        store.createAll(decoder.parameters(), VariableStore.ZEROS);
       }
       PromptTemplates templates = TemplateTokens.of(tokenizer, vocabulary, settings,
           new UserTurn(chat.before(), chat.after()));
       GenerationGraph generation = new GenerationGraph(tf, model, store, settings.precision(), vocabulary, templates,
-          settings.shapes(), settings.sampling(), vqgan);
+          settings.shapes(), settings.sampling(), decoder);
       ResourceSaver.build(tf, store);
       session = new Session(graph);
       try (Checkpoint weights = Checkpoint.open(dir)) {
-        weights.requireAllUsed(store.load(session, weights, name -> Vqgan.checkpointName(name) == null ? name : null),
-            System.err);
+        weights.requireAllUsed(store.load(session, weights,
+            name -> decoder == null || decoder.weightName(name) == null ? name : null), System.err);
       }
-      if (vqgan != null) {
-        Path file = VqganTokenizer.weightsFile(settings.imageTokenizer().get());
-        try (TensorReader weights = VqganTokenizer.open(file)) {
-          store.load(session, weights, Vqgan::checkpointName);
+      if (decoder != null) {
+        try (TensorReader weights = imageKind.openWeights(imageTokenizerDir)) {
+          store.load(session, weights, decoder::weightName);
         }
       }
       return new GenerationModel(liquid, config, vocabulary, tokenizer, chat, graph, session, generation, templates,
@@ -124,26 +124,28 @@ public final class GenerationModel implements AutoCloseable {
   }
 
   /**
-   * The run's generate settings, the code grid following {@code width}/{@code height} when given (the
-   * VQGAN folder's config.json says how many pixels a code covers).
+   * The run's generate settings, the code grid following {@code width}/{@code height} when given (the image
+   * tokenizer folder's config.json says how many pixels a code covers).
    */
-  public static GenerateSettings settings(Config root) {
+  public static GenerateSettings settings(Config root, LiquidModels models) {
     GenerateSettings s = GenerateSettings.from(root);
     if (!s.hasImageSize()) {
       return s;
     }
     Path dir = s.imageTokenizer().orElseThrow(() -> new UserError("width=" + s.width() + " height=" + s.height()
-        + " needs generate.image-tokenizer: the VQGAN's downsample factor turns pixels into image codes"));
-    return s.withDownsampleFactor(VqganConfig.read(dir.resolve("config.json")).downsampleFactor());
+        + " needs " + LiquidModels.GENERATE_IMAGE_TOKENIZER + ": its downsample factor turns pixels into image codes"));
+    return s.withDownsampleFactor(models.imageTokenizers().decoder(dir, LiquidModels.GENERATE_IMAGE_TOKENIZER)
+        .downsampleFactor());
   }
 
-  private static Vqgan vqgan(Path dir, MultimodalVocabulary vocabulary) {
-    VqganConfig config = VqganConfig.read(dir.resolve("config.json"));
-    if (config.nEmbed() != vocabulary.numImageCodes()) {
-      throw new UserError("generate.image-tokenizer " + dir + " has " + config.nEmbed() + " codes, the model "
-          + vocabulary.numImageCodes() + " (num_image_codes): use the VQGAN the model was trained with");
+  private static CodesToPixels decoder(ImageTokenizerFactory kind, Path dir, MultimodalVocabulary vocabulary) {
+    CodesToPixels decoder = kind.decoder(dir);
+    if (decoder.codebookSize() != vocabulary.numImageCodes()) {
+      throw new UserError(LiquidModels.GENERATE_IMAGE_TOKENIZER + " " + dir + " has " + decoder.codebookSize()
+          + " codes, the model " + vocabulary.numImageCodes()
+          + " (num_image_codes): use the image tokenizer the model was trained with");
     }
-    return new Vqgan(config);
+    return decoder;
   }
 
   /** The tokenizer, with the Liquid specials at the model's ids. */

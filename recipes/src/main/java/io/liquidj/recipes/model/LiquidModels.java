@@ -10,6 +10,7 @@ import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
+import io.liquidj.framework.tokenizer.ImageTokenizers;
 import io.liquidj.tokenizers.text.ChatFormat;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
@@ -22,16 +23,19 @@ import java.util.Optional;
  * families, text tokenizers and image tokenizers, one injected object.
  */
 public final class LiquidModels {
+  /** The key naming the image tokenizer folder of generation, for messages. */
+  public static final String GENERATE_IMAGE_TOKENIZER = "generate.image-tokenizer";
+
   private final Backbones backbones;
   private final TextTokenizers tokenizers;
-  private final Map<String, ImageTokenizerFactory> imageTokenizers;
+  private final ImageTokenizers imageTokenizers;
 
   @Inject
   public LiquidModels(Backbones backbones, TextTokenizers tokenizers,
       Map<String, ImageTokenizerFactory> imageTokenizers) {
     this.backbones = backbones;
     this.tokenizers = tokenizers;
-    this.imageTokenizers = imageTokenizers;
+    this.imageTokenizers = new ImageTokenizers(imageTokenizers);
   }
 
   /**
@@ -57,14 +61,21 @@ public final class LiquidModels {
     return tokenizers.chatFormat(tokenizerDir);
   }
 
-  /** The VQGAN in {@code generate.image-tokenizer}, which turns generated codes into images and images into codes. */
-  public ImageTokenizer vqgan(GenerateSettings settings) {
-    Path dir = settings.imageTokenizer().orElseThrow(() -> new UserError(
-        "generate.image-tokenizer is empty: set it to the VQGAN folder (config.json + weights)"));
-    ImageTokenizerFactory factory = imageTokenizers.get("vqgan");
-    if (factory == null) {
-      throw new UserError("no image tokenizer of kind vqgan is registered (registered: " + imageTokenizers.keySet() + ")");
-    }
-    return factory.load(dir);
+  /**
+   * The image tokenizer in {@code generate.image-tokenizer} (a VQGAN, or the kind its config.json names), which
+   * turns generated codes into images and images into codes.
+   */
+  public ImageTokenizer imageTokenizer(GenerateSettings settings) {
+    return imageTokenizers.load(imageTokenizerDir(settings), GENERATE_IMAGE_TOKENIZER);
+  }
+
+  /** The registered image tokenizer kinds. */
+  public ImageTokenizers imageTokenizers() {
+    return imageTokenizers;
+  }
+
+  private static Path imageTokenizerDir(GenerateSettings settings) {
+    return settings.imageTokenizer().orElseThrow(() -> new UserError(GENERATE_IMAGE_TOKENIZER
+        + " is empty: set it to the image tokenizer folder (config.json + weights) the model was trained with"));
   }
 }

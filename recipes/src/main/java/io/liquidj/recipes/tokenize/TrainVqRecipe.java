@@ -41,7 +41,7 @@ public final class TrainVqRecipe implements LiquidCommand {
     OptimizerSettings optimizer = OptimizerSettings.from(invocation.config().getConfig("optimizer"));
     AtomicFiles.removeLeftoversOf(s.out());
     AtomicFiles.checkReplaceable(s.out(), "vqgan.train.output-dir", "vqgan.train.overwrite", s.overwrite());
-    List<RgbImage> images = loadImages(s.images(), s.architecture().resolution());
+    List<RgbImage> images = loadImages(s.images(), s.architecture().resolution(), "vqgan.train.images");
     int size = s.architecture().resolution();
     invocation.out().printf("train-vq: %d images of %dx%d from %s; %d steps of %d%s%n", images.size(), size, size,
         s.images(), s.steps(), s.batchSize(), s.cropSize() == size ? "" : " random " + s.cropSize() + "x" + s.cropSize() + " crops");
@@ -86,10 +86,13 @@ public final class TrainVqRecipe implements LiquidCommand {
     return image.crop(x, y, crop, crop);
   }
 
-  /** Every image under {@code dir}, center-cropped to {@code size}; aspect ratios above 2 are skipped (Liquid's rule). */
-  private static List<RgbImage> loadImages(Path dir, int size) throws IOException {
+  /**
+   * Every image under {@code dir}, center-cropped to {@code size}; aspect ratios above 2 are skipped (Liquid's rule).
+   * {@code key} names the setting in errors.
+   */
+  static List<RgbImage> loadImages(Path dir, int size, String key) throws IOException {
     if (!Files.isDirectory(dir)) {
-      throw new UserError("vqgan.train.images: " + dir + " is not a folder");
+      throw new UserError(key + ": " + dir + " is not a folder");
     }
     List<RgbImage> images = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
@@ -101,7 +104,7 @@ public final class TrainVqRecipe implements LiquidCommand {
       }
     }
     if (images.isEmpty()) {
-      throw new UserError("vqgan.train.images: no .png/.jpg/.jpeg images with aspect ratio <= 2 under " + dir);
+      throw new UserError(key + ": no .png/.jpg/.jpeg images with aspect ratio <= 2 under " + dir);
     }
     return images;
   }

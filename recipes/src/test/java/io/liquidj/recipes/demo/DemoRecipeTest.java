@@ -38,7 +38,7 @@ class DemoRecipeTest {
         new PrintStream(err, true, StandardCharsets.UTF_8)).run(
             "demo", "demo.output-dir=" + dir, "demo.conf-dir=" + Fixtures.projectRoot().resolve("conf/recipes"),
             "demo.pairs=600", "demo.text-docs=100", "demo.heldout=48",
-            "demo.stage-overrides=[\"vqgan.train.steps=200\", \"vqgan.train.batch-size=8\", \"trainer.steps=300\","
+            "demo.stage-overrides=[\"trainer.steps=300\","
                 + " \"trainer.progress-bar=false\", \"trainer.checkpoint-every=150\"]");
     String log = out.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, log + err.toString(StandardCharsets.UTF_8));

@@ -1,6 +1,6 @@
 package io.liquidj.tokenizers.vqgan;
 
-import io.liquidj.framework.generate.CodesToPixels;
+import io.liquidj.framework.tokenizer.CodesToPixels;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.ParameterSpec.Init;
 import io.liquidj.framework.tf.Weights;
@@ -53,6 +53,21 @@ public final class Vqgan implements CodesToPixels {
    */
   public static String checkpointName(String variableName) {
     return variableName.startsWith(PREFIX) ? variableName.substring(PREFIX.length()) : null;
+  }
+
+  @Override
+  public String weightName(String variableName) {
+    return checkpointName(variableName);
+  }
+
+  @Override
+  public int codebookSize() {
+    return config.nEmbed();
+  }
+
+  @Override
+  public int downsampleFactor() {
+    return config.downsampleFactor();
   }
 
   /** Every parameter, named {@code vqgan.<state-dict key>}, PyTorch layout, in state-dict order of modules. */

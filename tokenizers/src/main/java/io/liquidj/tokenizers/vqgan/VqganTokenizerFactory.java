@@ -1,5 +1,7 @@
 package io.liquidj.tokenizers.vqgan;
 
+import io.liquidj.framework.safetensors.TensorReader;
+import io.liquidj.framework.tokenizer.CodesToPixels;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import jakarta.inject.Inject;
@@ -13,5 +15,15 @@ public final class VqganTokenizerFactory implements ImageTokenizerFactory {
   @Override
   public ImageTokenizer load(Path dir) {
     return VqganTokenizer.load(dir);
+  }
+
+  @Override
+  public CodesToPixels decoder(Path dir) {
+    return new Vqgan(VqganConfig.read(dir.resolve("config.json")));
+  }
+
+  @Override
+  public TensorReader openWeights(Path dir) {
+    return VqganTokenizer.open(VqganTokenizer.weightsFile(dir));
   }
 }

@@ -1,0 +1,93 @@
+package io.liquidj.tokenizers.patchvq;
+
+import io.liquidj.framework.UserError;
+import io.liquidj.framework.image.Images;
+import io.liquidj.framework.image.RgbImage;
+import io.liquidj.framework.tokenizer.ImageBatch;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.apache.commons.math3.ml.clustering.CentroidCluster;
+import org.apache.commons.math3.ml.clustering.DoublePoint;
+import org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer;
+import org.apache.commons.math3.ml.distance.EuclideanDistance;
+import org.apache.commons.math3.random.JDKRandomGenerator;
+
+/**
+ * Trains a patch VQ's codebook: k-means (k-means++ seeding, then Lloyd's iterations; Commons Math's {@link
+ * KMeansPlusPlusClusterer}) over the images' patches on the code grid, in the [-1, 1] pixel space the
+ * tokenizer encodes in.
+ */
+public final class PatchVqTraining {
+  private PatchVqTraining() {}
+
+  /** The trained tokenizer, the number of patches it was fitted on, and how well it reconstructs them. */
+  public record Result(PatchVqTokenizer tokenizer, int patches, double meanSquaredError, int distinctCodes) {}
+
+  /**
+   * Fits {@code config.nEmbed()} entries to the patches of {@code images} (each {@code config.resolution()}
+   * square), at most {@code maxPatches} of them drawn at random with {@code seed}, in at most {@code iterations}
+   * Lloyd iterations.
+   */
+  public static Result train(List<RgbImage> images, PatchVqConfig config, int iterations, int maxPatches, long seed) {
+    ImageBatch batch = Images.toBatch(images);
+    int p = config.patchSize();
+    int grid = batch.height() / p * (batch.width() / p);
+    int total = batch.batch() * grid;
+    List<Integer> chosen = new ArrayList<>(total);
+    for (int i = 0; i < total; i++) {
+      chosen.add(i);
+    }
+    Random random = new Random(seed);
+    java.util.Collections.shuffle(chosen, random);
+    chosen = chosen.subList(0, Math.min(maxPatches, total));
+    List<DoublePoint> points = new ArrayList<>(chosen.size());
+    Set<List<Float>> distinct = new HashSet<>();
+    float[] patch = new float[config.patchValues()];
+    int gw = batch.width() / p;
+    for (int index : chosen) {
+      int cell = index % grid;
+      PatchVqTokenizer.patch(batch, index / grid, cell / gw, cell % gw, patch);
+      double[] v = new double[patch.length];
+      List<Float> key = new ArrayList<>(patch.length);
+      for (int i = 0; i < patch.length; i++) {
+        v[i] = patch[i];
+        key.add(patch[i]);
+      }
+      distinct.add(key);
+      points.add(new DoublePoint(v));
+    }
+    if (distinct.size() < config.nEmbed()) {
+      throw new UserError("patch-vq.train: the images have " + distinct.size() + " distinct " + p + "x" + p
+          + " patches, fewer than patch-vq.train.n-embed = " + config.nEmbed() + "; lower n-embed or add images");
+    }
+    KMeansPlusPlusClusterer<DoublePoint> kmeans = new KMeansPlusPlusClusterer<>(config.nEmbed(), iterations,
+        new EuclideanDistance(), new JDKRandomGenerator((int) seed));
+    List<CentroidCluster<DoublePoint>> clusters = kmeans.cluster(points);
+    float[] codebook = new float[config.nEmbed() * config.patchValues()];
+    for (int k = 0; k < clusters.size(); k++) {
+      double[] center = clusters.get(k).getCenter().getPoint();
+      for (int i = 0; i < center.length; i++) {
+        codebook[k * center.length + i] = (float) center[i];
+      }
+    }
+    PatchVqTokenizer tokenizer = new PatchVqTokenizer(config, codebook);
+    double squaredError = 0;
+    Set<Integer> used = new HashSet<>();
+    for (DoublePoint point : points) {
+      double[] v = point.getPoint();
+      for (int i = 0; i < v.length; i++) {
+        patch[i] = (float) v[i];
+      }
+      int code = tokenizer.nearest(patch);
+      used.add(code);
+      for (int i = 0; i < v.length; i++) {
+        double d = v[i] - codebook[code * v.length + i];
+        squaredError += d * d;
+      }
+    }
+    return new Result(tokenizer, points.size(), squaredError / ((double) points.size() * patch.length), used.size());
+  }
+}
