@@ -7,16 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.inject.AbstractModule;
-import com.google.inject.Guice;
-import com.google.inject.Key;
-import com.google.inject.TypeLiteral;
 import io.liquidj.framework.UserError;
 import io.liquidj.framework.safetensors.DType;
 import io.liquidj.framework.safetensors.SafetensorsWriter;
 import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.tokenizer.ImageBatch;
-import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.framework.tokenizer.ImageTokenizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,15 +119,7 @@ class PatchVqTokenizerTest {
     Path dir = tmp.resolve("vq");
     vq.save(dir, false);
     assertEquals(PatchVqConfig.KIND, ImageTokenizers.kind(dir, "k"));
-    Map<String, ImageTokenizerFactory> kinds = Guice.createInjector(new AbstractModule() {
-      @Override
-      protected void configure() {
-        binder().requireExplicitBindings();
-        binder().requireAtInjectOnConstructors();
-        install(new io.liquidj.tokenizers.TokenizersModule());
-      }
-    }).getInstance(Key.get(new TypeLiteral<Map<String, ImageTokenizerFactory>>() {}));
-    ImageTokenizers registry = new ImageTokenizers(kinds);
+    ImageTokenizers registry = new ImageTokenizers(Map.of(PatchVqConfig.KIND, new PatchVqTokenizerFactory()));
     var loaded = assertInstanceOf(PatchVqTokenizer.class, registry.load(dir, "k"));
     int[][] codes = {{4, 3, 2, 1}};
     assertArrayEquals(vq.decode(codes, 2, 2).pixels(), loaded.decode(codes, 2, 2).pixels());

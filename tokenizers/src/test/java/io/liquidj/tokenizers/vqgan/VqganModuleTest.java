@@ -22,7 +22,7 @@ class VqganModuleTest {
   @TempDir Path tmp;
 
   @Test
-  void registersTheFactoryAsVqganUnderExplicitBindings() {
+  void registersVqganAndPatchVqUnderExplicitBindings() {
     Map<String, ImageTokenizerFactory> factories = Guice.createInjector(new AbstractModule() {
       @Override
       protected void configure() {
@@ -32,6 +32,7 @@ class VqganModuleTest {
       }
     }).getInstance(Key.get(new TypeLiteral<Map<String, ImageTokenizerFactory>>() {}));
     assertInstanceOf(VqganTokenizerFactory.class, factories.get("vqgan"));
+    assertInstanceOf(io.liquidj.tokenizers.patchvq.PatchVqTokenizerFactory.class, factories.get("patch-vq"));
   }
 
   @Test
