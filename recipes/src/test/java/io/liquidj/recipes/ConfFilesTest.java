@@ -101,7 +101,7 @@ class ConfFilesTest {
       if (name.equals("demo-train.conf")) {
         RunSettings training = RunSettings.from(config);
         assertEquals(training.trainer().seqLen(), DataSettings.from(config.getConfig("data")).maxLength(), name);
-        assertEquals(128, training.trainer().imageCodes(), name);
+        assertEquals(256, training.trainer().imageCodes(), name);
       }
       if (name.equals("demo-vq.conf")) {
         io.liquidj.tokenizers.patchvq.PatchVqTrainSettings.from(config.getConfig("patch-vq.train"));

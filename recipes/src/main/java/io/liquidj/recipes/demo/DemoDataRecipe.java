@@ -11,6 +11,7 @@ import io.liquidj.framework.io.AtomicFiles;
 import jakarta.inject.Inject;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,6 +88,7 @@ public final class DemoDataRecipe implements LiquidCommand {
     Random random = new Random(s.seed());
     Random jitter = new Random(s.seed() + 2_000_003L); // its own stream: the scenes and texts stay as without it
     StringBuilder pairs = new StringBuilder();
+    List<Drawing> drawings = new ArrayList<>();
     for (int i = 0; i < s.pairs(); i++) {
       ShapeScene scene = ShapeScene.random(random);
       while (heldoutScenes.contains(scene)) {
@@ -94,11 +96,16 @@ public final class DemoDataRecipe implements LiquidCommand {
       }
       String name = String.format("%05d.png", i);
       int j = s.jitter();
-      BufferedImage image = j == 0 ? scene.render(s.imageSize())
-          : scene.render(s.imageSize(), jitter.nextInt(2 * j + 1) - j, jitter.nextInt(2 * j + 1) - j,
-              jitter.nextInt(2 * j + 1) - j);
-      ImageIO.write(image, "png", images.resolve(name).toFile());
+      drawings.add(j == 0 ? new Drawing(scene, 0, 0, 0, images.resolve(name))
+          : new Drawing(scene, jitter.nextInt(2 * j + 1) - j, jitter.nextInt(2 * j + 1) - j,
+              jitter.nextInt(2 * j + 1) - j, images.resolve(name)));
       pairs.append(line("image", "images/" + name, "caption", scene.caption()));
+    }
+    // The draws above stay in order (same seed, same files); drawing and PNG encoding use every core.
+    try {
+      drawings.parallelStream().forEach(d -> d.write(s.imageSize()));
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
     AtomicFiles.writeString(data.resolve("pairs.jsonl"), pairs.toString());
 
@@ -133,6 +140,17 @@ public final class DemoDataRecipe implements LiquidCommand {
       heldout.append(JSON.writeValueAsString(o)).append('\n');
     }
     AtomicFiles.writeString(data.resolve("heldout.jsonl"), heldout.toString());
+  }
+
+  /** One training picture to draw: a scene with its shape moved by (dx, dy) and grown by {@code grow}. */
+  private record Drawing(ShapeScene scene, int dx, int dy, int grow, Path file) {
+    void write(int size) {
+      try {
+        ImageIO.write(scene.render(size, dx, dy, grow), "png", file.toFile());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   /** A short sentence about the scenes' world, for the text-only corpus. */

@@ -94,15 +94,13 @@ public final class TrainVqRecipe implements LiquidCommand {
     if (!Files.isDirectory(dir)) {
       throw new UserError(key + ": " + dir + " is not a folder");
     }
-    List<RgbImage> images = new ArrayList<>();
+    List<Path> paths;
     try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.filter(Files::isRegularFile).filter(Images::isImageFile).sorted().toList()) {
-        RgbImage image = Images.read(p);
-        if (image.aspectRatio() <= 2) {
-          images.add(ImagePreprocessing.centerCrop(image, size));
-        }
-      }
+      paths = files.filter(Files::isRegularFile).filter(Images::isImageFile).sorted().toList();
     }
+    // Decoded on every core, kept in file order.
+    List<RgbImage> images = paths.parallelStream().map(Images::read).filter(image -> image.aspectRatio() <= 2)
+        .map(image -> ImagePreprocessing.centerCrop(image, size)).toList();
     if (images.isEmpty()) {
       throw new UserError(key + ": no .png/.jpg/.jpeg images with aspect ratio <= 2 under " + dir);
     }

@@ -21,17 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
 
 /**
- * The demo, shortened (600 pairs, 200 VQ steps, 300 training steps; 3–4 min on 2 shared cores): every stage
- * writes its outputs, and the model learns what this budget reliably teaches it, the background,
- * beyond the majority-answer baseline of the 48 held-out scenes in both directions. Colour, shape and
- * position are not asserted: at this budget the VQ tokenizer itself loses colour (its ceiling is
- * near chance), and the full demo's numbers are in the README.
+ * The demo, shortened (600 pairs, 300 training steps; about a minute on 2 cores): every stage writes its outputs,
+ * and the model learns what this budget reliably teaches it beyond the majority-answer baseline of the 48 held-out
+ * scenes: the background in both directions, and the colour of a picture it captions (measured: 1.00 and 0.98
+ * against baselines of 0.23 and 0.21). At 300 steps the generated pictures hold no shape yet (the full demo's
+ * numbers are in the README).
  */
 class DemoRecipeTest {
   @TempDir Path dir;
 
   @Test
-  void shortenedDemoRunsEveryStageAndLearnsTheBackgroundBeyondTheMajorityBaseline() throws Exception {
+  void shortenedDemoRunsEveryStageAndLearnsBackgroundAndCaptionColourBeyondTheMajorityBaseline() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = new LiquidCli(c -> LiquidModules.all(), new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -61,6 +61,10 @@ class DemoRecipeTest {
       assertTrue(background > baseline, part + " background accuracy " + background + " does not beat the majority"
           + " baseline " + baseline + ":\n" + Files.readString(dir.resolve("report.md")));
     }
+    double colour = report.get("image_to_text").get("color").asDouble();
+    double colourBaseline = report.get("majority_baseline").get("color").asDouble();
+    assertTrue(colour > colourBaseline, "image -> text colour accuracy " + colour + " does not beat the majority"
+        + " baseline " + colourBaseline + ":\n" + Files.readString(dir.resolve("report.md")));
     assertTrue(Files.readString(dir.resolve("report.md")).contains("| ceiling: judge on the VQ reconstructions"));
     assertTrue(ImageIO.read(dir.resolve("samples/contact-sheet.png").toFile()).getWidth() > 0);
     try (SavedModelBundle bundle = SavedModelBundle.load(dir.resolve("export/1").toString(), "serve")) {

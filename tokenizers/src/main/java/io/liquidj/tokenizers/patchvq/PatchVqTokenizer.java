@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * A patch VQ image tokenizer: each {@code patch × patch} square of pixels becomes the index of the nearest
@@ -95,15 +96,15 @@ public final class PatchVqTokenizer implements ImageTokenizer {
     int gh = images.height() / p;
     int gw = images.width() / p;
     int[][] codes = new int[images.batch()][gh * gw];
-    float[] patch = new float[config.patchValues()];
-    for (int b = 0; b < images.batch(); b++) {
+    IntStream.range(0, images.batch()).parallel().forEach(b -> { // images on every core
+      float[] patch = new float[config.patchValues()];
       for (int gy = 0; gy < gh; gy++) {
         for (int gx = 0; gx < gw; gx++) {
           patch(images, b, gy, gx, patch);
           codes[b][gy * gw + gx] = nearest(patch);
         }
       }
-    }
+    });
     return codes;
   }
 
