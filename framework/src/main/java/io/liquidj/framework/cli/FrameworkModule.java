@@ -7,6 +7,7 @@ import io.liquidj.framework.backbone.BackboneFactory;
 import io.liquidj.framework.backbone.Backbones;
 import io.liquidj.framework.cli.LiquidCommand;
 import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
+import io.liquidj.framework.tokenizer.ImageTokenizers;
 import io.liquidj.framework.tokenizer.TextTokenizerFactory;
 
 /**
@@ -31,5 +32,6 @@ public final class FrameworkModule extends AbstractModule {
     MapBinder.newMapBinder(binder(), String.class, TextTokenizerFactory.class);
     MapBinder.newMapBinder(binder(), String.class, ImageTokenizerFactory.class);
     bind(Backbones.class);
+    bind(ImageTokenizers.class);
   }
 }

@@ -8,14 +8,12 @@ import io.liquidj.framework.data.DatasetPreparer;
 import io.liquidj.framework.data.PrepareCounts;
 import io.liquidj.framework.data.PrepareSettings;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
-import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.framework.tokenizer.ImageTokenizers;
 import io.liquidj.framework.tokenizer.TextTokenizer;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
@@ -34,9 +32,9 @@ public final class PrepareRecipe implements LiquidCommand {
   private final ImageTokenizers imageTokenizers;
 
   @Inject
-  PrepareRecipe(TextTokenizers textTokenizers, Map<String, ImageTokenizerFactory> imageTokenizers) {
+  PrepareRecipe(TextTokenizers textTokenizers, ImageTokenizers imageTokenizers) {
     this.textTokenizers = textTokenizers;
-    this.imageTokenizers = new ImageTokenizers(imageTokenizers);
+    this.imageTokenizers = imageTokenizers;
   }
 
   @Override

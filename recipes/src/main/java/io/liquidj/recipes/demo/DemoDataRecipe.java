@@ -96,9 +96,9 @@ public final class DemoDataRecipe implements LiquidCommand {
       }
       String name = String.format("%05d.png", i);
       int j = s.jitter();
-      drawings.add(j == 0 ? new Drawing(scene, 0, 0, 0, images.resolve(name))
-          : new Drawing(scene, jitter.nextInt(2 * j + 1) - j, jitter.nextInt(2 * j + 1) - j,
-              jitter.nextInt(2 * j + 1) - j, images.resolve(name)));
+      // With jitter 0 every draw is nextInt(1) - 0 = 0: the scene drawn exactly, as the held-out truth is.
+      drawings.add(new Drawing(scene, jitter.nextInt(2 * j + 1) - j, jitter.nextInt(2 * j + 1) - j,
+          jitter.nextInt(2 * j + 1) - j, images.resolve(name)));
       pairs.append(line("image", "images/" + name, "caption", scene.caption()));
     }
     // The draws above stay in order (same seed, same files); drawing and PNG encoding use every core.

@@ -9,13 +9,11 @@ import io.liquidj.framework.backbone.Precision;
 import io.liquidj.framework.backbone.VocabularyExtension;
 import io.liquidj.framework.generate.GenerateSettings;
 import io.liquidj.framework.tokenizer.ImageTokenizer;
-import io.liquidj.framework.tokenizer.ImageTokenizerFactory;
 import io.liquidj.framework.tokenizer.ImageTokenizers;
 import io.liquidj.tokenizers.text.ChatFormat;
 import io.liquidj.tokenizers.text.TextTokenizers;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,11 +29,10 @@ public final class LiquidModels {
   private final ImageTokenizers imageTokenizers;
 
   @Inject
-  public LiquidModels(Backbones backbones, TextTokenizers tokenizers,
-      Map<String, ImageTokenizerFactory> imageTokenizers) {
+  public LiquidModels(Backbones backbones, TextTokenizers tokenizers, ImageTokenizers imageTokenizers) {
     this.backbones = backbones;
     this.tokenizers = tokenizers;
-    this.imageTokenizers = new ImageTokenizers(imageTokenizers);
+    this.imageTokenizers = imageTokenizers;
   }
 
   /**

@@ -41,8 +41,8 @@ public final class TrainVqRecipe implements LiquidCommand {
     OptimizerSettings optimizer = OptimizerSettings.from(invocation.config().getConfig("optimizer"));
     AtomicFiles.removeLeftoversOf(s.out());
     AtomicFiles.checkReplaceable(s.out(), "vqgan.train.output-dir", "vqgan.train.overwrite", s.overwrite());
-    List<RgbImage> images = loadImages(s.images(), s.architecture().resolution(), "vqgan.train.images");
     int size = s.architecture().resolution();
+    List<RgbImage> images = loadImages(s.images(), size, "vqgan.train.images");
     invocation.out().printf("train-vq: %d images of %dx%d from %s; %d steps of %d%s%n", images.size(), size, size,
         s.images(), s.steps(), s.batchSize(), s.cropSize() == size ? "" : " random " + s.cropSize() + "x" + s.cropSize() + " crops");
 

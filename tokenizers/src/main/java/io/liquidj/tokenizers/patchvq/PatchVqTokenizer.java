@@ -100,7 +100,7 @@ public final class PatchVqTokenizer implements ImageTokenizer {
       float[] patch = new float[config.patchValues()];
       for (int gy = 0; gy < gh; gy++) {
         for (int gx = 0; gx < gw; gx++) {
-          patch(images, b, gy, gx, patch);
+          patch(images, b, gy, gx, p, patch);
           codes[b][gy * gw + gx] = nearest(patch);
         }
       }
@@ -138,9 +138,8 @@ public final class PatchVqTokenizer implements ImageTokenizer {
     return new ImageBatch(pixels, codes.length, height, width);
   }
 
-  /** The pixels of cell (gy, gx) of image b, [py][px][c], into {@code out}. */
-  static void patch(ImageBatch images, int b, int gy, int gx, float[] out) {
-    int p = (int) Math.round(Math.sqrt(out.length / 3.0));
+  /** The pixels of the {@code p}×{@code p} cell (gy, gx) of image b, [py][px][c], into {@code out}. */
+  static void patch(ImageBatch images, int b, int gy, int gx, int p, float[] out) {
     int height = images.height();
     int width = images.width();
     float[] pixels = images.pixels();

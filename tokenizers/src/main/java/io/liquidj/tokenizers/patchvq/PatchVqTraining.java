@@ -7,8 +7,10 @@ import io.liquidj.framework.tokenizer.ImageBatch;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.commons.math3.ml.clustering.CentroidCluster;
 import org.apache.commons.math3.ml.clustering.DoublePoint;
 import org.apache.commons.math3.ml.clustering.KMeansPlusPlusClusterer;
@@ -32,33 +34,39 @@ public final class PatchVqTraining {
    * Lloyd iterations.
    */
   public static Result train(List<RgbImage> images, PatchVqConfig config, int iterations, int maxPatches, long seed) {
-    ImageBatch batch = Images.toBatch(images);
+    RgbImage first = images.get(0);
     int p = config.patchSize();
-    int grid = batch.height() / p * (batch.width() / p);
-    int total = batch.batch() * grid;
+    int gw = first.width() / p;
+    int grid = first.height() / p * gw;
+    int total = images.size() * grid;
     List<Integer> chosen = new ArrayList<>(total);
     for (int i = 0; i < total; i++) {
       chosen.add(i);
     }
-    Random random = new Random(seed);
-    java.util.Collections.shuffle(chosen, random);
+    java.util.Collections.shuffle(chosen, new Random(seed));
     chosen = chosen.subList(0, Math.min(maxPatches, total));
-    List<DoublePoint> points = new ArrayList<>(chosen.size());
-    Set<List<Float>> distinct = new HashSet<>();
-    float[] patch = new float[config.patchValues()];
-    int gw = batch.width() / p;
-    for (int index : chosen) {
-      int cell = index % grid;
-      PatchVqTokenizer.patch(batch, index / grid, cell / gw, cell % gw, patch);
-      double[] v = new double[patch.length];
-      List<Float> key = new ArrayList<>(patch.length);
-      for (int i = 0; i < patch.length; i++) {
-        v[i] = patch[i];
-        key.add(patch[i]);
-      }
-      distinct.add(key);
-      points.add(new DoublePoint(v));
+    // The drawn patches, in draw order, taken from one image at a time ([-1, 1] as the tokenizer encodes them): a
+    // batch of every image at once would hold four times the images' own bytes.
+    Map<Integer, List<Integer>> drawsByImage = new TreeMap<>();
+    for (int draw = 0; draw < chosen.size(); draw++) {
+      drawsByImage.computeIfAbsent(chosen.get(draw) / grid, b -> new ArrayList<>()).add(draw);
     }
+    DoublePoint[] drawn = new DoublePoint[chosen.size()];
+    float[] patch = new float[config.patchValues()];
+    for (Map.Entry<Integer, List<Integer>> image : drawsByImage.entrySet()) {
+      ImageBatch pixels = Images.toBatch(List.of(images.get(image.getKey())));
+      for (int draw : image.getValue()) {
+        int cell = chosen.get(draw) % grid;
+        PatchVqTokenizer.patch(pixels, 0, cell / gw, cell % gw, p, patch);
+        double[] v = new double[patch.length];
+        for (int i = 0; i < patch.length; i++) {
+          v[i] = patch[i];
+        }
+        drawn[draw] = new DoublePoint(v);
+      }
+    }
+    List<DoublePoint> points = List.of(drawn);
+    Set<DoublePoint> distinct = new HashSet<>(points); // DoublePoint compares by value
     if (distinct.size() < config.nEmbed()) {
       throw new UserError("patch-vq.train: the images have " + distinct.size() + " distinct " + p + "x" + p
           + " patches, fewer than patch-vq.train.n-embed = " + config.nEmbed() + "; lower n-embed or add images");
