@@ -28,6 +28,13 @@ public final class Fetched {
     return tensor(result, fetched).getFloat();
   }
 
+  /** A whole f32 tensor as a row-major host array. */
+  public static float[] floats(TFloat32 tensor) {
+    float[] out = new float[Math.toIntExact(tensor.shape().size())];
+    tensor.asRawTensor().data().asFloats().read(out);
+    return out;
+  }
+
   /** A fetched boolean scalar. */
   public static boolean bool(Result result, Operand<TBool> fetched) {
     return tensor(result, fetched).getBoolean();

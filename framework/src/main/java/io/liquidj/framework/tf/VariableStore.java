@@ -238,11 +238,7 @@ public final class VariableStore {
 
   /** A variable's current value as a host array. */
   public float[] read(Session session, String name) {
-    return withValue(session, name, t -> {
-      float[] out = new float[Math.toIntExact(t.shape().size())];
-      t.asRawTensor().data().asFloats().read(out);
-      return out;
-    });
+    return withValue(session, name, Fetched::floats);
   }
 
   /** Reads of this store's variables in one graph or function scope. */

@@ -5,6 +5,7 @@ import io.liquidj.framework.backbone.Backbone;
 import io.liquidj.framework.backbone.BackboneCheckpoints;
 import io.liquidj.framework.backbone.BackboneVariables;
 import io.liquidj.framework.backbone.MultimodalVocabulary;
+import io.liquidj.framework.tf.Fetched;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.checkpoint.CheckpointManager;
 import io.liquidj.framework.checkpoint.TrainerState;
@@ -24,6 +25,7 @@ import io.liquidj.framework.distributed.Collectives;
 import io.liquidj.framework.distributed.DistributedSettings;
 import java.util.ArrayList;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
@@ -407,11 +409,9 @@ public final class TrainingRun implements AutoCloseable {
     if (!shardedParameters) {
       return parameters.read(session, name);
     }
-    try (var result = session.runner().fetch(trainGraph.wholeParameters().get(name)).run()) {
-      TFloat32 t = (TFloat32) result.get(0);
-      float[] out = new float[Math.toIntExact(t.shape().size())];
-      t.asRawTensor().data().asFloats().read(out);
-      return out;
+    Operand<TFloat32> whole = trainGraph.wholeParameters().get(name);
+    try (var result = session.runner().fetch(whole).run()) {
+      return Fetched.floats(Fetched.tensor(result, whole));
     }
   }
 

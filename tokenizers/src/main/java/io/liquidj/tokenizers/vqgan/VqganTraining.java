@@ -1,5 +1,6 @@
 package io.liquidj.tokenizers.vqgan;
 
+import io.liquidj.framework.tf.Fetched;
 import io.liquidj.framework.tf.ParameterSpec;
 import io.liquidj.framework.tf.Weights;
 import io.liquidj.framework.io.AtomicFiles;
@@ -154,9 +155,7 @@ public final class VqganTraining implements AutoCloseable {
     try (Result values = runner.run()) {
       for (int i = 0; i < specs.size(); i++) {
         ParameterSpec spec = specs.get(i);
-        TFloat32 t = (TFloat32) values.get(i);
-        float[] data = new float[Math.toIntExact(t.shape().size())];
-        t.asRawTensor().data().asFloats().read(data);
+        float[] data = Fetched.floats((TFloat32) values.get(i));
         writer.addFloats(spec.name().substring(Vqgan.PREFIX.length()), DType.F32, spec.shape(), data);
       }
     }
